@@ -1,0 +1,79 @@
+"""paychart: declarative payment-provider state charts and the orchestrator that applies
+API responses, callbacks and polls to them, one clear decision and journal entry per input.
+
+>>> from paychart import ChartSet, Orchestrator, SQLiteStore
+>>> engine = Orchestrator(ChartSet.bundled(), SQLiteStore("payments.sqlite"))
+"""
+
+from __future__ import annotations
+
+from .adapter import Adapter, AdapterContext, ParseResult, RawInput
+from .canonical import Canonical
+from .chart import Chart, Edge
+from .charts import ChartSet
+from .decision import ActionCheck, AllowedAction, Decision, Outcome
+from .errors import (
+    DuplicateKeyError,
+    InputError,
+    MoneyError,
+    PaychartError,
+    SpecError,
+    StoreError,
+    UnknownChartError,
+    UnknownProviderError,
+    VersionConflictError,
+)
+from .event import Channel, CustomerAction, Event, SignatureStatus, object_key
+from .journal import JournalEntry
+from .ledger import Ledger
+from .loader import load_spec, parse_spec
+from .money import Money
+from .orchestrator import Orchestrator
+from .record import ObjectRecord
+from .spec import ActionSpec, CausedBy, ChartSpec, StateSpec, TransitionSpec
+from .stores import MemoryStore, SQLiteStore, Store, open_store
+
+__all__ = [
+    "ActionCheck",
+    "ActionSpec",
+    "Adapter",
+    "AdapterContext",
+    "AllowedAction",
+    "Canonical",
+    "CausedBy",
+    "Channel",
+    "Chart",
+    "ChartSet",
+    "ChartSpec",
+    "CustomerAction",
+    "Decision",
+    "DuplicateKeyError",
+    "Edge",
+    "Event",
+    "InputError",
+    "JournalEntry",
+    "Ledger",
+    "MemoryStore",
+    "Money",
+    "MoneyError",
+    "ObjectRecord",
+    "Orchestrator",
+    "Outcome",
+    "ParseResult",
+    "PaychartError",
+    "RawInput",
+    "SQLiteStore",
+    "SignatureStatus",
+    "SpecError",
+    "StateSpec",
+    "Store",
+    "StoreError",
+    "TransitionSpec",
+    "UnknownChartError",
+    "UnknownProviderError",
+    "VersionConflictError",
+    "load_spec",
+    "object_key",
+    "open_store",
+    "parse_spec",
+]

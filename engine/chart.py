@@ -1,0 +1,168 @@
+"""Compile a spec into a ``Chart``: one shared ``transitions.Machine`` plus a lookup table.
+
+The machine is the reference semantics; the table is the hot path (a dict lookup instead of
+transitions' per-trigger bookkeeping) and a property test shows both pick the same edge for
+every (state, trigger, guard outcome, options). No machine per payment object: objects are
+plain records and are handed to the shared machine only as a throwaway probe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import attrs
+from transitions import Machine
+
+from .canonical import Canonical
+from .checks import reachable, successors
+from .registry import EFFECTS, GUARDS, Effect, Guard
+from .spec import CausedBy, ChartSpec, TransitionSpec
+
+
+@attrs.frozen(slots=True)
+class Edge:
+    """One (origin, trigger) → target edge with its guard and effects resolved to code."""
+
+    index: int
+    trigger: str
+    origin: str
+    target: str
+    caused_by: CausedBy
+    guard_name: str | None
+    guard: Guard | None
+    effect: Effect | None
+    override: str | None
+    parent_effect: Effect | None
+    parent_trigger: str | None
+    spec: TransitionSpec = attrs.field(repr=False, eq=False)
+
+
+@attrs.frozen(slots=True)
+class Resolution:
+    """The edge an input takes, or why none: guard failures and disabled overrides."""
+
+    edge: Edge | None
+    refusals: tuple[str, ...] = ()
+
+
+GuardCheck = Callable[[Edge], str | None]
+"""Evaluates an edge's guard for one input; ``None`` means the guard passes."""
+
+
+class _Probe:
+    """A stand-in model handed to the shared machine for one reference evaluation."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class Chart:
+    """A compiled chart, shared by every object of its provider and kind."""
+
+    def __init__(self, spec: ChartSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.provider = spec.provider
+        self.object_kind = spec.object
+        self.initial = spec.initial
+        self.finals = spec.finals
+        self.canonical: Mapping[str, Canonical] = {
+            name: state.canonical for name, state in spec.states.items()}
+        self.blocking_states = frozenset(
+            name for name, state in spec.states.items() if state.blocks_parent)
+        edges = [self._edge(i, t, origin) for i, t in enumerate(spec.transitions)
+                 for origin in t.origins]
+        table: dict[tuple[str, str], tuple[Edge, ...]] = {}
+        for edge in edges:
+            table[(edge.origin, edge.trigger)] = (*table.get((edge.origin, edge.trigger), ()),
+                                                  edge)
+        self.edges: tuple[Edge, ...] = tuple(edges)
+        self.table = table
+        self.triggers = frozenset(edge.trigger for edge in edges)
+        self._behind = self._states_behind(spec)
+        self.machine = self._machine(edges)
+
+    @staticmethod
+    def _edge(index: int, t: TransitionSpec, origin: str) -> Edge:
+        return Edge(index=index, trigger=t.trigger, origin=origin, target=t.target,
+                    caused_by=t.caused_by, guard_name=t.guard,
+                    guard=GUARDS[t.guard] if t.guard else None,
+                    effect=EFFECTS[t.effect] if t.effect else None, override=t.override,
+                    parent_effect=EFFECTS[t.parent_effect] if t.parent_effect else None,
+                    parent_trigger=t.parent_trigger, spec=t)
+
+    @staticmethod
+    def _states_behind(spec: ChartSpec) -> dict[str, frozenset[str]]:
+        """For each state, the states it has necessarily passed: those that lead to it in
+        the documented lifecycle (overrides excluded) but cannot be reached from it."""
+        graph = successors(spec, with_overrides=False)
+        ahead = {state: reachable(graph, state) for state in spec.states}
+        return {current: frozenset(s for s in spec.states
+                                   if s != current and current in ahead[s]
+                                   and s not in ahead[current])
+                for current in spec.states}
+
+    def _machine(self, edges: list[Edge]) -> Machine:
+        machine = Machine(model=None, states=list(self.spec.states), initial=self.initial,
+                          auto_transitions=False, send_event=True,
+                          ignore_invalid_triggers=True, name=self.name)
+        for edge in edges:
+            machine.add_transition(edge.trigger, edge.origin, edge.target,
+                                   conditions=[_condition(edge)], after=[_recorder(edge)])
+        return machine
+
+    def is_behind(self, reported: str, current: str) -> bool:
+        """Whether ``reported`` is a state an object in ``current`` has already passed."""
+        return reported in self._behind[current]
+
+    def resolve(self, state: str, trigger: str, options: Collection[str],
+                check: GuardCheck) -> Resolution:
+        """The hot path: first edge from ``state`` on ``trigger`` that is enabled and passes."""
+        candidates = self.table.get((state, trigger))
+        if candidates is None:
+            return Resolution(None)
+        refusals = []
+        for edge in candidates:
+            if edge.override is not None and edge.override not in options:
+                refusals.append(f"edge `{edge.origin} → {edge.target}` is an override that "
+                                f"needs option `{edge.override}` (disabled)")
+                continue
+            if edge.guard is not None:
+                failure = check(edge)
+                if failure is not None:
+                    refusals.append(f"guard `{edge.guard_name}` failed: {failure}")
+                    continue
+            return Resolution(edge, tuple(refusals))
+        return Resolution(None, tuple(refusals))
+
+    def resolve_reference(self, state: str, trigger: str, options: Collection[str],
+                          check: GuardCheck) -> Edge | None:
+        """The same decision made by the shared ``transitions`` machine (reference semantics)."""
+        event = self.machine.events.get(trigger)
+        if event is None:
+            return None
+        fired: list[Edge] = []
+        event.trigger(_Probe(state), options=options, check=check, fired=fired)
+        return fired[0] if fired else None
+
+
+def _condition(edge: Edge) -> Callable[[Any], bool]:
+    def condition(event_data: Any) -> bool:
+        kwargs = event_data.kwargs
+        if edge.override is not None and edge.override not in kwargs["options"]:
+            return False
+        return edge.guard is None or kwargs["check"](edge) is None
+    return condition
+
+
+def _recorder(edge: Edge) -> Callable[[Any], None]:
+    def record(event_data: Any) -> None:
+        event_data.kwargs["fired"].append(edge)
+    return record
+
+
+def compile_chart(spec: ChartSpec) -> Chart:
+    return Chart(spec)

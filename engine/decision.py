@@ -1,0 +1,73 @@
+"""What the engine decided about one input, and what the merchant may do next."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from .canonical import Canonical
+from .event import CustomerAction
+from .ledger import Ledger
+from .money import Money
+
+
+class Outcome(enum.StrEnum):
+    """Exactly one per input; see ARCHITECTURE.md for the contract of each."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    REJECTED = "rejected"
+    INVALID = "invalid"
+
+
+CONSUMES_DEDUPE_KEY = frozenset({Outcome.APPLIED, Outcome.STALE, Outcome.REJECTED})
+"""Decided inputs whose key makes a redelivery a duplicate. An ``invalid`` input never claims
+its key: a forged callback must not shadow the genuine one that carries the same key."""
+
+
+@attrs.frozen(slots=True)
+class AllowedAction:
+    """A merchant call allowed now, with the most it may move (``refund`` up to 300 USD)."""
+
+    name: str
+    limit: Money | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} up to {self.limit}" if self.limit is not None else self.name
+
+
+@attrs.frozen(slots=True)
+class ActionCheck:
+    """The answer to "may I refund 500 now?", with the reason when the answer is no."""
+
+    action: str
+    allowed: bool
+    reason: str
+    limit: Money | None = None
+
+
+@attrs.frozen(slots=True)
+class Decision:
+    """The engine's answer to one input. ``from_state`` is ``None`` when the input created the
+    object; ``history_unknown`` says the object was first seen in a later state."""
+
+    outcome: Outcome
+    reason: str
+    provider: str | None = None
+    object_kind: str | None = None
+    object_id: str | None = None
+    trigger: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    canonical: Canonical | None = None
+    ledger: Ledger | None = None
+    field: str | None = None
+    """For ``invalid``: the input field at fault."""
+    history_unknown: bool = False
+    warnings: tuple[str, ...] = ()
+    allowed: tuple[AllowedAction, ...] = ()
+    customer_action: CustomerAction | None = None
+    reply: str | None = None
+    """The body the provider expects back (``OK`` for the platform protocol), if any."""

@@ -1,0 +1,121 @@
+"""Load chart specs from TOML: tomllib, then cattrs into the frozen model, then static checks.
+
+Errors name the file, the key path and, for unknown keys, the line, because a chart author's
+first mistake is usually a typo.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .checks import check_spec
+from .errors import SpecError
+from .spec import ActionSpec, ChartSpec, TransitionSpec
+
+_converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _tuple_of_str(value: Any, _type: object) -> tuple[str, ...]:
+    """``from = "x"`` and ``from = ["x", "y"]`` are both accepted."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError(f"expected a string or a list of strings, got {value!r}")
+
+
+def _strict_str(value: Any, _type: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _strict_bool(value: Any, _type: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+_converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _tuple_of_str)
+_converter.register_structure_hook(str, _strict_str)
+_converter.register_structure_hook(bool, _strict_bool)
+_converter.register_structure_hook(
+    TransitionSpec,
+    make_dict_structure_fn(
+        TransitionSpec, _converter, _cattrs_forbid_extra_keys=True,
+        origins=override(rename="from"), target=override(rename="to"),
+        caused_by=override(rename="by"),
+    ),
+)
+_converter.register_structure_hook(
+    ActionSpec,
+    make_dict_structure_fn(ActionSpec, _converter, _cattrs_forbid_extra_keys=True,
+                           origins=override(rename="from")),
+)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[\[?\s*)?([\w.\"]*\.)?\"?{re.escape(key)}\"?\s*(=|\]|\.)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def _describe(error: cattrs.BaseValidationError, text: str) -> tuple[str, ...]:
+    findings = []
+    for message in cattrs.transform_error(error, path="$"):
+        found = re.match(r"extra fields found \((?P<keys>[^)]*)\) @ (?P<path>.*)", message)
+        if found is None:
+            findings.append(message)
+            continue
+        for key in (k.strip() for k in found["keys"].split(",")):
+            line = _line_of(text, key)
+            where = f" (line {line})" if line else ""
+            findings.append(f"unknown key `{key}` at {found['path']}{where}")
+    return tuple(findings)
+
+
+def parse_spec(text: str, file: str) -> ChartSpec:
+    """Structure one spec from TOML text; raises ``SpecError`` with every finding."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(file, (f"not valid TOML: {exc}",)) from None
+    try:
+        spec = _converter.structure(raw, ChartSpec)
+    except cattrs.BaseValidationError as exc:
+        raise SpecError(file, _describe(exc, text)) from None
+    findings = check_spec(spec)
+    if findings:
+        raise SpecError(file, findings)
+    return spec
+
+
+def load_spec(path: str | Path) -> ChartSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(path), (f"cannot read: {exc.strerror}",)) from None
+    return parse_spec(text, str(path))
+
+
+def bundled_spec_texts() -> Iterable[tuple[str, str]]:
+    """(file name, text) of every chart shipped in ``paychart.specs``, sorted by name."""
+    files = sorted((f for f in resources.files("paychart.specs").iterdir()
+                    if f.name.endswith(".toml")), key=lambda f: f.name)
+    for file in files:
+        yield file.name, file.read_text(encoding="utf-8")
+
+
+def bundled_specs() -> tuple[ChartSpec, ...]:
+    return tuple(parse_spec(text, f"specs/{name}") for name, text in bundled_spec_texts())

@@ -1,0 +1,76 @@
+"""Exact money: integer minor units and an ISO 4217 currency; never a float."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+from iso4217 import Currency
+
+from .errors import MoneyError
+
+_DECIMAL = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+
+
+def exponent(currency: str) -> int:
+    """Minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, KWD 3)."""
+    try:
+        digits = Currency(currency).exponent
+    except ValueError:
+        raise MoneyError(currency, "unknown ISO 4217 currency") from None
+    if digits is None:
+        raise MoneyError(currency, "currency has no minor unit (not a payment currency)")
+    return digits
+
+
+def _check_currency(_instance: object, _attribute: object, value: str) -> None:
+    exponent(value)
+
+
+@attrs.frozen(slots=True)
+class Money:
+    """An amount in integer minor units of ``currency`` (``Money(199, "USD")`` is 1.99 USD)."""
+
+    amount: int
+    currency: str = attrs.field(validator=_check_currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Money:
+        """Parse a decimal string in major units, exactly ("1.99" USD -> 199, "100" JPY -> 100).
+
+        More fractional digits than the currency has are accepted only when they are zeros;
+        anything else would lose money, so it is an error.
+        """
+        currency = currency.upper()
+        digits = exponent(currency)
+        match = _DECIMAL.match(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            raise MoneyError(text, "not a decimal amount")
+        frac = match["frac"] or ""
+        if len(frac) > digits:
+            if frac[digits:].strip("0"):
+                raise MoneyError(text, f"{currency} has {digits} decimals; amount would be rounded")
+            frac = frac[:digits]
+        minor = int(match["int"]) * 10**digits + int(frac.ljust(digits, "0") or "0")
+        return cls(-minor if match["sign"] else minor, currency)
+
+    @classmethod
+    def of_minor(cls, value: object, currency: str) -> Money:
+        """Money from integer minor units as a provider sends them (int or digit string)."""
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise MoneyError(value, "minor units must be an integer")
+        if isinstance(value, str):
+            if not re.fullmatch(r"-?\d+", value.strip()):
+                raise MoneyError(value, "minor units must be an integer")
+            value = int(value)
+        return cls(value, currency.upper())
+
+    def to_decimal_string(self) -> str:
+        """Major units with the currency's exact number of decimals ("1.99")."""
+        digits = exponent(self.currency)
+        sign = "-" if self.amount < 0 else ""
+        whole, frac = divmod(abs(self.amount), 10**digits)
+        return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+    def __str__(self) -> str:
+        return f"{self.to_decimal_string()} {self.currency}"

@@ -1,0 +1,383 @@
+"""The orchestrator: one input in, exactly one decision and one journal entry out.
+
+Order of questions for an event (ARCHITECTURE.md, "Decision"): is it authentic and of a known
+chart (else ``invalid``); was its dedupe key already decided (``duplicate``); is the object new
+(first sighting); is it older than what was applied (``stale`` by provider sequence); does a
+pending child block the object (``rejected``); which edge does the chart allow (``applied``);
+otherwise is the reported state one the object already passed (``stale``) or is there simply
+no legal move (``rejected``, with the guard figures or the disabled override).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import attrs
+
+from .actions import allowed_actions, check_action, state_actions
+from .adapter import Adapter, AdapterContext, RawInput, Remembered
+from .chart import Chart, Edge, Resolution
+from .charts import ChartSet
+from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
+from .errors import DuplicateKeyError, InputError, UnknownChartError, VersionConflictError
+from .event import CREATING_CHANNELS, Event, SignatureStatus, object_key
+from .journal import JournalEntry
+from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
+from .money import Money
+from .record import ObjectRecord
+from .redact import redact_body, redact_headers
+from .registry import GuardInput
+from .stores.base import Store
+from .stores.memory import MemoryStore
+
+_MAX_ATTEMPTS = 5
+
+
+@attrs.frozen(slots=True)
+class _Plan:
+    """A decision and the records it writes, before the store commits them."""
+
+    decision: Decision
+    records: tuple[ObjectRecord, ...] = ()
+
+
+class Orchestrator:
+    """Applies events to charts over a store; safe to share by concurrent workers when the
+    store is (conflicts are retried from a fresh read, duplicates lose the race cleanly).
+
+    ``options`` enables override edges (``enable_change_final_status``…). ``reference=True``
+    resolves edges with the shared ``transitions`` machine instead of the compiled table, to
+    show both agree.
+    """
+
+    def __init__(self, charts: ChartSet, store: Store | None = None, *,
+                 options: Iterable[str] = (), reference: bool = False) -> None:
+        self.charts = charts
+        self.store: Store = store if store is not None else MemoryStore()
+        self.options = frozenset(options)
+        self._options_tuple = tuple(sorted(self.options))
+        self._reference = reference
+        self._actions = {chart.name: state_actions(chart) for chart in charts}
+
+    # -- public API -----------------------------------------------------------------------
+
+    def apply(self, event: Event, *, raw: RawInput | None = None,
+              line: int | None = None) -> Decision:
+        """Decide one event and journal it with its (redacted) raw input."""
+        for _ in range(_MAX_ATTEMPTS):
+            plan = self._plan(event)
+            claimed = (event.dedupe_key if plan.decision.outcome in CONSUMES_DEDUPE_KEY
+                       else None)
+            try:
+                self._commit(plan, event=event, raw=raw, line=line, claimed=claimed)
+            except VersionConflictError:
+                continue
+            except DuplicateKeyError:
+                plan = _Plan(self._duplicate(event, "decided concurrently by another worker"))
+                self._commit(plan, event=event, raw=raw, line=line, claimed=None)
+            return plan.decision
+        raise VersionConflictError(event.key, -1, None)
+
+    def invalid(self, error: InputError, *, raw: RawInput | None = None,
+                line: int | None = None) -> Decision:
+        """Journal an input the adapter could not parse or authenticate."""
+        decision = Decision(Outcome.INVALID, error.reason, provider=error.provider or
+                            (raw.provider if raw else None), object_kind=error.object_kind,
+                            object_id=error.object_id, field=error.field)
+        self._commit(_Plan(decision), event=None, raw=raw, line=line, claimed=None)
+        return decision
+
+    def ingest(self, raw: RawInput, adapter: Adapter, context: AdapterContext | None = None,
+               *, line: int | None = None) -> tuple[Decision, ...]:
+        """Parse raw input with its adapter and decide every event it yields."""
+        if context is None:
+            context = AdapterContext(remembered=self.remembered_for(raw.provider))
+        result = adapter.parse(raw, context)
+        if result.error is not None or not result.events:
+            error = result.error or InputError("body", "no event in input", provider=raw.provider)
+            return (attrs.evolve(self.invalid(error, raw=raw, line=line), reply=result.reply),)
+        decisions = []
+        for event in result.events:
+            decision = self.apply(event, raw=raw, line=line)
+            decisions.append(attrs.evolve(decision, reply=result.reply) if result.reply
+                             else decision)
+        return tuple(decisions)
+
+    def remembered_for(self, provider: str) -> Remembered:
+        """A lookup adapters use to read facts kept for an object of ``provider``."""
+        def lookup(kind: str, object_id: str) -> dict[str, str]:
+            record = self.store.get(object_key(provider, kind, object_id))
+            return dict(record.remembered) if record else {}
+        return lookup
+
+    def record(self, provider: str, object_kind: str, object_id: str) -> ObjectRecord | None:
+        return self.store.get(object_key(provider, object_kind, object_id))
+
+    def canonical(self, record: ObjectRecord) -> str:
+        chart = self.charts.named(record.chart)
+        return refine(chart.canonical[record.state], record.ledger).value
+
+    def allowed_actions(self, provider: str, object_kind: str,
+                        object_id: str) -> tuple[AllowedAction, ...]:
+        """Merchant calls allowed now on the object (empty when unknown or blocked)."""
+        chart = self.charts.get(provider, object_kind)
+        record = self.store.get(object_key(provider, object_kind, object_id))
+        if record is None or self._blocker(chart, record) is not None:
+            return ()
+        return allowed_actions(self._actions[chart.name], record)
+
+    def precheck(self, provider: str, object_kind: str, object_id: str, action: str,
+                 amount: Money | None = None) -> ActionCheck:
+        """Whether the merchant may make ``action`` (for ``amount``) now, and why not."""
+        chart = self.charts.get(provider, object_kind)
+        record = self.store.get(object_key(provider, object_kind, object_id))
+        if record is None:
+            return ActionCheck(action, False, f"{object_kind} {object_id} is not known")
+        blocker = self._blocker(chart, record)
+        if blocker is not None:
+            return ActionCheck(action, False, blocker)
+        return check_action(chart, self._actions[chart.name], record, action, amount)
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def _plan(self, event: Event) -> _Plan:
+        try:
+            chart = self.charts.get(event.provider, event.object_kind)
+        except UnknownChartError as exc:
+            return _Plan(self._invalid(event, "object_kind", str(exc)))
+        if event.signature is SignatureStatus.INVALID:
+            return _Plan(self._invalid(event, "signature", "signature does not verify"))
+        if self.store.seen(event.dedupe_key):
+            return _Plan(self._duplicate(event, "same message already decided"))
+        record = self.store.get(event.key)
+        if record is None:
+            return self._first_sighting(chart, event)
+        money = event.money
+        currency = record.ledger.currency
+        if money is not None and currency is not None and money.currency != currency:
+            return _Plan(self._invalid(event, "currency", f"{money.currency} does not match "
+                                       f"the object's currency {currency}"))
+        if (event.sequence is not None and record.sequence is not None
+                and event.sequence < record.sequence):
+            return _Plan(self._stale(event, record, f"provider sequence {event.sequence} is "
+                                     f"older than applied {record.sequence}"))
+        blocker = self._blocker(chart, record)
+        if blocker is not None:
+            return _Plan(self._refuse(event, record, blocker))
+        resolution = self._resolve(chart, record, event)
+        if resolution.edge is not None:
+            return self._take(chart, record, resolution.edge, event)
+        if resolution.refusals:
+            return _Plan(self._refuse(event, record, "; ".join(resolution.refusals)))
+        reported = event.state
+        if reported == record.state:
+            return _Plan(self._stale(event, record, f"already `{reported}`; nothing newer"))
+        if reported is not None and reported in chart.canonical and chart.is_behind(
+                reported, record.state):
+            return _Plan(self._stale(event, record, f"reports `{reported}`, which "
+                                     f"`{record.state}` has already passed"))
+        if record.state in chart.finals:
+            return _Plan(self._refuse(event, record, f"object is final in `{record.state}`; "
+                                      f"no edge for `{event.trigger}`"))
+        return _Plan(self._refuse(event, record, f"no edge for `{event.trigger}` from "
+                                  f"`{record.state}`"))
+
+    def _resolve(self, chart: Chart, record: ObjectRecord, event: Event) -> Resolution:
+        remembered = record.remembered
+
+        def check(edge: Edge) -> str | None:
+            assert edge.guard is not None
+            return edge.guard(GuardInput(record.ledger, event, remembered))
+
+        if self._reference:
+            edge = chart.resolve_reference(record.state, event.trigger, self.options, check)
+            if edge is not None:
+                return Resolution(edge)
+        resolution = chart.resolve(record.state, event.trigger, self.options, check)
+        if self._reference:
+            return Resolution(None, resolution.refusals)
+        return resolution
+
+    def _first_sighting(self, chart: Chart, event: Event) -> _Plan:
+        parent = None
+        if chart.spec.parent is not None and event.parent_id is not None:
+            parent = object_key(event.provider, chart.spec.parent, event.parent_id)
+        fresh = ObjectRecord(event.key, chart.name, event.object_id, chart.initial, version=0,
+                             parent=parent)
+        if event.channel in CREATING_CHANNELS:
+            if event.state == chart.initial and (chart.initial, event.trigger) not in chart.table:
+                created = attrs.evolve(fresh, version=1, ledger=self._opening_ledger(event),
+                                       sequence=event.sequence, remembered=event.remember)
+                return _Plan(self._applied(chart, event, None, created, "created",
+                                           list(event.warnings)), (created,))
+            resolution = self._resolve(chart, fresh, event)
+            if resolution.edge is not None:
+                return self._take(chart, fresh, resolution.edge, event)
+        reported = event.state
+        if reported is None or reported not in chart.canonical:
+            return _Plan(self._refuse(event, None, f"unknown {chart.object_kind} and the input "
+                                      "reports no state of the chart to start it in"))
+        edge = next((e for e in chart.edges if e.trigger == event.trigger
+                     and e.target == reported), None)
+        start = attrs.evolve(fresh, state=edge.origin if edge else reported)
+        if edge is None:
+            note = f"first seen in `{reported}`: earlier history unknown"
+            created = attrs.evolve(start, version=1, state=reported, sequence=event.sequence,
+                                   ledger=self._opening_ledger(event), remembered=event.remember)
+            return _Plan(attrs.evolve(self._applied(chart, event, None, created, note,
+                                                    list(event.warnings)),
+                                      history_unknown=True), (created,))
+        plan = self._take(chart, start, edge, event, first_sighting=True)
+        if plan.decision.outcome is not Outcome.APPLIED:
+            return plan
+        decision = attrs.evolve(plan.decision, from_state=None, history_unknown=True,
+                                reason=f"first seen in `{reported}`: earlier history unknown")
+        return attrs.evolve(plan, decision=decision)
+
+    @staticmethod
+    def _opening_ledger(event: Event) -> Ledger:
+        return EMPTY_LEDGER if event.money is None else Ledger(currency=event.money.currency)
+
+    def _take(self, chart: Chart, record: ObjectRecord, edge: Edge, event: Event, *,
+              first_sighting: bool = False) -> _Plan:
+        warnings = list(event.warnings)
+        ledger = record.ledger
+        if ledger.currency is None and event.money is not None:
+            ledger = Ledger(currency=event.money.currency)
+        if edge.effect is not None:
+            try:
+                ledger = edge.effect(ledger, event)
+            except LedgerRefusal as refusal:
+                if not first_sighting:
+                    return _Plan(self._refuse(event, record, str(refusal)))
+                warnings.append(f"ledger not updated: {refusal}")
+        elif (event.money is not None and ledger.authorized
+              and event.money.amount != ledger.authorized):
+            warnings.append(f"amount {event.money} differs from authorized "
+                            f"{ledger.authorized} {ledger.currency}")
+        if edge.override is not None:
+            warnings.append(f"override `{edge.override}` used: `{edge.origin} → {edge.target}`")
+        sequence = record.sequence
+        if event.sequence is not None and (sequence is None or event.sequence > sequence):
+            sequence = event.sequence
+        remembered = record.remembered
+        if event.remember:
+            remembered = tuple({**dict(remembered), **dict(event.remember)}.items())
+        updated = ObjectRecord(record.key, record.chart, record.object_id, edge.target,
+                               record.version + 1, ledger, record.parent, sequence, remembered)
+        records = [updated]
+        if edge.parent_effect is not None or edge.parent_trigger is not None:
+            refusal = self._drive_parent(chart, updated, edge, event, records, warnings)
+            if refusal is not None:
+                return _Plan(self._refuse(event, record, refusal))
+        reason = f"`{edge.origin}` → `{edge.target}`"
+        return _Plan(self._applied(chart, event, edge.origin, updated, reason, warnings),
+                     tuple(records))
+
+    def _drive_parent(self, chart: Chart, child: ObjectRecord, edge: Edge, event: Event,
+                      records: list[ObjectRecord], warnings: list[str]) -> str | None:
+        """Apply the edge's parent effect and parent trigger to the parent, in this commit.
+        Returns a refusal when the parent's ledger would break; warns when it is unknown."""
+        parent_chart = self.charts.parent_of(chart)
+        parent = self.store.get(child.parent) if child.parent else None
+        if parent is None or parent_chart is None:
+            warnings.append(f"parent {child.parent or '(not named)'} is not known; its ledger "
+                            "and status were not updated")
+            return None
+        ledger = parent.ledger
+        if edge.parent_effect is not None:
+            try:
+                ledger = edge.parent_effect(ledger, event)
+            except LedgerRefusal as refusal:
+                return f"parent {parent.object_id}: {refusal}"
+        state = parent.state
+        if edge.parent_trigger is not None:
+            def check(parent_edge: Edge) -> str | None:
+                assert parent_edge.guard is not None
+                return parent_edge.guard(GuardInput(ledger, event, parent.remembered))
+            resolution = parent_chart.resolve(state, edge.parent_trigger, self.options, check)
+            if resolution.edge is not None:
+                state = resolution.edge.target
+                warnings.append(f"parent {parent.object_id}: `{parent.state}` → `{state}`")
+            else:
+                warnings.append(f"parent {parent.object_id} stays `{state}`")
+        records.append(attrs.evolve(parent, state=state, ledger=ledger,
+                                    version=parent.version + 1))
+        return None
+
+    def _blocker(self, chart: Chart, record: ObjectRecord) -> str | None:
+        children = self.charts.blocking_children.get(chart.name)
+        if not children:
+            return None
+        names = {c.name: c for c in children}
+        for child in self.store.children(record.key):
+            child_chart = names.get(child.chart)
+            if child_chart is not None and child.state in child_chart.blocking_states:
+                return (f"{child_chart.object_kind} {child.object_id} is `{child.state}`; "
+                        f"it blocks status changes of this {chart.object_kind}")
+        return None
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def _applied(self, chart: Chart, event: Event, origin: str | None, record: ObjectRecord,
+                 reason: str, warnings: list[str]) -> Decision:
+        return Decision(
+            Outcome.APPLIED, reason, event.provider, event.object_kind, event.object_id,
+            event.trigger, origin, record.state, refine(chart.canonical[record.state],
+                                                        record.ledger),
+            record.ledger, warnings=tuple(warnings),
+            allowed=allowed_actions(self._actions[chart.name], record),
+            customer_action=event.customer_action)
+
+    @staticmethod
+    def _invalid(event: Event, field: str, reason: str) -> Decision:
+        return Decision(Outcome.INVALID, reason, event.provider, event.object_kind,
+                        event.object_id, event.trigger, field=field, warnings=event.warnings)
+
+    @staticmethod
+    def _duplicate(event: Event, reason: str) -> Decision:
+        return Decision(Outcome.DUPLICATE, reason, event.provider, event.object_kind,
+                        event.object_id, event.trigger, warnings=event.warnings)
+
+    def _stale(self, event: Event, record: ObjectRecord, reason: str) -> Decision:
+        return self._unchanged(Outcome.STALE, event, record, reason)
+
+    def _refuse(self, event: Event, record: ObjectRecord | None, reason: str) -> Decision:
+        return self._unchanged(Outcome.REJECTED, event, record, reason)
+
+    def _unchanged(self, outcome: Outcome, event: Event, record: ObjectRecord | None,
+                   reason: str) -> Decision:
+        if record is None or record.version == 0:
+            return Decision(outcome, reason, event.provider, event.object_kind,
+                            event.object_id, event.trigger, warnings=event.warnings)
+        chart = self.charts.named(record.chart)
+        return Decision(outcome, reason, event.provider, event.object_kind, event.object_id,
+                        event.trigger, record.state, record.state,
+                        refine(chart.canonical[record.state], record.ledger), record.ledger,
+                        warnings=event.warnings,
+                        allowed=allowed_actions(self._actions[chart.name], record))
+
+    # -- journaling ---------------------------------------------------------------------------
+
+    def _commit(self, plan: _Plan, *, event: Event | None, raw: RawInput | None,
+                line: int | None, claimed: str | None) -> None:
+        payload = digest = None
+        headers: tuple[tuple[str, str], ...] = ()
+        if raw is not None:
+            payload = redact_body(raw.body)
+            digest = _sha256(payload)
+            headers = redact_headers(raw.headers)
+        entry = JournalEntry(
+            plan.decision, event, claimed,
+            received_at=event.received_at if event is not None and event.received_at
+            else (raw.received_at if raw else None),
+            line=line, channel=(event.channel.value if event else
+                                raw.channel.value if raw else None),
+            payload=payload, payload_sha256=digest, headers=headers,
+            options=self._options_tuple)
+        self.store.commit(entry, plan.records)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

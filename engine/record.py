@@ -1,0 +1,27 @@
+"""The stored state of one provider object: a plain record, never a state machine."""
+
+from __future__ import annotations
+
+import attrs
+
+from .ledger import EMPTY_LEDGER, Ledger
+
+
+@attrs.frozen(slots=True)
+class ObjectRecord:
+    """State, ledger and version of one object; the version drives optimistic concurrency.
+
+    ``chart`` is the chart name (shared string), ``parent`` the parent's store key for child
+    objects, ``sequence`` the newest provider timestamp/sequence applied, ``remembered`` the
+    facts kept for later verification (never a full card number).
+    """
+
+    key: str
+    chart: str
+    object_id: str
+    state: str
+    version: int = 1
+    ledger: Ledger = EMPTY_LEDGER
+    parent: str | None = None
+    sequence: int | None = None
+    remembered: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,63 @@
+"""In-memory store: the fastest, for tests, benchmarks and one-off validation runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+
+import attrs
+
+from ..errors import DuplicateKeyError, VersionConflictError
+from ..journal import JournalEntry
+from ..record import ObjectRecord
+
+
+class MemoryStore:
+    """Dicts and a list; the same contract as the durable stores, minus durability."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, ObjectRecord] = {}
+        self._claimed: set[str] = set()
+        self._children: dict[str, list[str]] = {}
+        self._journal: list[JournalEntry] = []
+
+    def get(self, key: str) -> ObjectRecord | None:
+        return self._objects.get(key)
+
+    def seen(self, dedupe_key: str) -> bool:
+        return dedupe_key in self._claimed
+
+    def children(self, parent_key: str) -> Sequence[ObjectRecord]:
+        return [self._objects[key] for key in self._children.get(parent_key, ())]
+
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
+        objects = self._objects
+        for record in records:
+            current = objects.get(record.key)
+            found = None if current is None else current.version
+            if (found or 0) != record.version - 1:
+                raise VersionConflictError(record.key, record.version - 1, found)
+        key = entry.claimed_key
+        if key is not None:
+            if key in self._claimed:
+                raise DuplicateKeyError(key)
+            self._claimed.add(key)
+        for record in records:
+            if record.version == 1 and record.parent is not None:
+                self._children.setdefault(record.parent, []).append(record.key)
+            objects[record.key] = record
+        seq = len(self._journal) + 1
+        self._journal.append(attrs.evolve(entry, seq=seq))
+        return seq
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def journal(self) -> Iterator[JournalEntry]:
+        return iter(list(self._journal))
+
+    def objects(self) -> Iterator[ObjectRecord]:
+        return iter(list(self._objects.values()))
+
+    def close(self) -> None:
+        """Nothing to release."""
