@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 
+from . import rules  # noqa: F401 - registers provider-specific guards and effects
 from .ledger import LEDGER_FIGURES
 from .registry import EFFECTS, GUARDS
 from .spec import ChartSpec
