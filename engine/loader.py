@@ -45,8 +45,8 @@ def _strict_bool(value: Any, _type: object) -> bool:
 
 
 _converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _tuple_of_str)
-_converter.register_structure_hook(str, _strict_str)
-_converter.register_structure_hook(bool, _strict_bool)
+_converter.register_structure_hook_func(lambda t: t is str, _strict_str)
+_converter.register_structure_hook_func(lambda t: t is bool, _strict_bool)
 _converter.register_structure_hook(
     TransitionSpec,
     make_dict_structure_fn(

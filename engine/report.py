@@ -1,0 +1,90 @@
+"""The ``paychart validate`` report: a page a person reads at a glance, or JSON for machines."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from .decision import Decision, Outcome
+from .serialize import to_json
+from .validate import InputResult, ValidationRun
+
+_NOT_APPLIED = (Outcome.REJECTED, Outcome.INVALID, Outcome.STALE, Outcome.DUPLICATE)
+
+
+def _object_name(decision: Decision) -> str:
+    parts = [decision.provider, decision.object_kind, decision.object_id]
+    return " ".join(p for p in parts if p) or "(unidentified input)"
+
+
+def _decision_json(result: InputResult) -> dict[str, Any]:
+    d = result.decision
+    return {"line": result.line, "outcome": d.outcome.value, "reason": d.reason,
+            "provider": d.provider, "object": d.object_kind, "id": d.object_id,
+            "from": d.from_state, "to": d.to_state, "field": d.field,
+            "warnings": list(d.warnings)}
+
+
+def as_json(run: ValidationRun) -> dict[str, Any]:
+    """``{"summary", "objects", "decisions"}``; decisions lists every one not applied."""
+    orchestrator = run.orchestrator
+    objects = []
+    for record in run.objects():
+        chart = orchestrator.charts.named(record.chart)
+        objects.append({"provider": chart.provider, "object": chart.object_kind,
+                        "id": record.object_id, "state": record.state,
+                        "canonical": orchestrator.canonical(record),
+                        "ledger": to_json(record.ledger)})
+    return {"summary": run.summary(), "objects": objects,
+            "decisions": [_decision_json(r) for r in run.results
+                          if r.decision.outcome is not Outcome.APPLIED],
+            "unchecked_signatures": sorted(run.unchecked_providers)}
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def as_text(run: ValidationRun, source: str) -> str:
+    """Headline, signature coverage, where objects ended, then every decision not applied."""
+    summary = run.summary()
+    counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
+    verdict = "clean" if run.clean else "NEEDS ATTENTION (rejected or invalid inputs)"
+    lines = [f"paychart validate {source}", f"{summary['inputs']} inputs: {counts}",
+             f"verdict: {verdict}", ""]
+    if run.unchecked_providers:
+        lines += [f"signatures NOT checked for: {', '.join(sorted(run.unchecked_providers))} "
+                  "(no secret given; pass --secrets FILE)", ""]
+    by_chart: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in run.objects():
+        by_chart[record.chart][run.orchestrator.canonical(record)] += 1
+    if by_chart:
+        lines.append(f"objects ({sum(sum(c.values()) for c in by_chart.values())}), "
+                     "by canonical status:")
+        lines += _table([(chart, " · ".join(f"{n} {status}" for status, n in
+                                              sorted(counts_.items(), key=lambda kv: -kv[1])))
+                         for chart, counts_ in sorted(by_chart.items())])
+        lines.append("")
+    for outcome in _NOT_APPLIED:
+        results = [r for r in run.results if r.decision.outcome is outcome]
+        if not results:
+            continue
+        lines.append(f"{outcome.value} ({len(results)}):")
+        rows = []
+        for r in results:
+            d = r.decision
+            reason = f"{d.field}: {d.reason}" if d.field else d.reason
+            rows.append((f"line {r.line}", _object_name(d), reason))
+        lines += _table(rows)
+        lines.append("")
+    warned = [r for r in run.results if r.decision.warnings]
+    if warned:
+        lines.append(f"warnings ({sum(len(r.decision.warnings) for r in warned)}):")
+        lines += _table([(f"line {r.line}", _object_name(r.decision), warning)
+                         for r in warned for warning in r.decision.warnings])
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
