@@ -6,6 +6,7 @@ first mistake is usually a typo.
 
 from __future__ import annotations
 
+import enum
 import re
 import tomllib
 from collections.abc import Iterable
@@ -15,10 +16,12 @@ from typing import Any
 
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
+from cattrs.v import format_exception
 
 from .checks import check_spec
 from .errors import SpecError
-from .spec import ActionSpec, ChartSpec, TransitionSpec
+from .canonical import Canonical
+from .spec import ActionSpec, CausedBy, ChartSpec, TransitionSpec
 
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
@@ -45,8 +48,18 @@ def _strict_bool(value: Any, _type: object) -> bool:
 
 
 _converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _tuple_of_str)
-_converter.register_structure_hook_func(lambda t: t is str, _strict_str)
-_converter.register_structure_hook_func(lambda t: t is bool, _strict_bool)
+def _strict_enum(value: Any, type_: type[enum.Enum]) -> enum.Enum:
+    try:
+        return type_(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in type_)
+        raise ValueError(f"{value!r} is not one of: {allowed}") from None
+
+
+_converter.register_structure_hook(str, _strict_str)
+_converter.register_structure_hook(bool, _strict_bool)
+for _enum in (Canonical, CausedBy):  # more specific than the str hook (they subclass str)
+    _converter.register_structure_hook(_enum, _strict_enum)
 _converter.register_structure_hook(
     TransitionSpec,
     make_dict_structure_fn(
@@ -70,9 +83,22 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
+_TOML_NAMES = {"origins": "from", "target": "to", "caused_by": "by"}
+
+
+def _format(exc: BaseException, type_: Any) -> str:
+    """Our own hooks' messages say what was expected; keep them over cattrs' generic one."""
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError):
+        return f"invalid value: {exc}"
+    return format_exception(exc, type_)
+
+
 def _describe(error: cattrs.BaseValidationError, text: str) -> tuple[str, ...]:
     findings = []
-    for message in cattrs.transform_error(error, path="$"):
+    for raw_message in cattrs.transform_error(error, path="$", format_exception=_format):
+        message = re.sub(r"\['([^']*)'\]", r".\1", raw_message)
+        message = re.sub(r"\.(origins|target|caused_by)\b",
+                         lambda m: "." + _TOML_NAMES[m[1]], message)
         found = re.match(r"extra fields found \((?P<keys>[^)]*)\) @ (?P<path>.*)", message)
         if found is None:
             findings.append(message)

@@ -128,6 +128,11 @@ def _charges_back_part(g: GuardInput) -> str | None:
     return f"chargeback is not a part of disputable {_fmt(g.ledger.disputable, g.ledger)}"
 
 
+@guard("charged_back")
+def _charged_back(g: GuardInput) -> str | None:
+    return None if g.ledger.charged_back > 0 else "nothing is charged back"
+
+
 @guard("two_stage")
 def _two_stage(g: GuardInput) -> str | None:
     return None if g.event.fact("two_stage") == "true" else "payment is not in two-stage mode"
