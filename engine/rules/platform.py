@@ -1,0 +1,59 @@
+"""Rules only the platform's POST protocol needs (PROVIDERS.md section 2).
+
+One capture per hold, a hold reversed only whole, a void that unsettles a same-day sale, and
+dispute steps that restate the disputed amount.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from paychart.ledger import Ledger, LedgerRefusal
+from paychart.money import Money
+from paychart.registry import GuardInput, effect, guard
+from paychart.event import Event
+
+
+def _fmt(amount: int, ledger: Ledger) -> str:
+    return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
+
+
+@guard("platform_not_captured")
+def _not_captured(g: GuardInput) -> str | None:
+    """CAPTURE is allowed once: a second one would settle money twice."""
+    if g.ledger.captured == 0:
+        return None
+    return f"already captured {_fmt(g.ledger.captured, g.ledger)}; one capture only"
+
+
+@guard("platform_reverses_all")
+def _reverses_all(g: GuardInput) -> str | None:
+    """A CREDITVOID of a hold reverses the full amount only (PROVIDERS.md 2)."""
+    money = g.event.money
+    if money is None or money.amount == g.ledger.capturable:
+        return None
+    return (f"reversal {money} is not the full hold "
+            f"{_fmt(g.ledger.capturable, g.ledger)}")
+
+
+@effect("platform_void")
+def _void(ledger: Ledger, event: Event) -> Ledger:
+    """A voided sale is never settled: nothing captured, the authorized amount kept as record."""
+    if ledger.refunded or ledger.charged_back:
+        raise LedgerRefusal(f"cannot void a sale with refunded {_fmt(ledger.refunded, ledger)} "
+                            f"or charged back {_fmt(ledger.charged_back, ledger)}")
+    if ledger.currency is None and event.money is not None:
+        ledger = attrs.evolve(ledger, currency=event.money.currency)
+    return attrs.evolve(ledger, captured=0)
+
+
+@effect("platform_dispute_amount")
+def _dispute_amount(ledger: Ledger, event: Event) -> Ledger:
+    """A later dispute step restates the disputed amount; without one it is unchanged."""
+    if event.money is None:
+        return ledger
+    amount = event.money.amount
+    if amount <= 0 or amount > ledger.captured:
+        raise LedgerRefusal(f"disputed {event.money} exceeds settled "
+                            f"{_fmt(ledger.captured, ledger)}")
+    return attrs.evolve(ledger, charged_back=amount)
