@@ -1,0 +1,129 @@
+"""How each recorded object actually went: its decisions in order and its path as steps.
+
+Built from a ``ValidationRun`` and its journal (the journal holds when and by which channel
+each input arrived, also for inputs recorded as normalized events). A parent moved by a child
+(a refund's ``parent_trigger``) gets a step too, noted with the child that caused it, since the
+orchestrator records that move only as a warning on the child's decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+
+import attrs
+
+from ._diagram_render import Highlight, Step
+from .chart import Chart
+from .decision import Decision, Outcome
+from .event import object_key
+from .record import ObjectRecord
+from .validate import ValidationRun
+
+_PARENT_MOVE = re.compile(r"^parent (?P<id>.+): `(?P<origin>[^`]+)` → `(?P<target>[^`]+)`$")
+
+
+@attrs.frozen
+class Row:
+    """One decision of the run, with when and how its input arrived."""
+
+    index: int
+    line: int
+    received_at: datetime | None
+    channel: str | None
+    decision: Decision
+    signature: str | None = None
+    step: int | None = None
+    """The path step number this decision produced on its object, when applied."""
+
+    @property
+    def key(self) -> str | None:
+        d = self.decision
+        if d.provider and d.object_kind and d.object_id:
+            return object_key(d.provider, d.object_kind, d.object_id)
+        return None
+
+
+@attrs.frozen
+class Trail:
+    """One object: where it ended and how it got there."""
+
+    record: ObjectRecord
+    chart: Chart
+    canonical: str
+    rows: tuple[Row, ...]
+    highlight: Highlight
+
+    @property
+    def key(self) -> str:
+        return self.record.key
+
+
+def rows_of(run: ValidationRun) -> list[Row]:
+    """Every decision of the run in order, joined with its journal entry."""
+    entries = list(run.orchestrator.store.journal())
+    rows = []
+    for index, result in enumerate(run.results):
+        entry = entries[index] if len(entries) == len(run.results) else None
+        received = entry.received_at if entry else (result.raw.received_at if result.raw
+                                                    else None)
+        channel = entry.channel if entry else (result.raw.channel.value if result.raw
+                                               else None)
+        rows.append(Row(index, result.line, received, channel, result.decision,
+                        result.signature.value if result.signature else None))
+    return rows
+
+
+def trails(run: ValidationRun) -> list[Trail]:
+    """One trail per object the run knows, in the run's object order."""
+    orchestrator = run.orchestrator
+    records = {record.key: record for record in run.objects()}
+    by_key: dict[str, list[Row]] = defaultdict(list)
+    steps: dict[str, list[Step]] = defaultdict(list)
+    for row in rows_of(run):
+        key = row.key
+        if key is None:
+            continue
+        d = row.decision
+        if d.outcome is Outcome.APPLIED and d.to_state is not None:
+            number = len(steps[key]) + 1
+            steps[key].append(Step(number, d.from_state, d.to_state, d.trigger,
+                                   d.history_unknown))
+            row = attrs.evolve(row, step=number)
+            _parent_steps(run, records.get(key), d, steps)
+        by_key[key].append(row)
+    result = []
+    for key, record in records.items():
+        chart = orchestrator.charts.named(record.chart)
+        title = (f"{chart.provider} {chart.object_kind} {record.object_id}: "
+                 f"{record.state} «{orchestrator.canonical(record)}» ({chart.name})")
+        result.append(Trail(record, chart, orchestrator.canonical(record),
+                            tuple(by_key.get(key, ())),
+                            Highlight(tuple(steps.get(key, ())), record.state, title)))
+    return result
+
+
+def _parent_steps(run: ValidationRun, child: ObjectRecord | None, decision: Decision,
+                  steps: dict[str, list[Step]]) -> None:
+    """A child's applied edge that moved its parent adds a step to the parent's path."""
+    if child is None or child.parent is None:
+        return
+    chart = run.orchestrator.charts.named(child.chart)
+    trigger = next((e.parent_trigger for e in chart.edges
+                    if e.origin == decision.from_state and e.target == decision.to_state
+                    and e.trigger == decision.trigger), None)
+    for warning in decision.warnings:
+        match = _PARENT_MOVE.match(warning)
+        if match is None or match["origin"] == match["target"]:
+            continue
+        parent = child.parent
+        steps[parent].append(Step(len(steps[parent]) + 1, match["origin"], match["target"],
+                                  trigger, note=f"by {chart.object_kind} {child.object_id}"))
+
+
+def find_trail(found: list[Trail], wanted: str, chart: str | None = None) -> Trail | None:
+    """The trail of an object named by id or by store key (``provider/kind/id``)."""
+    matches = [t for t in found if wanted in (t.record.object_id, t.key)
+               and (chart is None or t.chart.name == chart)]
+    return matches[0] if len(matches) == 1 else None
