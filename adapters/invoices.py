@@ -1,0 +1,334 @@
+"""Payment invoices: the JSON:API ``payment-invoices`` protocol and its CARDGATE card gateway.
+
+Source: seed ``001_8c1730c6689fa4dd.txt`` (tokenization, charge by token, CARDGATE sale) and
+PROVIDERS.md section 4 (statuses, callbacks, signature). One invoice (``cpi_…``) is one object
+of the ``invoices_payment_invoice`` chart; its refunds and chargebacks are statuses of the same
+resource. Inputs:
+
+* ``request`` — the merchant's ``POST /payment-invoices`` body (plain, tokenizing, or charge by
+  card token). It has no invoice id yet, so the record's ``ref`` must name it.
+* ``response`` — the API's answer: the invoice resource; with ``operation = "sale"`` (or a
+  ``cgi_…`` id) the CARDGATE ``/payment/sale`` answer, applied to the invoice named by ``ref``.
+* ``callback`` — the invoice resource (with ``included``), signed in ``X-Signature`` =
+  base64(SHA-1(secret + raw body + secret)) with the test or live secret chosen by the invoice's
+  ``test_mode``. ``data`` may be a list (a batch); events come out ordered by ``updated``.
+* ``poll`` — ``GET /payment-invoices/{id}``: the resource again.
+
+Ordering is by ``attributes.updated`` (the event ``sequence``); the dedupe key is (``id``,
+``status``, ``updated``) whatever the channel. The callback is acknowledged with HTTP 200.
+Secrets (``[invoices]`` table): ``test_secret`` and ``live_secret``.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+import attrs
+
+from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.errors import InputError
+from paychart.event import Channel, Event, SignatureStatus
+
+from . import _invoices_resource as res
+from ._invoices_cardgate import create_request, sale_answer
+from ._invoices_resource import OBJECT_KIND, PROVIDER, Json, error
+
+
+class InvoiceStatus(enum.StrEnum):
+    """``attributes.status`` of a payment invoice (PROVIDERS.md 4); CARDGATE uses the same."""
+
+    CREATED = "created"
+    PROCESSING = "processing"
+    PROCESS_PENDING = "process_pending"
+    PROCESSED = "processed"
+    PARTIALLY_PROCESSED = "partially_processed"
+    PROCESS_ERROR = "process_error"
+    PROCESS_FAILED = "process_failed"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    REFUNDING = "refunding"
+    REFUND_PENDING = "refund_pending"
+    REFUND_ERROR = "refund_error"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUND_FAILED = "refund_failed"
+    CHARGED_BACK = "charged_back"
+    PARTIALLY_CHARGED_BACK = "partially_charged_back"
+
+
+@attrs.frozen
+class Move:
+    """The chart trigger a reported status asks for, and the chart state it reports."""
+
+    trigger: str
+    state: str
+    failure: bool = False
+    """The status is a failure: its ``resolution`` is the failure reason."""
+    waits_for_customer: bool = False
+    """``flow_data`` of this status is the customer's next page."""
+
+
+S = InvoiceStatus
+MOVES: Mapping[InvoiceStatus, Move] = {
+    S.CREATED: Move("create", "created", waits_for_customer=True),
+    S.PROCESSING: Move("begin", "processing"),
+    S.PROCESS_PENDING: Move("pend", "process_pending", waits_for_customer=True),
+    S.PROCESS_ERROR: Move("error", "process_error", failure=True),
+    S.PROCESSED: Move("process", "processed"),
+    S.PARTIALLY_PROCESSED: Move("process_partially", "partially_processed"),
+    S.PROCESS_FAILED: Move("fail", "process_failed", failure=True),
+    S.EXPIRED: Move("expire", "expired"),
+    S.TERMINATED: Move("terminate", "terminated"),
+    S.REFUNDING: Move("begin_refund", "refunding"),
+    S.REFUND_PENDING: Move("pend_refund", "refund_pending"),
+    S.REFUND_ERROR: Move("refund_error", "refund_error", failure=True),
+    S.REFUNDED: Move("refund", "refunded"),
+    S.PARTIALLY_REFUNDED: Move("refund_partially", "partially_refunded"),
+    S.REFUND_FAILED: Move("fail_refund", "refund_failed", failure=True),
+    S.CHARGED_BACK: Move("charge_back", "charged_back"),
+    S.PARTIALLY_CHARGED_BACK: Move("charge_back_partially", "partially_charged_back"),
+}
+"""The one table from provider status to chart move; a status not in it is ``invalid``."""
+
+SIGNATURE_HEADER = "X-Signature"
+SECRET_KEYS = {True: "test_secret", False: "live_secret"}
+
+
+# -- signature ----------------------------------------------------------------------------
+
+def expected_signature(secret: str, body: bytes) -> str:
+    """base64 of the raw 20-byte SHA-1 of ``secret + body + secret`` (PROVIDERS.md 4)."""
+    key = secret.encode("utf-8")
+    return base64.b64encode(hashlib.sha1(key + body + key).digest()).decode("ascii")
+
+
+def verify_signature(raw: RawInput, secrets: Mapping[str, str],
+                     test_mode: bool | None) -> SignatureStatus:
+    """``valid`` or ``unchecked`` (no secrets configured); raises ``InputError`` otherwise.
+    Secrets never appear in the error."""
+    if not secrets:
+        return SignatureStatus.UNCHECKED
+    if test_mode is None:
+        raise error("data.attributes.test_mode", "missing; it chooses the signing secret")
+    secret_name = SECRET_KEYS[test_mode]
+    secret = secrets.get(secret_name)
+    if not secret:
+        raise error("signature", f"no `{secret_name}` configured for "
+                    f"{'test' if test_mode else 'live'}-mode callbacks")
+    given = raw.header(SIGNATURE_HEADER)
+    if given is None or not given.strip():
+        raise error("signature", f"{SIGNATURE_HEADER} header missing")
+    expected = expected_signature(secret, raw.body)
+    if not hmac.compare_digest(expected.encode("ascii"), given.strip().encode("utf-8",
+                                                                              "replace")):
+        raise error("signature", f"{SIGNATURE_HEADER} does not verify with the "
+                    f"{'test' if test_mode else 'live'} secret")
+    return SignatureStatus.VALID
+
+
+# -- the invoice resource -------------------------------------------------------------------
+
+def _status(attributes: Json, path: str, object_id: str) -> InvoiceStatus:
+    value = res.required_text(attributes, "status", path, object_id)
+    try:
+        return InvoiceStatus(value)
+    except ValueError:
+        raise error(f"{path}.status", f"unknown status {value!r}", object_id) from None
+
+
+def _invoice_id(resource: Json, path: str) -> str:
+    kind = resource.get("type")
+    if kind is not None and kind != res.RESOURCE_TYPE:
+        raise error(f"{path}.type", f"expected {res.RESOURCE_TYPE!r}, got {kind!r}")
+    return res.required_text(resource, "id", path)
+
+
+def _test_mode(document: Json) -> bool | None:
+    """The one ``test_mode`` of the document; resources of a batch must agree."""
+    modes = {res.flag(res.attributes(r, p), "test_mode", f"{p}.attributes")
+             for p, r in res.resources(document)}
+    if len(modes) > 1:
+        raise error("data", "a batch mixes test-mode and live invoices")
+    return modes.pop()
+
+
+def _check_mode(context: AdapterContext, object_id: str, test_mode: bool | None,
+                where: str) -> None:
+    """An invoice never changes mode: a message that flips it was signed with the wrong
+    secret's scope (a test secret must not authenticate a live invoice)."""
+    kept = context.remembered(OBJECT_KIND, object_id).get("test_mode")
+    if test_mode is not None and kept is not None and kept != str(test_mode).lower():
+        mode = "test" if kept == "true" else "live"
+        raise error(f"{where}.test_mode", f"the invoice is in {mode} mode; this message "
+                    "says otherwise", object_id)
+
+
+def invoice_event(document: Json, path: str, resource: Json, channel: Channel,
+                  raw: RawInput, signature: SignatureStatus,
+                  context: AdapterContext) -> Event:
+    """One event from one invoice resource (response, callback or poll alike)."""
+    object_id = _invoice_id(resource, path)
+    attributes = res.attributes(resource, path, object_id)
+    where = f"{path}.attributes"
+    status = _status(attributes, where, object_id)
+    move = MOVES[status]
+    currency = res.currency(attributes, where, object_id)
+    amount = res.money(attributes, "amount", currency, where, object_id, required=True)
+    processed = res.money(attributes, "processed_amount", currency, where, object_id)
+    refunded = res.money(attributes, "refunded_amount", currency, where, object_id)
+    charged = res.money(attributes, "charged_back_amount", currency, where, object_id)
+    updated = res.timestamp(attributes, "updated", where, object_id)
+    if updated is None and channel is Channel.CALLBACK:
+        raise error(f"{where}.updated", "missing; callbacks are ordered by it", object_id)
+    test_mode = res.flag(attributes, "test_mode", where, object_id)
+    moderation = res.flag(attributes, "moderation_required", where, object_id)
+    resolution = res.text(attributes, "resolution", where, object_id, required=False)
+    _check_mode(context, object_id, test_mode, where)
+    warnings = []
+    request_status = res.payment_request_status(document, object_id)
+    if request_status is not None and request_status.lower() != status.value:
+        warnings.append(f"included payment request is {request_status}, invoice is {status}")
+    facts = [("status", status.value),
+             *res.minor_fact("amount_minor", amount),
+             *res.minor_fact("processed_amount_minor", processed),
+             *res.minor_fact("refunded_amount_minor", refunded),
+             *res.minor_fact("charged_back_amount_minor", charged)]
+    if resolution is not None:
+        facts.append(("resolution", resolution))
+        if move.failure and resolution != "ok":
+            facts.append(("failure_reason", resolution))
+    if moderation is not None:
+        facts.append(("moderation_required", str(moderation).lower()))
+    remember = list(res.token_facts(attributes, where, object_id))
+    if test_mode is not None:
+        remember.append(("test_mode", str(test_mode).lower()))
+    if moderation is not None:
+        remember.append(("moderation_required", str(moderation).lower()))
+    customer = res.customer_reference(document, attributes)
+    if customer is not None:
+        remember.append(("customer_reference_id", customer))
+    session = res.gateway_session(attributes, where, object_id)
+    if session is not None:
+        remember.append(("cardgate_sid", session))
+    action = res.customer_action(attributes, where, object_id) \
+        if move.waits_for_customer else None
+    return Event(
+        PROVIDER, OBJECT_KIND, object_id, move.trigger, channel,
+        dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{object_id}/{status.value}/{updated}",
+        state=move.state,
+        money=processed if processed is not None and processed.amount > 0 else amount,
+        sequence=updated, received_at=raw.received_at, signature=signature,
+        customer_action=action, facts=tuple(facts), remember=tuple(remember),
+        warnings=tuple(warnings))
+
+
+def _events(document: Json, channel: Channel, raw: RawInput, signature: SignatureStatus,
+            context: AdapterContext) -> tuple[Event, ...]:
+    events = [invoice_event(document, path, resource, channel, raw, signature, context)
+              for path, resource in res.resources(document)]
+    return tuple(sorted(events, key=lambda e: (e.sequence or 0)))
+
+
+# -- the four channels --------------------------------------------------------------------
+
+def parse_callback(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
+    document = res.load_document(raw.body)
+    signature = verify_signature(raw, context.secrets, _test_mode(document))
+    return _events(document, Channel.CALLBACK, raw, signature, context)
+
+
+def parse_response(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
+    document = res.load_document(raw.body)
+    data = document.get("data")
+    if raw.operation == "sale" or (isinstance(data, dict)
+                                   and str(data.get("id", "")).startswith("cgi_")):
+        return (_sale_event(document, raw, context),)
+    return _events(document, Channel.RESPONSE, raw, SignatureStatus.UNCHECKED, context)
+
+
+def parse_poll(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
+    document = res.load_document(raw.body)
+    return _events(document, Channel.POLL, raw, SignatureStatus.UNCHECKED, context)
+
+
+def parse_request(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
+    """A creation request starts the invoice in ``created``; ``ref`` names the invoice id the
+    API gave it, since the request itself cannot carry one."""
+    request = create_request(res.load_document(raw.body))
+    if raw.ref is None:
+        raise error("ref", "a create request has no invoice id; record the `cpi_…` id the "
+                    "response gave as `ref`")
+    digest = hashlib.sha256(raw.body).hexdigest()[:16]
+    facts = [("flow", request.flow), ("instant", str(request.instant).lower()),
+             ("reference_id", request.reference_id), ("service", request.service)]
+    remember = [("flow", request.flow)]
+    if request.test_mode is not None:
+        remember.append(("test_mode", str(request.test_mode).lower()))
+    if request.customer_reference_id is not None:
+        remember.append(("customer_reference_id", request.customer_reference_id))
+    return (Event(PROVIDER, OBJECT_KIND, raw.ref, MOVES[S.CREATED].trigger, Channel.REQUEST,
+                  dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{raw.ref}/request/{digest}",
+                  state=MOVES[S.CREATED].state, money=request.money,
+                  received_at=raw.received_at, facts=tuple(facts),
+                  remember=tuple(remember)),)
+
+
+def _sale_event(document: Json, raw: RawInput, context: AdapterContext) -> Event:
+    """The CARDGATE sale answer moves the payment invoice named by ``ref``; the gateway
+    invoice must be the session that invoice's ``flow_data`` announced, when known."""
+    answer = sale_answer(document)
+    if raw.ref is None:
+        raise error("ref", f"CARDGATE answer for {answer.session} does not name the payment "
+                    "invoice; record its `cpi_…` id as `ref`", answer.session)
+    try:
+        move = MOVES[InvoiceStatus(answer.status)]
+    except ValueError:
+        raise error("data.attributes.status", f"unknown status {answer.status!r}",
+                    answer.session) from None
+    announced = context.remembered(OBJECT_KIND, raw.ref).get("cardgate_sid")
+    if announced is not None and announced != answer.session:
+        raise error("data.id", f"CARDGATE invoice {answer.session} is not the session "
+                    f"{announced} of {raw.ref}", raw.ref)
+    facts = [("status", answer.status), ("cardgate_invoice", answer.session)]
+    for name, value in (("resolution", answer.resolution), ("service", answer.service),
+                        ("active_request_status", answer.request_status),
+                        ("active_payment_status", answer.payment_status)):
+        if value is not None:
+            facts.append((name, value))
+    if move.failure and answer.resolution not in (None, "ok"):
+        facts.append(("failure_reason", str(answer.resolution)))
+    warnings = []
+    if answer.payment_status == "authorize_required":
+        warnings.append(f"CARDGATE {answer.session}: the customer must authorize the payment")
+    key = (f"{PROVIDER}/{OBJECT_KIND}/{raw.ref}/cardgate/{answer.session}/{answer.status}/"
+           f"{answer.payment_status}")
+    return Event(PROVIDER, OBJECT_KIND, raw.ref, move.trigger, Channel.RESPONSE,
+                 dedupe_key=key, state=move.state, money=answer.money,
+                 received_at=raw.received_at, facts=tuple(facts),
+                 remember=(("cardgate_sid", answer.session),), warnings=tuple(warnings))
+
+
+@attrs.frozen
+class InvoicesAdapter:
+    """The ``invoices`` provider: routes raw input by channel; never raises for bad input."""
+
+    provider: str = PROVIDER
+
+    def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
+        parsers = {Channel.CALLBACK: parse_callback, Channel.RESPONSE: parse_response,
+                   Channel.POLL: parse_poll, Channel.REQUEST: parse_request}
+        parser = parsers.get(raw.channel)
+        if parser is None:
+            return ParseResult(error=error("channel", f"{raw.channel} input is not part of "
+                                           "the payment-invoices protocol"))
+        try:
+            return ParseResult(parser(raw, context))
+        except InputError as exc:
+            return ParseResult(error=exc)
+
+
+ADAPTER = InvoicesAdapter()
