@@ -25,6 +25,12 @@ padding:.2rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}th{backgr
 tr.hidden{display:none}
 """
 
+_ERRORS = """
+window.addEventListener('error',function(e){document.documentElement.setAttribute(
+  'data-errors',(document.documentElement.getAttribute('data-errors')||'')+e.message+';');});
+"""
+"""Records any script error on the page itself, so a headless browser test can see it."""
+
 _JS = """
 (function(){
   var box=document.getElementById('only-problems');
@@ -131,9 +137,17 @@ def _problems(rows: Sequence[Row]) -> str:
 
 
 def _trail(trail: Trail, svg: Callable[[str], str]) -> str:
-    rows = [[_e(r.step or ""), _e(r.line),
-             _e(r.received_at.isoformat() if r.received_at else "unknown"), _e(r.channel),
-             _e(r.decision.trigger), _outcome(r), _move(r), _reason(r)] for r in trail.rows]
+    steps = {s.number: s for s in trail.highlight.steps}
+    rows = []
+    for r in trail.rows:
+        trigger, move = _e(r.decision.trigger), _move(r)
+        if r.key != trail.key and r.step in steps:  # a child's input that moved this object
+            d, step = r.decision, steps[r.step]
+            trigger = f"{_e(d.object_kind)} {_e(d.object_id)}: {trigger}"
+            move = f"{_e(step.origin)} → {_e(step.target)}"
+        rows.append([_e(r.step or ""), _e(r.line),
+                     _e(r.received_at.isoformat() if r.received_at else "unknown"),
+                     _e(r.channel), trigger, _outcome(r), move, _reason(r)])
     extra = [s for s in trail.highlight.steps if s.note]
     notes = "".join(f"<li>step ({s.number}): {_e(s.origin)} → {_e(s.target)} "
                     f"{_e(s.note)}</li>" for s in extra)
@@ -158,7 +172,8 @@ def page(run: ValidationRun, rows: Sequence[Row], found: Sequence[Trail], source
                       for cause, color in CAUSE_COLORS.items())
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>paychart audit: {_e(source)}</title><style>{_CSS}</style></head><body>",
+        f"<title>paychart audit: {_e(source)}</title><style>{_CSS}</style>",
+        f"<script>{_ERRORS}</script></head><body>",
         f"<h1>paychart audit of <code>{_e(source)}</code></h1>",
         "<h2>Summary</h2>", _summary(run, source, options),
         "<h2>Objects</h2>", _objects(found),

@@ -90,8 +90,9 @@ def trails(run: ValidationRun) -> list[Trail]:
             number = len(steps[key]) + 1
             steps[key].append(Step(number, d.from_state, d.to_state, d.trigger,
                                    d.history_unknown))
+            for parent, step in _parent_steps(run, records.get(key), d, steps):
+                by_key[parent].append(attrs.evolve(row, step=step))
             row = attrs.evolve(row, step=number)
-            _parent_steps(run, records.get(key), d, steps)
         by_key[key].append(row)
     result = []
     for key, record in records.items():
@@ -105,14 +106,16 @@ def trails(run: ValidationRun) -> list[Trail]:
 
 
 def _parent_steps(run: ValidationRun, child: ObjectRecord | None, decision: Decision,
-                  steps: dict[str, list[Step]]) -> None:
-    """A child's applied edge that moved its parent adds a step to the parent's path."""
+                  steps: dict[str, list[Step]]) -> list[tuple[str, int]]:
+    """A child's applied edge that moved its parent adds a step to the parent's path;
+    returns the parent's key and step number for each step added."""
     if child is None or child.parent is None:
-        return
+        return []
     chart = run.orchestrator.charts.named(child.chart)
     trigger = next((e.parent_trigger for e in chart.edges
-                    if e.origin == decision.from_state and e.target == decision.to_state
-                    and e.trigger == decision.trigger), None)
+                    if decision.from_state in (None, e.origin) and e.target == decision.to_state
+                    and e.trigger == decision.trigger and e.parent_trigger), None)
+    added = []
     for warning in decision.warnings:
         match = _PARENT_MOVE.match(warning)
         if match is None or match["origin"] == match["target"]:
@@ -120,6 +123,8 @@ def _parent_steps(run: ValidationRun, child: ObjectRecord | None, decision: Deci
         parent = child.parent
         steps[parent].append(Step(len(steps[parent]) + 1, match["origin"], match["target"],
                                   trigger, note=f"by {chart.object_kind} {child.object_id}"))
+        added.append((parent, len(steps[parent])))
+    return added
 
 
 def find_trail(found: list[Trail], wanted: str, chart: str | None = None) -> Trail | None:
