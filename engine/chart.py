@@ -83,6 +83,7 @@ class Chart:
         self.table = table
         self.triggers = frozenset(edge.trigger for edge in edges)
         self._behind = self._states_behind(spec)
+        self._paths: dict[tuple[str, str, str, frozenset[str]], tuple[Edge, ...] | None] = {}
         self.machine = self._machine(edges)
 
     @staticmethod
@@ -114,16 +115,58 @@ class Chart:
                                    conditions=[_condition(edge)], after=[_recorder(edge)])
         return machine
 
+    def composite_path(self, current: str, reported: str, trigger: str,
+                       options: Collection[str]) -> tuple[Edge, ...] | None:
+        """The shortest chain of enabled edges from ``current`` whose last edge is ``trigger``
+        into ``reported``: how a batched callback that skipped intermediate statuses is
+        applied. ``None`` when the chart allows no such move (or only a direct edge)."""
+        key = (current, reported, trigger, frozenset(options))
+        if key in self._paths:
+            return self._paths[key]
+        enabled = [e for e in self.edges if e.override is None or e.override in options]
+        finishing = {e.origin: e for e in reversed(enabled)
+                     if e.trigger == trigger and e.target == reported}
+        found: tuple[Edge, ...] | None = None
+        paths: dict[str, tuple[Edge, ...]] = {current: ()}
+        frontier = [current]
+        while frontier and found is None:
+            following = []
+            for state in frontier:
+                for edge in enabled:
+                    if edge.origin == state and edge.target not in paths:
+                        paths[edge.target] = (*paths[state], edge)
+                        following.append(edge.target)
+                        if edge.target in finishing:
+                            found = (*paths[edge.target], finishing[edge.target])
+                            break
+                if found is not None:
+                    break
+            frontier = following
+        self._paths[key] = found
+        return found
+
     def is_behind(self, reported: str, current: str) -> bool:
         """Whether ``reported`` is a state an object in ``current`` has already passed."""
         return reported in self._behind[current]
 
+    def _preferred_target(self, state: str, trigger: str, reported: str | None) -> str | None:
+        """The reported state, when some edge for this trigger leads there: the provider's
+        word on where the object now is outranks an edge that would contradict it."""
+        if reported is None:
+            return None
+        candidates = self.table.get((state, trigger), ())
+        return reported if any(edge.target == reported for edge in candidates) else None
+
     def resolve(self, state: str, trigger: str, options: Collection[str],
-                check: GuardCheck) -> Resolution:
-        """The hot path: first edge from ``state`` on ``trigger`` that is enabled and passes."""
+                check: GuardCheck, reported: str | None = None) -> Resolution:
+        """The hot path: first edge from ``state`` on ``trigger`` that is enabled and passes,
+        among those leading to the ``reported`` state when any does."""
         candidates = self.table.get((state, trigger))
         if candidates is None:
             return Resolution(None)
+        preferred = self._preferred_target(state, trigger, reported)
+        if preferred is not None:
+            candidates = tuple(edge for edge in candidates if edge.target == preferred)
         refusals = []
         for edge in candidates:
             if edge.override is not None and edge.override not in options:
@@ -139,19 +182,22 @@ class Chart:
         return Resolution(None, tuple(refusals))
 
     def resolve_reference(self, state: str, trigger: str, options: Collection[str],
-                          check: GuardCheck) -> Edge | None:
+                          check: GuardCheck, reported: str | None = None) -> Edge | None:
         """The same decision made by the shared ``transitions`` machine (reference semantics)."""
         event = self.machine.events.get(trigger)
         if event is None:
             return None
         fired: list[Edge] = []
-        event.trigger(_Probe(state), options=options, check=check, fired=fired)
+        event.trigger(_Probe(state), options=options, check=check, fired=fired,
+                      preferred=self._preferred_target(state, trigger, reported))
         return fired[0] if fired else None
 
 
 def _condition(edge: Edge) -> Callable[[Any], bool]:
     def condition(event_data: Any) -> bool:
         kwargs = event_data.kwargs
+        if kwargs["preferred"] is not None and edge.target != kwargs["preferred"]:
+            return False
         if edge.override is not None and edge.override not in kwargs["options"]:
             return False
         return edge.guard is None or kwargs["check"](edge) is None

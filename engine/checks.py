@@ -88,15 +88,16 @@ def _graph_findings(spec: ChartSpec) -> list[str]:
 
 
 def _determinism_findings(spec: ChartSpec) -> list[str]:
-    """Edges sharing (origin, trigger) must be told apart by distinct guards or overrides,
-    and an unconditional edge must come last (any edge after it could never be taken)."""
+    """Edges sharing (origin, trigger) are told apart first by their target (the state the
+    input reports), then by distinct guards or overrides; among edges to the same target an
+    unconditional one must come last (any edge after it could never be taken)."""
     findings = []
-    edges: dict[tuple[str, str], list[tuple[int, str | None]]] = defaultdict(list)
+    edges: dict[tuple[str, str, str], list[tuple[int, str | None]]] = defaultdict(list)
     for i, t in enumerate(spec.transitions):
         condition = t.guard if t.override is None else f"{t.guard}|{t.override}"
         for origin in t.origins:
-            edges[(origin, t.trigger)].append((i, condition))
-    for (origin, trigger), found in edges.items():
+            edges[(origin, t.trigger, t.target)].append((i, condition))
+    for (origin, trigger, _target), found in edges.items():
         if len(found) < 2:
             continue
         conditions = [c for _, c in found]

@@ -10,6 +10,7 @@ no legal move (``rejected``, with the guard figures or the disabled override).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 
@@ -23,7 +24,7 @@ from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision,
 from .errors import DuplicateKeyError, InputError, UnknownChartError, VersionConflictError
 from .event import CREATING_CHANNELS, Event, SignatureStatus, object_key
 from .journal import JournalEntry
-from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
+from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine, seed_ledger
 from .money import Money
 from .record import ObjectRecord
 from .redact import redact_body, redact_headers
@@ -173,10 +174,13 @@ class Orchestrator:
         reported = event.state
         if reported == record.state:
             return _Plan(self._stale(event, record, f"already `{reported}`; nothing newer"))
-        if reported is not None and reported in chart.canonical and chart.is_behind(
-                reported, record.state):
-            return _Plan(self._stale(event, record, f"reports `{reported}`, which "
-                                     f"`{record.state}` has already passed"))
+        if reported is not None and reported in chart.canonical:
+            if chart.is_behind(reported, record.state):
+                return _Plan(self._stale(event, record, f"reports `{reported}`, which "
+                                         f"`{record.state}` has already passed"))
+            path = chart.composite_path(record.state, reported, event.trigger, self.options)
+            if path is not None:
+                return self._take_path(chart, record, path, event)
         if record.state in chart.finals:
             return _Plan(self._refuse(event, record, f"object is final in `{record.state}`; "
                                       f"no edge for `{event.trigger}`"))
@@ -191,10 +195,12 @@ class Orchestrator:
             return edge.guard(GuardInput(record.ledger, event, remembered))
 
         if self._reference:
-            edge = chart.resolve_reference(record.state, event.trigger, self.options, check)
+            edge = chart.resolve_reference(record.state, event.trigger, self.options, check,
+                                           event.state)
             if edge is not None:
                 return Resolution(edge)
-        resolution = chart.resolve(record.state, event.trigger, self.options, check)
+        resolution = chart.resolve(record.state, event.trigger, self.options, check,
+                                   event.state)
         if self._reference:
             return Resolution(None, resolution.refusals)
         return resolution
@@ -251,13 +257,14 @@ class Orchestrator:
             except LedgerRefusal as refusal:
                 if not first_sighting:
                     return _Plan(self._refuse(event, record, str(refusal)))
-                warnings.append(f"ledger not updated: {refusal}")
+                ledger = seed_ledger(chart.canonical[edge.target], event.money)
+                warnings.append(f"ledger seeded from the first-seen amount ({refusal})")
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
             warnings.append(f"amount {event.money} differs from authorized "
                             f"{ledger.authorized} {ledger.currency}")
         if edge.override is not None:
-            warnings.append(f"override `{edge.override}` used: `{edge.origin} → {edge.target}`")
+            warnings.append(_override_used(edge))
         sequence = record.sequence
         if event.sequence is not None and (sequence is None or event.sequence > sequence):
             sequence = event.sequence
@@ -274,6 +281,38 @@ class Orchestrator:
         reason = f"`{edge.origin}` → `{edge.target}`"
         return _Plan(self._applied(chart, event, edge.origin, updated, reason, warnings),
                      tuple(records))
+
+    def _take_path(self, chart: Chart, record: ObjectRecord, path: tuple[Edge, ...],
+                   event: Event) -> _Plan:
+        """A batched callback that skipped statuses: the intermediate edges are walked
+        without their guards (their inputs never arrived), their ledger effects applied
+        where the event's figures allow, then the last edge is taken as usual."""
+        *through, last = path
+        ledger = record.ledger
+        skipped: list[str] = []
+        overrides_used: list[str] = []
+        for edge in through:
+            if edge.override is not None:
+                overrides_used.append(_override_used(edge))
+            if edge.effect is not None:
+                with contextlib.suppress(LedgerRefusal):
+                    ledger = edge.effect(ledger, event)
+            skipped.append(edge.target)
+        start = attrs.evolve(record, state=last.origin, ledger=ledger)
+        if last.guard is not None:
+            failure = last.guard(GuardInput(ledger, event, record.remembered))
+            if failure is not None:
+                return _Plan(self._refuse(event, record, f"guard `{last.guard_name}` failed: "
+                                          f"{failure}"))
+        plan = self._take(chart, start, last, event)
+        decision = plan.decision
+        if decision.outcome is not Outcome.APPLIED:
+            return _Plan(self._refuse(event, record, decision.reason))
+        note = f"composite move: skipped `{'`, `'.join(skipped)}`"
+        decision = attrs.evolve(decision, from_state=record.state,
+                                reason=f"`{record.state}` → `{last.target}` ({note})",
+                                warnings=(*decision.warnings, *overrides_used, note))
+        return attrs.evolve(plan, decision=decision)
 
     def _drive_parent(self, chart: Chart, child: ObjectRecord, edge: Edge, event: Event,
                       records: list[ObjectRecord], warnings: list[str]) -> str | None:
@@ -377,6 +416,10 @@ class Orchestrator:
             payload=payload, payload_sha256=digest, headers=headers,
             options=self._options_tuple)
         self.store.commit(entry, plan.records)
+
+
+def _override_used(edge: Edge) -> str:
+    return f"override `{edge.override}` used: `{edge.origin} → {edge.target}`"
 
 
 def _sha256(text: str) -> str:

@@ -51,8 +51,8 @@ def test_wrong_type_names_the_path() -> None:
 
 
 def test_unknown_guard_names_the_transition() -> None:
-    text = SHOP.replace('guard = "refunds_all"', 'guard = "refund_everything"')
-    assert findings(text) == ("unknown guard `refund_everything` at transitions[6].guard",)
+    text = SHOP.replace('guard = "refunds_part"', 'guard = "refund_everything"')
+    assert findings(text) == ("unknown guard `refund_everything` at transitions[7].guard",)
 
 
 def test_unknown_canonical_status_is_refused() -> None:
@@ -77,7 +77,8 @@ def test_final_state_with_outgoing_edge() -> None:
 
 
 def test_non_deterministic_trigger() -> None:
-    text = SHOP.replace('guard = "refunds_part"', 'guard = "refunds_all"')
+    text = SHOP.replace('to = "paid"\nby = "merchant"\nguard = "refunds_part"',
+                        'to = "refunded"\nby = "merchant"\nguard = "refunds_part"')
     (finding,) = findings(text)
     assert finding.startswith("non-deterministic trigger `refund` from `paid`")
 

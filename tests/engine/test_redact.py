@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from paychart import Channel, Orchestrator, RawInput
+from paychart.redact import mask_card_numbers, redact_body, redact_headers
+
+from .support import event, shop_charts
+
+PAN = "4111111111111111"
+
+
+@pytest.mark.parametrize(
+    ("body", "absent", "present"),
+    [
+        (json.dumps({"card": {"pan": PAN, "cvv": "123"}, "amount": 100}), [PAN, '"123"'],
+         ["411111******1111", "[removed]"]),
+        (f"card_number={PAN}&card_cvv2=987&payer_email=a%40b.c", [PAN, "987"],
+         ["411111%2A%2A%2A%2A%2A%2A1111", "%5Bremoved%5D"]),
+        (json.dumps({"private_key": "s3cr3t", "password": "pw", "note": f"paid with {PAN}"}),
+         ["s3cr3t", '"pw"', PAN], ["411111******1111"]),
+        (f"plain text {PAN} end", [PAN], ["411111******1111"]),
+    ],
+)
+def test_bodies_keep_no_card_number_cvv_or_secret(body: str, absent: list[str],
+                                                  present: list[str]) -> None:
+    redacted = redact_body(body.encode())
+    for value in absent:
+        assert value not in redacted
+    for value in present:
+        assert value in redacted
+
+
+def test_numbers_that_are_not_cards_are_kept() -> None:
+    assert mask_card_numbers("order 1234567890123 ref") == "order 1234567890123 ref"
+    assert mask_card_numbers(f"x{PAN}") == "x411111******1111"
+
+
+def test_credentials_never_reach_headers() -> None:
+    headers = dict(redact_headers({"Authorization": "Basic c2hvcDpzZWNyZXQ=", "X-Id": "7"}))
+    assert headers == {"Authorization": "[removed]", "X-Id": "7"}
+
+
+def test_journal_holds_only_redacted_payloads() -> None:
+    engine = Orchestrator(shop_charts())
+    body = json.dumps({"pan": PAN, "cvv": "321", "secret_key": "k"}).encode()
+    raw = RawInput("shop", Channel.REQUEST, body, {"Authorization": "Bearer k3y"})
+    engine.apply(event("p1", "start", "pending", channel=Channel.REQUEST), raw=raw)
+    (entry,) = engine.store.journal()
+    stored = repr(entry)
+    assert not re.search(r"\d{13,19}", stored)
+    assert "321" not in stored and "k3y" not in stored and '"k"' not in stored
+    assert entry.payload_sha256 is not None and len(entry.payload_sha256) == 64

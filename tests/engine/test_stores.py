@@ -1,0 +1,138 @@
+"""Store contract, run against every store: atomic commit, versions, unique dedupe keys."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paychart import (
+    Decision,
+    DuplicateKeyError,
+    JournalEntry,
+    MemoryStore,
+    ObjectRecord,
+    Orchestrator,
+    Outcome,
+    SQLiteStore,
+    Store,
+    VersionConflictError,
+)
+from paychart.replay import replay
+
+from .support import event, shop_charts
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
+    yield made
+    made.close()
+
+
+def entry(key: str | None = None) -> JournalEntry:
+    return JournalEntry(Decision(Outcome.APPLIED, "test"), claimed_key=key)
+
+
+def record(version: int, state: str = "paid") -> ObjectRecord:
+    return ObjectRecord("shop/payment/p1", "shop_payment", "p1", state, version)
+
+
+def test_commit_then_read_back(store: Store) -> None:
+    seq = store.commit(entry("k1"), [record(1)])
+    assert seq == 1
+    assert store.get("shop/payment/p1") == record(1)
+    assert store.seen("k1") and not store.seen("k2")
+    assert [e.seq for e in store.journal()] == [1]
+
+
+def test_version_must_follow_the_stored_one(store: Store) -> None:
+    store.commit(entry(), [record(1)])
+    with pytest.raises(VersionConflictError):
+        store.commit(entry(), [record(1, "declined")])
+    with pytest.raises(VersionConflictError):
+        store.commit(entry(), [record(3, "declined")])
+    store.commit(entry(), [record(2, "refunded")])
+    got = store.get("shop/payment/p1")
+    assert got is not None and (got.state, got.version) == ("refunded", 2)
+
+
+def test_failed_commit_writes_nothing(store: Store) -> None:
+    store.commit(entry("k1"), [record(1)])
+    with pytest.raises(DuplicateKeyError):
+        store.commit(entry("k1"), [record(2, "refunded")])
+    got = store.get("shop/payment/p1")
+    assert got is not None and got.state == "paid"
+    assert len(list(store.journal())) == 1
+    with pytest.raises(VersionConflictError):
+        store.commit(entry("k2"), [record(2, "refunded"), record(5)])
+    assert not store.seen("k2")
+    assert len(list(store.journal())) == 1
+
+
+def test_batch_commits_many_decisions(store: Store) -> None:
+    engine = Orchestrator(shop_charts(), store)
+    with store.batch():
+        for i in range(20):
+            engine.apply(event(f"p{i}", "pay", "paid", amount=100 + i))
+    assert len(list(store.objects())) == 20
+    assert replay(store, shop_charts()).ok
+
+
+def test_sqlite_journal_round_trips_events_and_decisions(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    engine = Orchestrator(shop_charts(), store, options=["allow_late_approval"])
+    decisions = [engine.apply(e) for e in (
+        event("p1", "decline", "declined"), event("p1", "pay", "paid", amount=500),
+        event("p1", "pay", "paid", amount=500))]
+    store.close()
+    reopened = SQLiteStore(tmp_path / "s.db")
+    entries = list(reopened.journal())
+    assert [e.decision for e in entries] == decisions
+    assert entries[1].options == ("allow_late_approval",)
+    assert entries[2].claimed_key is None, "a duplicate claims nothing"
+    assert replay(reopened, shop_charts()).ok
+    reopened.close()
+
+
+def test_replay_reports_a_tampered_store(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    Orchestrator(shop_charts(), store).apply(event("p1", "pay", "paid", amount=500))
+    store._db.execute("UPDATE objects SET captured = 1 WHERE key = 'shop/payment/p1'")
+    report = replay(store, shop_charts())
+    assert not report.ok
+    assert any("ledger stored" in d for d in report.differences)
+
+
+def test_concurrent_workers_never_double_apply(tmp_path: Path) -> None:
+    """Four workers, each with its own connection, deliver the same callbacks at once."""
+    path = tmp_path / "shared.db"
+    SQLiteStore(path).close()
+    inputs = [event(f"p{i % 5}", "pay", "paid", amount=1000) for i in range(40)]
+    inputs += [event(f"p{i % 5}", "refund", "paid", amount=100, key=f"r{i}") for i in range(20)]
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        store = SQLiteStore(path)
+        engine = Orchestrator(shop_charts(), store)
+        for e in inputs:
+            decision = engine.apply(e)
+            with lock:
+                outcomes.append(decision.outcome)
+        store.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store = SQLiteStore(path)
+    assert outcomes.count(Outcome.APPLIED) == 5 + 20
+    assert len(list(store.journal())) == 4 * len(inputs)
+    ledgers = [r.ledger for r in store.objects()]
+    assert sum(ledger.refunded for ledger in ledgers) == 20 * 100
+    assert replay(store, shop_charts()).ok
+    store.close()
