@@ -116,6 +116,11 @@ STATUS_TABLE: Mapping[LongStatus, StatusRow] = {
 """The one exhaustive table: long status → chart (object kind) and agreeing short codes.
 The trigger and the reported chart state are the long status itself."""
 
+AMBIGUOUS = frozenset({LongStatus.REVERSED})
+"""Long statuses that name more than one chart state: ``reversed`` is the final full refund
+or a partial refund that stays refundable, and only the ledger tells which. Events for them
+report no chart state, so the chart's guards choose the target."""
+
 CANCEL_FAILED = "cancelfailed"
 REFUND_FAILED = "refundfailed"
 """Triggers for a failed RV / RF response: no long status exists for them."""

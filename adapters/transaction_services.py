@@ -32,6 +32,7 @@ from ._transaction_services_money import (
     read_amount,
 )
 from ._transaction_services_vocab import (
+    AMBIGUOUS,
     CANCEL_FAILED,
     OPERATION_TYPES,
     OPERATIONS,
@@ -132,7 +133,7 @@ def _parse(doc: dict[str, Any], context: AdapterContext, envelope: _Envelope) ->
         dedupe_key=":".join((PROVIDER, kind, object_id, operation_id or "", trigger,
                              amount.money.to_decimal_string() if amount else "",
                              timestamp or "")),
-        state=trigger if trigger in STATUS_TABLE else None,
+        state=trigger if trigger in STATUS_TABLE and trigger not in AMBIGUOUS else None,
         money=amount.money if amount else None,
         sequence=_sequence(timestamp, warnings),
         received_at=envelope.received_at, signature=signature,

@@ -8,8 +8,11 @@ whether part of the payment was refunded before (PROVIDERS.md section 5).
 
 from __future__ import annotations
 
+import attrs
+
+from paychart.event import Event
 from paychart.ledger import Ledger
-from paychart.registry import GuardInput, guard
+from paychart.registry import GuardInput, effect, guard
 
 
 def _fmt(amount: int, ledger: Ledger) -> str:
@@ -51,3 +54,12 @@ def _partly_refunded(g: GuardInput) -> str | None:
         return None
     return (f"refunded {_fmt(g.ledger.refunded, g.ledger)} is not a part of captured "
             f"{_fmt(g.ledger.captured, g.ledger)}")
+
+
+@effect("ts_requested")
+def _requested(ledger: Ledger, event: Event) -> Ledger:
+    """A capture or refund request moves no money yet; its amount is the operation's, not
+    the payment's, so it must not be compared with the authorized amount."""
+    if ledger.currency is None and event.money is not None:
+        return attrs.evolve(ledger, currency=event.money.currency)
+    return ledger
