@@ -79,7 +79,8 @@ def _dedupe(kind: str, trans_id: str, fields: f.Fields, action: Action, result: 
             amount: str) -> str:
     """What identifies one platform message; the channel is not part of it, so a response
     and a callback saying the same are one message."""
-    date = f.text(fields, "trans_date") or f.text(fields, "chargeback_date") or ""
+    date = f.text(fields, "trans_date") or "/".join(
+        f.text(fields, name) or "" for name in ("chargeback_date", "bank_date"))
     status = f.text(fields, "status") or ""
     return f"{PROVIDER}/{kind}/{trans_id}/{action.value}/{result.value}/{status}/{amount}/{date}"
 
@@ -174,21 +175,20 @@ class PlatformAdapter:
         if given is None:
             raise _error("signature", "callback carries no `hash`", trans_id)
         algorithm = _algorithm(secrets)
+        email = kept.get("payer_email")
+        if target.kind == TRANSACTION and email is None:
+            raise _error("signature", f"cannot verify `hash`: the payer email of transaction "
+                         f"{trans_id} is not known (its SALE request was not seen)", trans_id)
         shown = card_digits(f.text(fields, "card"))
         card = _kept_card(kept) or shown
         if card is None:
-            raise _error("signature", f"cannot verify `hash`: card digits of {target.kind} "
-                         f"{trans_id} are not known", trans_id)
+            raise _error("signature", f"cannot verify `hash`: the card digits of "
+                         f"{target.kind} {trans_id} are not known", trans_id)
         if shown is not None and shown != card:
             warnings.append("callback card digits differ from those of the merchant request")
-        if target.kind == PAYOUT:
+        if target.kind == PAYOUT or email is None:
             expected = payout_callback_hash(password, trans_id, card, algorithm)
         else:
-            email = kept.get("payer_email")
-            if email is None:
-                raise _error("signature", f"cannot verify `hash`: payer email of transaction "
-                             f"{trans_id} is not known (its SALE request was not seen)",
-                             trans_id)
             expected = callback_hash(email, password, trans_id, card, algorithm)
         if not matches(expected, given):
             raise _error("signature", "`hash` does not match the platform formula", trans_id)
@@ -209,6 +209,7 @@ class PlatformAdapter:
             raise _error("ref", "a SALE request has no trans_id yet: give the trans_id of its "
                          "response as ref")
         warnings: list[str] = []
+        first_kept: Mapping[str, str] = {}
         if action is Action.SALE:
             email = f.text(fields, "payer_email") or ""
             card = card_digits(f.text(fields, "card_number"))
@@ -222,7 +223,8 @@ class PlatformAdapter:
                 warnings.append(f"first transaction {first or '(not named)'} is not known: "
                                 "payer email and card digits not kept")
         signature = self._verify_request(fields, email, card, context.secrets, raw.ref)
-        money, notes = f.money(fields, "order_amount", "order_currency", None)
+        money, notes = f.money(fields, "order_amount", "order_currency",
+                               first_kept.get("currency"))
         remember = {"payer_email": email} if card is not None else {}
         if card is not None:
             remember.update(card_first6=card.first6, card_last4=card.last4)
