@@ -47,7 +47,7 @@ def cmd_charts(args: argparse.Namespace) -> int:
     if not rows:
         print("no charts bundled")
         return EXIT_OK
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(c.name) for c in charts)
     for r in rows:
         parent = f"  (child of {r['parent']})" if r["parent"] else ""
         print(f"{r['name']:<{width}}  {r['provider']}/{r['object']}: {r['states']} states, "

@@ -39,14 +39,17 @@ class Record:
     error: InputError | None = None
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+def _text(data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
-    if value is None:
-        if required:
-            raise InputError(key, "missing")
-        return None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise InputError(key, f"must be a string, got {type(value).__name__}")
+    return value
+
+
+def _required(data: dict[str, Any], key: str) -> str:
+    value = _text(data, key)
+    if value is None:
+        raise InputError(key, "missing")
     return value
 
 
@@ -55,15 +58,14 @@ def parse_raw(data: dict[str, Any]) -> RawInput:
     unknown = set(data) - _RAW_KEYS
     if unknown:
         raise InputError(sorted(unknown)[0], "unknown record field")
-    provider = _text(data, "provider", required=True)
-    channel_text = _text(data, "channel", required=True)
+    provider = _required(data, "provider")
+    channel_text = _required(data, "channel")
     try:
         channel = Channel(channel_text)
     except ValueError:
         raise InputError("channel", f"unknown channel {channel_text!r} (one of "
                          f"{', '.join(c.value for c in Channel)})", provider=provider) from None
-    body = _text(data, "body", required=True)
-    assert provider is not None and body is not None
+    body = _required(data, "body")
     encoded = body.encode("utf-8")
     if len(encoded) > MAX_BODY_BYTES:
         raise InputError("body", f"{len(encoded)} bytes exceeds the {MAX_BODY_BYTES} byte limit",
@@ -88,7 +90,7 @@ def parse_record(text: str, line: int) -> Record:
     """One line of a recording."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return Record(line, error=InputError("line", f"not JSON: {exc.msg}"))
     if not isinstance(data, dict):
         return Record(line, error=InputError("line", "a record must be a JSON object"))

@@ -8,7 +8,7 @@ from .canonical import Canonical
 from .money import Money
 
 
-class LedgerRefusal(Exception):  # noqa: N818 - an outcome, not a bug: the guard says no
+class LedgerRefusal(Exception):
     """A ledger effect that would break the ledger invariants; the message has the figures."""
 
 

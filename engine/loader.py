@@ -18,9 +18,9 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from .canonical import Canonical
 from .checks import check_spec
 from .errors import SpecError
-from .canonical import Canonical
 from .spec import ActionSpec, CausedBy, ChartSpec, TransitionSpec
 
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)

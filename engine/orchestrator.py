@@ -275,9 +275,9 @@ class Orchestrator:
                                record.version + 1, ledger, record.parent, sequence, remembered)
         records = [updated]
         if edge.parent_effect is not None or edge.parent_trigger is not None:
-            refusal = self._drive_parent(chart, updated, edge, event, records, warnings)
-            if refusal is not None:
-                return _Plan(self._refuse(event, record, refusal))
+            parent_refusal = self._drive_parent(chart, updated, edge, event, records, warnings)
+            if parent_refusal is not None:
+                return _Plan(self._refuse(event, record, parent_refusal))
         reason = f"`{edge.origin}` → `{edge.target}`"
         return _Plan(self._applied(chart, event, edge.origin, updated, reason, warnings),
                      tuple(records))

@@ -76,7 +76,8 @@ def _refunds_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount == g.ledger.refundable:
         return None
-    return f"refund {_fmt(amount, g.ledger)} is not the full refundable {_fmt(g.ledger.refundable, g.ledger)}"
+    return (f"refund {_fmt(amount, g.ledger)} is not the full refundable "
+            f"{_fmt(g.ledger.refundable, g.ledger)}")
 
 
 @guard("refunds_part")
@@ -101,7 +102,8 @@ def _captures_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount == g.ledger.capturable:
         return None
-    return f"capture {_fmt(amount, g.ledger)} is not the full capturable {_fmt(g.ledger.capturable, g.ledger)}"
+    return (f"capture {_fmt(amount, g.ledger)} is not the full capturable "
+            f"{_fmt(g.ledger.capturable, g.ledger)}")
 
 
 @guard("captures_part")
@@ -117,7 +119,8 @@ def _charges_back_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount >= g.ledger.disputable:
         return None
-    return f"chargeback {_fmt(amount, g.ledger)} is less than disputable {_fmt(g.ledger.disputable, g.ledger)}"
+    return (f"chargeback {_fmt(amount, g.ledger)} is less than disputable "
+            f"{_fmt(g.ledger.disputable, g.ledger)}")
 
 
 @guard("charges_back_part")

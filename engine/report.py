@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from .decision import Decision, Outcome
@@ -41,7 +42,7 @@ def as_json(run: ValidationRun) -> dict[str, Any]:
             "unchecked_signatures": sorted(run.unchecked_providers)}
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     if not rows:
         return []
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

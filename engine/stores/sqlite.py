@@ -65,9 +65,11 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE INDEX IF NOT EXISTS journal_by_object ON journal(provider, object_kind, object_id);
 """
 
-_RECORD_COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captured, "
-                   "refunded, charged_back, parent, sequence, remembered")
-_INSERT_OBJECT = f"INSERT INTO objects ({_RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_SELECT_OBJECTS = ("SELECT key, chart, object_id, state, version, currency, authorized, "
+                   "captured, refunded, charged_back, parent, sequence, remembered FROM objects")
+_INSERT_OBJECT = ("INSERT INTO objects (key, chart, object_id, state, version, currency, "
+                  "authorized, captured, refunded, charged_back, parent, sequence, remembered) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _UPDATE_OBJECT = ("UPDATE objects SET state=?, version=?, currency=?, authorized=?, captured=?, "
                   "refunded=?, charged_back=?, sequence=?, remembered=? "
                   "WHERE key=? AND version=?")
@@ -107,7 +109,7 @@ class SQLiteStore:
     # -- reads ----------------------------------------------------------------------------------
 
     def get(self, key: str) -> ObjectRecord | None:
-        row = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM objects WHERE key=?",
+        row = self._db.execute(_SELECT_OBJECTS + " WHERE key=?",
                                (key,)).fetchone()
         return None if row is None else _record(row)
 
@@ -116,7 +118,7 @@ class SQLiteStore:
                                 (dedupe_key,)).fetchone() is not None
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
-        rows = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM objects WHERE parent=?",
+        rows = self._db.execute(_SELECT_OBJECTS + " WHERE parent=?",
                                 (parent_key,))
         return [_record(row) for row in rows]
 
@@ -135,7 +137,7 @@ class SQLiteStore:
                 options=tuple(json.loads(row["options"])), seq=row["seq"])
 
     def objects(self) -> Iterator[ObjectRecord]:
-        rows = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM objects ORDER BY key")
+        rows = self._db.execute(_SELECT_OBJECTS + " ORDER BY key")
         return (_record(row) for row in rows)
 
     # -- writes ---------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_illegal_and_malformed_inputs_keep_invariants(name: str, data: st.DataOb
     legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart)
     mixed = data.draw(st.permutations(legal + noise(data, chart, legal)), label="mixed")
     first, decisions = _deliver_checking(CHARTS, options, mixed)
-    second, again = _deliver_checking(CHARTS, options, mixed)
+    _, again = _deliver_checking(CHARTS, options, mixed)
     assert decisions == again, "the same inputs in the same order give the same decisions"
     for decision, event in zip(decisions, mixed, strict=True):
         if event.object_kind == "no_such_kind":
