@@ -151,7 +151,7 @@ def to_mermaid(chart: Chart, highlight: Highlight | None = None) -> str:
         tags = [state.canonical.value] + (["final"] if state.final else [])
         states.append({"name": name, "tags": tags})
     model = _Model()
-    title = f"title: {_mermaid_text(highlight.title if highlight else chart.name)}"
+    title = f'title: "{_mermaid_text(highlight.title if highlight else chart.name)}"'
     machine = _MermaidMachine(model=model, states=states, initial=chart.initial,
                               auto_transitions=False, graph_engine="mermaid", title=title,
                               show_state_attributes=True, show_conditions=False)

@@ -56,7 +56,7 @@ def _args(**values: object) -> argparse.Namespace:
 
 def test_mermaid_shows_states_canonical_finals_causes_guards_and_overrides(shop: Chart) -> None:
     text = to_mermaid(shop)
-    assert text.startswith("---\ntitle: shop_payment\n---\nstateDiagram-v2\n")
+    assert text.startswith('---\ntitle: "shop_payment"\n---\nstateDiagram-v2\n')
     assert 'state "paid [succeeded]" as paid' in text
     assert 'state "declined [failed, final]" as declined' in text
     for final in ("refunded", "declined", "voided", "lost"):
@@ -103,7 +103,8 @@ def test_every_state_and_edge_of_every_chart_is_drawn(chart: Chart) -> None:
 
 
 _MERMAID_LINE = re.compile(
-    r"^(---|title: .+|stateDiagram-v2|  direction LR|  classDef s_\w+ [\w:#,-]+|"
+    r'^(---|title: "[^"]+"|'
+    r"stateDiagram-v2|  direction LR|  classDef s_\w+ [\w:#,-]+|"
     r'  state "[^"]+" as [\w]+|  Class [\w]+ s_\w+|  (\[\*\]|[\w]+) --> (\[\*\]|[\w]+)'
     r"(: [^;#\n]+)?|)$")
 
@@ -114,6 +115,15 @@ def test_mermaid_lines_are_statements_mermaid_accepts(chart: Chart) -> None:
     Mermaid statement or start an entity code."""
     for line in to_mermaid(chart).splitlines():
         assert _MERMAID_LINE.match(line), line
+
+
+def test_traced_mermaid_lines_are_statements_mermaid_accepts() -> None:
+    run = validate_file(TRAFFIC, charts=ChartSet.from_paths([SHOP, REFUND]))
+    found = trails(run)
+    assert len(found) == 5
+    for trail in found:
+        for line in to_mermaid(trail.chart, trail.highlight).splitlines():
+            assert _MERMAID_LINE.match(line), line
 
 
 def test_dot_renders_to_svg_with_every_state(shop: Chart) -> None:
@@ -136,7 +146,7 @@ def test_index_tables_list_states_and_transitions(shop: Chart) -> None:
     assert "| `declined` | failed | yes | no | no | declined by the issuer |" in text
     assert ("| `pay` | `declined` | `paid` | provider | – | sale | `allow_late_approval` "
             "(dashed) | – | test: late approval when the merchant enabled it |") in text
-    assert "```mermaid\n---\ntitle: shop_payment" in text
+    assert '```mermaid\n---\ntitle: "shop_payment"' in text
     assert "![shop_payment lifecycle](shop_payment.svg)" in text
     assert "[shop_payment](#shop_payment)" in text
     assert "shop_payment.svg" not in index([shop], svg=False)
@@ -182,8 +192,8 @@ def test_pack_with_graphviz_writes_svg(tmp_path: Path) -> None:
 
 # -- the command ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("fmt", "start"), [(None, "---\ntitle: shop_payment"),
-                                            ("mermaid", "---\ntitle: shop_payment"),
+@pytest.mark.parametrize(("fmt", "start"), [(None, '---\ntitle: "shop_payment"'),
+                                            ("mermaid", '---\ntitle: "shop_payment"'),
                                             ("dot", 'digraph "shop_payment" {')])
 def test_diagram_prints_a_chart(fmt: str | None, start: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
