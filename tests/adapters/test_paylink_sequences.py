@@ -24,13 +24,15 @@ SECRETS = Secrets.load(FIXTURES / "secrets.toml")
 A, D, S, R, X = "applied", "duplicate", "stale", "rejected", "invalid"
 
 
-def ledger_of(authorized=0, captured=0, refunded=0, charged_back=0):
+def ledger_of(authorized: int = 0, captured: int = 0, refunded: int = 0,
+              charged_back: int = 0) -> dict[str, int]:
     return {"authorized": authorized, "captured": captured, "refunded": refunded,
             "charged_back": charged_back}
 
 
+Objects = dict[str, tuple[str, str, dict[str, int] | None]]
 # name: (outcome per decision in order, {object key: (state, canonical, ledger or None)})
-EXPECTED = {
+EXPECTED: dict[str, tuple[list[str], Objects]] = {
     "checkout_paid": ([A, A, A, A, A, D], {
         "checkout/tok-1": ("successful", "succeeded", None),
         "transaction/pay-1": ("successful", "succeeded", ledger_of(10300, 10300)),
