@@ -20,7 +20,8 @@ table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;
 padding:.2rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}th{background:#f3f3f3}
 .o-applied{color:#226622}.o-duplicate{color:#666}.o-stale{color:#8a6d00}
 .o-rejected,.o-invalid{color:#b00020;font-weight:bold}
-.diagram svg{max-width:100%;height:auto}.diagram{overflow-x:auto;border:1px solid #eee}
+.diagram{overflow-x:auto;border:1px solid #eee;cursor:zoom-out}.diagram svg{height:auto}
+.diagram.fit{cursor:zoom-in}.diagram.fit svg{max-width:100%}
 .warn{color:#8a6d00}.muted{color:#666}code{background:#f6f6f6;padding:0 .2rem}
 tr.hidden{display:none}
 """
@@ -37,6 +38,8 @@ _JS = """
   box.addEventListener('change',function(){
     document.querySelectorAll('tr.row-applied,tr.row-duplicate').forEach(function(r){
       r.classList.toggle('hidden',box.checked);});});
+  document.querySelectorAll('.diagram').forEach(function(d){
+    d.addEventListener('click',function(){d.classList.toggle('fit');});});
   document.body.setAttribute('data-script','ok');
 })();
 """
@@ -83,10 +86,10 @@ def _reason(row: Row) -> str:
     return text
 
 
-def _object_name(row: Row) -> str:
+def _object_name(row: Row, known: frozenset[str]) -> str:
     d = row.decision
     key = row.key
-    if key is None:
+    if key is None or key not in known:
         return _e(" ".join(p for p in (d.provider, d.object_kind, d.object_id) if p)
                   or "(unidentified input)")
     return f'<a href="#{_anchor(key)}">{_e(key)}</a>'
@@ -124,14 +127,14 @@ def _objects(found: Sequence[Trail]) -> str:
                    "decisions"], rows, "objects")
 
 
-def _problems(rows: Sequence[Row]) -> str:
+def _problems(rows: Sequence[Row], known: frozenset[str]) -> str:
     kept = [r for r in rows if r.decision.outcome is not Outcome.APPLIED]
     if not kept:
         return "<p>Every input was applied.</p>"
     return _table(["line", "received", "channel", "object", "trigger", "decision", "state",
                    "reason"],
                   [[_e(r.line), _e(r.received_at.isoformat() if r.received_at else ""),
-                    _e(r.channel), _object_name(r), _e(r.decision.trigger), _outcome(r),
+                    _e(r.channel), _object_name(r, known), _e(r.decision.trigger), _outcome(r),
                     _e(r.decision.to_state), _reason(r)] for r in kept],
                   "problems", [f"row-{r.decision.outcome.value}" for r in kept])
 
@@ -156,7 +159,8 @@ def _trail(trail: Trail, svg: Callable[[str], str]) -> str:
             f"<p>Chart <code>{_e(trail.chart.name)}</code>; ended in "
             f"<b>{_e(trail.record.state)}</b>, canonical status <b>{_e(trail.canonical)}</b>;"
             f" ledger: {_e(trail.record.ledger.describe())}.</p>"
-            f'<div class="diagram">{svg(to_dot(trail.chart, trail.highlight))}</div>'
+            f'<div class="diagram fit" title="click to zoom">'
+            f"{svg(to_dot(trail.chart, trail.highlight))}</div>"
             + (f"<ul>{notes}</ul>" if notes else "")
             + "<h4>Timeline</h4>"
             + _table(["step", "line", "received", "channel", "trigger", "decision", "move",
@@ -179,11 +183,13 @@ def page(run: ValidationRun, rows: Sequence[Row], found: Sequence[Trail], source
         "<h2>Objects</h2>", _objects(found),
         "<h2>Decisions not applied</h2>",
         '<label><input type="checkbox" id="only-problems"> show only rejected, invalid and '
-        "stale rows in the timelines</label>", _problems(rows),
+        "stale rows in the timelines</label>",
+        _problems(rows, frozenset(t.key for t in found)),
         "<h2>Paths</h2>",
         f"<p>Each object's path is drawn over its chart: taken edges in red, numbered in the "
         f"order taken; the red-filled state is where it ended; grey edges were not taken. "
-        f"Edge colours otherwise say who causes them: {legend}; dashed edges are overrides."
+        f"Edge colours otherwise say who causes them: {legend}; dashed edges are overrides. "
+        f"Click a diagram to see it at full size."
         f"</p>",
         *(_trail(t, svg) for t in found),
         f"<script>{_JS}</script>", "</body></html>", ""])

@@ -154,6 +154,9 @@ def test_report_is_self_contained(report: Path) -> None:
         for name in ("href", "src", "xlink:href"):
             value = attrs.get(name) or ""
             assert value == "" or value.startswith("#"), (tag, name, value)
+    ids = {attrs.get("id") for _tag, attrs in cells.attrs}
+    targets = {(attrs.get("href") or "")[1:] for tag, attrs in cells.attrs if tag == "a"}
+    assert targets <= ids, targets - ids
     assert "@import" not in html
     assert "url(" not in html
     assert html.count("<svg") == 5

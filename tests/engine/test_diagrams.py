@@ -272,3 +272,10 @@ def test_a_step_off_the_chart_is_drawn_with_its_note(shop: Chart) -> None:
     assert "held --> refunded: (1) settle by refund r-1" in to_mermaid(shop, noted)
     assert ('"held" -> "refunded" [label="(1) settle\\nby refund r-1", color="#d62728"'
             in to_dot(shop, noted))
+
+
+def test_diagram_without_names_prints_every_bundled_chart(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert diagrams.run_diagram(_args(chart=[])) == 0
+    out = capsys.readouterr().out
+    assert out.count("stateDiagram-v2") == len(ChartSet.bundled())
