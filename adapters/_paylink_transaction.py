@@ -10,12 +10,13 @@ from typing import Any
 
 from paychart.adapter import AdapterContext
 from paychart.errors import InputError
-from paychart.event import Channel, Event, SignatureStatus
+from paychart.event import Channel, CustomerAction, Event, SignatureStatus
 from paychart.money import Money
 
 from ._paylink_fields import (
     PROVIDER,
     TABLE,
+    Status,
     TransactionType,
     flag,
     money,
@@ -67,12 +68,15 @@ def transaction_event(tx: Mapping[str, Any], where: str, *, channel: Channel,
         warnings.append(f"{where}.{kind.value}.status {detail.get('status')!r} differs from "
                         f"the transaction status {state.value!r}")
     remember += _card(tx, where)
+    redirect = text(tx, "redirect_url", where)
+    action = CustomerAction(redirect) if state is Status.INCOMPLETE and redirect else None
     amount_key = "-" if amount is None else f"{amount.amount}{amount.currency}"
     return Event(
         provider=PROVIDER, object_kind=edge.kind, object_id=uid, trigger=edge.trigger,
         channel=channel, dedupe_key=f"{PROVIDER}/{edge.kind}/{uid}/{state}/{amount_key}/{stamp}",
         state=edge.state, money=amount, parent_id=parent_id, sequence=sequence,
-        received_at=received_at, signature=signature, facts=tuple(facts),
+        received_at=received_at, signature=signature, customer_action=action,
+        facts=tuple(facts),
         remember=tuple(remember), warnings=tuple(warnings))
 
 
