@@ -163,6 +163,12 @@ def _opened(ledger: Ledger, event: Event) -> Ledger:
     return attrs.evolve(ledger, authorized=processed, captured=processed)
 
 
+@effect("invoice_settled")
+def _settled(ledger: Ledger, event: Event) -> Ledger:
+    """A batched message that skipped ``processed``: book the processed figure it reports."""
+    return _opened(ledger, event)
+
+
 @effect("invoice_processed")
 def _processed(ledger: Ledger, event: Event) -> Ledger:
     """Book the processed amount (the invoice amount when the figure is absent) as captured."""
@@ -192,6 +198,8 @@ def _refund_in_full(ledger: Ledger, event: Event) -> Ledger:
     """Refunded becomes the reported cumulative figure, or everything when it is absent."""
     ledger = _opened(ledger, event)
     refunded = _minor(event, REFUNDED)
+    if refunded is None and not ledger.captured:
+        return ledger  # no figure reported and nothing booked: nothing to refund
     return _refund_to(ledger, ledger.captured if refunded is None else refunded)
 
 
@@ -217,6 +225,8 @@ def _charge_back_to(ledger: Ledger, charged: int) -> Ledger:
 def _charge_back_in_full(ledger: Ledger, event: Event) -> Ledger:
     ledger = _opened(ledger, event)
     charged = _minor(event, CHARGED_BACK)
+    if charged is None and not ledger.captured:
+        return ledger  # no figure reported and nothing booked: nothing to charge back
     return _charge_back_to(ledger, ledger.captured if charged is None else charged)
 
 
