@@ -1,9 +1,14 @@
-"""Guards the transaction-services REST charts need beyond the generic money rules.
+"""Guards and effects the transaction-services REST charts need beyond the generic rules.
 
 A refund or capture request (``markedforreversal``, ``capturestarted``) moves no money yet, so
 the generic effects cannot refuse it; these guards bound the request by the ledger instead. A
 chargeback reversal reports ``settled`` or ``reversed``; which state it returns to depends on
 whether part of the payment was refunded before (PROVIDERS.md section 5).
+
+An object first seen through a message that carries no payment amount (a capture request, a
+cancel failure, a settlement) has an unknown ledger, shown as zeros. The first message with an
+amount then tells the least that was held or captured; the ``ts_*`` effects seed the ledger
+from it instead of refusing, so a reordered delivery never ends behind the ordered one.
 """
 
 from __future__ import annotations
@@ -12,18 +17,38 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger
-from paychart.registry import GuardInput, effect, guard
+from paychart.money import Money
+from paychart.registry import EFFECTS, GuardInput, effect, guard
 
 
 def _fmt(amount: int, ledger: Ledger) -> str:
-    return f"{amount} {ledger.currency or ''}".rstrip()
+    """Minor units shown as money when the currency is known ("3.00 USD")."""
+    return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
+
+
+def _hold_unknown(ledger: Ledger) -> bool:
+    return ledger.authorized == 0 and ledger.captured == 0
+
+
+def _capture_unknown(ledger: Ledger) -> bool:
+    return ledger.captured == 0
+
+
+def _amount(event: Event) -> int | None:
+    return None if event.money is None else event.money.amount
+
+
+def _with_currency(ledger: Ledger, event: Event) -> Ledger:
+    if ledger.currency is None and event.money is not None:
+        return attrs.evolve(ledger, currency=event.money.currency)
+    return ledger
 
 
 @guard("ts_refund_within")
 def _refund_within(g: GuardInput) -> str | None:
-    """A refund request may not ask for more than is still refundable."""
+    """A refund request may not ask for more than is still refundable (when known)."""
     money = g.event.money
-    if money is None or 0 < money.amount <= g.ledger.refundable:
+    if money is None or _capture_unknown(g.ledger) or 0 < money.amount <= g.ledger.refundable:
         return None
     return (f"refund request {_fmt(money.amount, g.ledger)} exceeds refundable "
             f"{_fmt(g.ledger.refundable, g.ledger)}")
@@ -33,7 +58,7 @@ def _refund_within(g: GuardInput) -> str | None:
 def _capture_within(g: GuardInput) -> str | None:
     """A capture request (partial allowed) may not ask for more than is still held."""
     money = g.event.money
-    if money is None or 0 < money.amount <= g.ledger.capturable:
+    if money is None or _hold_unknown(g.ledger) or 0 < money.amount <= g.ledger.capturable:
         return None
     return (f"capture request {_fmt(money.amount, g.ledger)} exceeds capturable "
             f"{_fmt(g.ledger.capturable, g.ledger)}")
@@ -56,10 +81,73 @@ def _partly_refunded(g: GuardInput) -> str | None:
             f"{_fmt(g.ledger.captured, g.ledger)}")
 
 
-@effect("ts_requested")
-def _requested(ledger: Ledger, event: Event) -> Ledger:
-    """A capture or refund request moves no money yet; its amount is the operation's, not
-    the payment's, so it must not be compared with the authorized amount."""
-    if ledger.currency is None and event.money is not None:
-        return attrs.evolve(ledger, currency=event.money.currency)
+@guard("ts_refunds_all")
+def _refunds_all(g: GuardInput) -> str | None:
+    """The refund takes all that is left; an amountless refund report is taken as full."""
+    amount = _amount(g.event)
+    if amount is None or (amount == g.ledger.refundable and not _capture_unknown(g.ledger)):
+        return None
+    return (f"refund {_fmt(amount, g.ledger)} is not the full refundable "
+            f"{_fmt(g.ledger.refundable, g.ledger)}")
+
+
+@guard("ts_refunds_part")
+def _refunds_part(g: GuardInput) -> str | None:
+    """The refund leaves some refundable; with the capture unknown it is taken as partial."""
+    amount = _amount(g.event)
+    if amount is not None and amount > 0 and (_capture_unknown(g.ledger)
+                                              or amount < g.ledger.refundable):
+        return None
+    shown = "of unknown amount" if amount is None else _fmt(amount, g.ledger)
+    return f"refund {shown} is not a part of refundable {_fmt(g.ledger.refundable, g.ledger)}"
+
+
+# -- effects ------------------------------------------------------------------------------
+
+@effect("ts_hold_seen")
+def _hold_seen(ledger: Ledger, event: Event) -> Ledger:
+    """The payment is held (a cancel or capture request, a failed cancel): with the hold
+    unknown, the message's amount is the least that was authorized."""
+    ledger = _with_currency(ledger, event)
+    amount = _amount(event)
+    if amount is not None and _hold_unknown(ledger):
+        return attrs.evolve(ledger, authorized=amount)
     return ledger
+
+
+@effect("ts_captured_seen")
+def _captured_seen(ledger: Ledger, event: Event) -> Ledger:
+    """The payment is captured (settlement, a refund request or failure): with the capture
+    unknown, the message's amount is the least that was captured."""
+    ledger = _with_currency(ledger, event)
+    amount = _amount(event)
+    if amount is not None and _capture_unknown(ledger):
+        return attrs.evolve(ledger, authorized=max(ledger.authorized, amount), captured=amount)
+    return ledger
+
+
+@effect("ts_capture")
+def _capture(ledger: Ledger, event: Event) -> Ledger:
+    """The generic capture, after seeding an unknown hold with the captured amount; an
+    amountless capture of an unknown hold has nothing to count."""
+    if event.money is None and _hold_unknown(ledger):
+        return _with_currency(ledger, event)
+    return EFFECTS["capture"](_hold_seen(ledger, event), event)
+
+
+@effect("ts_refund")
+def _refund(ledger: Ledger, event: Event) -> Ledger:
+    """The generic refund, after seeding an unknown capture with the refunded amount; an
+    amountless refund report refunds whatever is left (nothing, when the capture is unknown)."""
+    if event.money is None:
+        return EFFECTS["refund_remaining"](ledger, event)
+    return EFFECTS["refund"](_captured_seen(ledger, event), event)
+
+
+@effect("ts_chargeback")
+def _chargeback(ledger: Ledger, event: Event) -> Ledger:
+    """The generic chargeback, after seeding an unknown capture with the disputed amount;
+    an amountless chargeback of an unknown capture has nothing to count."""
+    if event.money is None and _capture_unknown(ledger):
+        return _with_currency(ledger, event)
+    return EFFECTS["chargeback"](_captured_seen(ledger, event), event)
