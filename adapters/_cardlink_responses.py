@@ -67,7 +67,7 @@ def create(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[
     if stage is not None:
         remember = (("two_stage", "true" if flag(stage) else "false"),)
     staged = flag(stage) if stage is not None else two_stage(token)
-    return [Report(Kind.PAYMENT, token, str(payment.get("status")), "payment.status",
+    return [Report(Kind.PAYMENT, token, str(payment.get("status") or ""), "payment.status",
                    Via.HOLD if staged else Via.REPORT, money(payment, "payment."),
                    facts=_methods_fact(data), remember=remember,
                    customer_action=customer_action(data))]
@@ -79,12 +79,12 @@ def payout(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list
     inner = data.get("payout")
     if isinstance(inner, dict):
         token = need(inner, "token", "payout.")
-        return [Report(Kind.PAYOUT, token, str(inner.get("status")), "payout.status",
+        return [Report(Kind.PAYOUT, token, str(inner.get("status") or ""), "payout.status",
                        money=money(inner, "payout.", required=False),
                        sequence=epoch_ms(inner, "timestamp", "payout."))]
     token = need(data, "token")
     payment = table(data, "payment")
-    return [Report(Kind.PAYOUT, token, str(payment.get("status")), "payment.status",
+    return [Report(Kind.PAYOUT, token, str(payment.get("status") or ""), "payment.status",
                    money=money(payment, "payment."), facts=_methods_fact(data),
                    customer_action=customer_action(data))]
 
@@ -96,7 +96,7 @@ def _two_step(via: Via) -> Callable[[dict[str, Any], str | None, TwoStage], list
             raise InputError("ref", f"a {via.value} response carries no token; record the "
                              "payment token as `ref`", provider=PROVIDER)
         payment = table(data, "payment")
-        return [Report(Kind.PAYMENT, ref, str(payment.get("status")), "payment.status", via,
+        return [Report(Kind.PAYMENT, ref, str(payment.get("status") or ""), "payment.status", via,
                        money(payment, "payment."), remember=(("two_stage", "true"),))]
     return parse
 
@@ -106,7 +106,7 @@ def refund(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list
     parent = need(data, "token")
     inner = table(data, "refund")
     token = need(inner, "token", "refund.")
-    return [Report(Kind.REFUND, token, str(inner.get("status")), "refund.status",
+    return [Report(Kind.REFUND, token, str(inner.get("status") or ""), "refund.status",
                    money=money(inner, "refund.", required=False), parent_id=parent,
                    remember=(("payment", parent),))]
 
@@ -120,7 +120,7 @@ def _listed(item: dict[str, Any], path: str, two_stage: TwoStage) -> Report:
         raise InputError(f"{path}operation_type", f"unknown operation type {operation!r}",
                          provider=PROVIDER, object_id=token)
     facts = (("order_number", str(item["order_number"])),) if item.get("order_number") else ()
-    return Report(kind, token, str(item.get("status")), f"{path}status",
+    return Report(kind, token, str(item.get("status") or ""), f"{path}status",
                   _two_stage_via(kind, token, two_stage), money(item, path, required=False),
                   sequence=epoch_ms(item, "updated_at", path), facts=facts)
 
@@ -165,7 +165,7 @@ def disputes(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> li
         ident = text(item, "id", path)
         facts = tuple((key, str(item[key])) for key in ("reason_code", "dispute_type",
                                                          "feed_id") if item.get(key) is not None)
-        reports.append(Report(Kind.DISPUTE, f"#{ident}", str(item.get("status")),
+        reports.append(Report(Kind.DISPUTE, f"#{ident}", str(item.get("status") or ""),
                               f"{path}status", money=money(item, path, required=False),
                               sequence=epoch_ms(item, "updated_at", path), facts=facts,
                               warnings=("the dispute list names no payment token; this "

@@ -165,9 +165,10 @@ def _event(report: Report, channel: Channel, received_at: datetime | None,
         status = None
     mapped = TABLE.get((report.kind, report.via, status)) if status else None
     if mapped is None:
-        shown = "missing" if report.status == "None" else f"unknown {report.kind.value} status"
         where = f" in a {report.via.value}" if report.via is not Via.REPORT else ""
-        raise InputError(report.field, f"{shown} {report.status!r}{where}",
+        shown = (f"unknown {report.kind.value} status {report.status!r}{where}"
+                 if report.status else "missing")
+        raise InputError(report.field, shown,
                          provider=PROVIDER, object_kind=report.kind.value,
                          object_id=report.object_id)
     trigger, state = mapped
@@ -215,17 +216,17 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
         parent = context.remembered(Kind.REFUND.value, token).get("payment")
     elif kind is Kind.DISPUTE:
         parent = token
-    report = Report(kind, token, str(data.get("status")), "status", via, money(data),
+    report = Report(kind, token, str(data.get("status") or ""), "status", via, money(data),
                     parent_id=parent, facts=_callback_facts(data),
                     remember=_callback_remember(data))
     return (_event(report, Channel.CALLBACK, received_at, signature, warnings),)
 
 
 def _callback_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    names = {"orderNumber": "order_number", "gatewayAmount": "gateway_amount",
-             "gatewayCurrency": "gateway_currency"}
-    return tuple((fact, str(data[key])) for key, fact in names.items()
-                 if data.get(key) not in (None, ""))
+    names = {"orderNumber": "order_number", "extraReturnParam": "extra_return_param",
+             "gatewayAmount": "gateway_amount", "gatewayCurrency": "gateway_currency"}
+    return tuple((fact, str(data[key])[:200]) for key, fact in names.items()
+                 if data.get(key) not in (None, "", "_blank_"))
 
 
 def _callback_remember(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

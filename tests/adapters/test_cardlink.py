@@ -398,3 +398,17 @@ def test_committed_fixtures_are_what_the_generator_writes(tmp_path: Path) -> Non
     assert made
     for path in made:
         assert (FIXTURES / path).read_bytes() == (tmp_path / path).read_bytes(), path
+
+
+def test_callback_keeps_correlation_facts_but_no_credentials_or_names() -> None:
+    (event,) = parse("callback_pay_all_fields", "callback").events
+    kept = json.dumps([to_json(event.facts), to_json(event.remember)])
+    assert "extra_return_param" not in dict(event.facts)  # `_blank_` is the platform's filler
+    for value in ("6f5902ac237024bdd0c176cb93063dc4", "MIKE GREEN", "000012345678"):
+        assert value not in kept  # recurring token charges the card again; holder is personal
+    body = json.dumps({**_callback_body(extraReturnParam="order 10442 / basket 7")})
+    data = json.loads(body)
+    data["signature"] = sign(data, KEY)
+    (signed_event,) = parse("", "callback", body=json.dumps(data).encode()).events
+    assert signed_event.signature is SignatureStatus.VALID
+    assert dict(signed_event.facts)["extra_return_param"] == "order 10442 / basket 7"
