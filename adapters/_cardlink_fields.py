@@ -62,6 +62,8 @@ class Report:
     remember: tuple[tuple[str, str], ...] = ()
     customer_action: CustomerAction | None = None
     warnings: tuple[str, ...] = ()
+    unlinked: bool = False
+    """A child object whose parent is not known yet: reported without a state to start in."""
 
 
 def load_json(body: bytes) -> dict[str, Any]:

@@ -178,11 +178,21 @@ def _event(report: Report, channel: Channel, received_at: datetime | None,
     else:
         figure = f"{amount.amount}{amount.currency}" if amount else "-"
         dedupe = f"{PROVIDER}:{report.kind}:{report.object_id}:{state}:{figure}"
+    warnings = report.warnings + warnings
+    reported: str | None = state
+    if report.unlinked:
+        # Applied now, the refund could never reach its payment's ledger (the engine links a
+        # child only when it is first seen). Without a state it is rejected, under its own
+        # key, and applied with its payment when the refund response or a retry names it.
+        reported, dedupe = None, f"{dedupe}:unlinked"
+        warnings += (f"{report.kind.value} {report.object_id}: its payment is not known yet "
+                     "(no refund response or request seen); not applied, so that the "
+                     "refund response or the platform's retry applies it to the payment",)
     return Event(PROVIDER, report.kind.value, report.object_id, trigger, channel, dedupe,
-                 state=state, money=amount, parent_id=report.parent_id,
+                 state=reported, money=amount, parent_id=report.parent_id,
                  sequence=report.sequence, received_at=received_at, signature=signature,
                  customer_action=report.customer_action, facts=report.facts,
-                 remember=report.remember, warnings=report.warnings + warnings)
+                 remember=report.remember, warnings=warnings)
 
 
 def _two_stage(context: AdapterContext) -> responses.TwoStage:
@@ -209,16 +219,17 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
                          provider=PROVIDER, object_kind=kind.value, object_id=token)
     warnings = ("callback carries no `signature`; it is not authenticated",) if (
         signature is SignatureStatus.ABSENT) else ()
-    via, parent = Via.REPORT, None
+    via, parent, unlinked = Via.REPORT, None, False
     if kind is Kind.PAYMENT and _two_stage(context)(token):
         via = Via.HOLD
     elif kind is Kind.REFUND:
         parent = context.remembered(Kind.REFUND.value, token).get("payment")
+        unlinked = parent is None
     elif kind is Kind.DISPUTE:
         parent = token
     report = Report(kind, token, str(data.get("status") or ""), "status", via, money(data),
                     parent_id=parent, facts=_callback_facts(data),
-                    remember=_callback_remember(data))
+                    remember=_callback_remember(data), unlinked=unlinked)
     return (_event(report, Channel.CALLBACK, received_at, signature, warnings),)
 
 

@@ -64,9 +64,11 @@ EVENTS: list[tuple[str, str, str | None, str | None, dict[str, Any]]] = [
       "facts": {"order_number": "10442", "gateway_amount": "10020", "gateway_currency": "EUR"}}),
     ("callback_pay_jpy", "callback", None, None, {"amount": 1500, "currency": "JPY"}),
     ("callback_refund_pending", "callback", None, None,
-     {"object_kind": "refund", "trigger": "start", "state": "pending", "parent_id": None}),
+     {"object_kind": "refund", "trigger": "start", "state": None, "parent_id": None,
+      "warned": "payment is not known yet"}),
     ("callback_refund_approved", "callback", None, None,
-     {"object_kind": "refund", "trigger": "approve", "state": "approved"}),
+     {"object_kind": "refund", "trigger": "approve", "state": None,
+      "warned": "payment is not known yet"}),
     ("callback_payout_approved", "callback", None, None,
      {"object_kind": "payout", "trigger": "approve", "state": "approved", "amount": 1000,
       "currency": "CNY"}),
@@ -329,9 +331,12 @@ def test_two_stage_payment_reads_approved_as_the_hold() -> None:
 
 def test_refund_callback_finds_its_payment_from_the_refund_response() -> None:
     refund = "3a1a4fc8f975eb022a1c0ddb3abcded9"
-    result = parse("callback_refund_approved", "callback",
-                   remembered={("refund", refund): {"payment": "p" * 32}})
-    assert result.events[0].parent_id == "p" * 32
+    linked = parse("callback_refund_approved", "callback",
+                   remembered={("refund", refund): {"payment": "p" * 32}}).events[0]
+    assert (linked.parent_id, linked.state, linked.warnings) == ("p" * 32, "approved", ())
+    unlinked = parse("callback_refund_approved", "callback").events[0]
+    assert unlinked.state is None
+    assert unlinked.dedupe_key == f"{linked.dedupe_key}:unlinked"
 
 
 def test_dedupe_key_ignores_the_channel() -> None:

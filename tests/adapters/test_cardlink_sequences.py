@@ -126,6 +126,15 @@ CASES: list[tuple[str, tuple[str, ...], list[Step], Final]] = [
         ("applied", "payment", "approved"),
     ], {("payment", "b9f4a2d7e3c1450e86b3d9a7c2e0f158"):
         ("approved", "succeeded", {"captured": 9900})}),
+    ("refund_reverse_order", (), [
+        ("applied", "payment", "init"),
+        ("applied", "payment", "approved"),
+        ("rejected", "payment", "approved"),   # `refunded` before any refund: guard figures
+        ("rejected", "refund", None),          # refund callback before its response: unlinked
+        ("applied", "refund", "approved"),     # the response links it: payment refunded
+    ], {("payment", "3e7b1d9f5a2c4086b4e9d1a7c3f5b820"):
+        ("refunded", "refunded", {"captured": 2500, "refunded": 2500}),
+        ("refund", "8d2a6f4c1e9b47d3a5c0e8b6d4f2a917"): ("approved", "succeeded", {})}),
     ("errors", (), [
         ("invalid", "payment", None),
         ("invalid", "payment", None),
@@ -212,3 +221,10 @@ def test_create_response_carries_the_3ds_redirect() -> None:
 def test_the_same_inputs_give_the_same_decisions() -> None:
     for name in ("partial_refund", "dispute_blocks", "two_step_confirm"):
         assert _decisions(name) == _decisions(name)
+
+
+def test_refund_seen_before_its_payment_link_waits_for_the_response() -> None:
+    decisions = _decisions("refund_reverse_order")
+    assert "refunded 0.00 EUR is not the captured 25.00 EUR" in decisions[2].reason
+    assert any("payment is not known yet" in w for w in decisions[3].warnings)
+    assert any("`approved` → `refunded`" in w for w in decisions[4].warnings)
