@@ -173,7 +173,7 @@ def card_mask(card: Json) -> str | None:
     mask = card.get("mask")
     first, last = card.get("first"), card.get("last")
     if isinstance(mask, str):
-        digits = _DIGITS.findall(mask)
+        digits = _DIGITS.findall(re.sub(r"[\s-]", "", mask))
         if len(digits) >= 2 and len(digits[0]) >= 6 and len(digits[-1]) >= 4:
             first, last = first or digits[0][:6], last or digits[-1][-4:]
         elif len(digits) == 1 and len(digits[0]) >= 12:  # a full number: never keep it

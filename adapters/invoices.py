@@ -106,27 +106,28 @@ def expected_signature(secret: str, body: bytes) -> str:
     return base64.b64encode(hashlib.sha1(key + body + key).digest()).decode("ascii")
 
 
-def verify_signature(raw: RawInput, secrets: Mapping[str, str],
-                     test_mode: bool | None) -> SignatureStatus:
+def verify_signature(raw: RawInput, secrets: Mapping[str, str], test_mode: bool | None,
+                     object_id: str | None = None) -> SignatureStatus:
     """``valid`` or ``unchecked`` (no secrets configured); raises ``InputError`` otherwise.
     Secrets never appear in the error."""
     if not secrets:
         return SignatureStatus.UNCHECKED
     if test_mode is None:
-        raise error("data.attributes.test_mode", "missing; it chooses the signing secret")
+        raise error("data.attributes.test_mode", "missing; it chooses the signing secret",
+                    object_id)
     secret_name = SECRET_KEYS[test_mode]
     secret = secrets.get(secret_name)
     if not secret:
         raise error("signature", f"no `{secret_name}` configured for "
-                    f"{'test' if test_mode else 'live'}-mode callbacks")
+                    f"{'test' if test_mode else 'live'}-mode callbacks", object_id)
     given = raw.header(SIGNATURE_HEADER)
     if given is None or not given.strip():
-        raise error("signature", f"{SIGNATURE_HEADER} header missing")
+        raise error("signature", f"{SIGNATURE_HEADER} header missing", object_id)
     expected = expected_signature(secret, raw.body)
     if not hmac.compare_digest(expected.encode("ascii"), given.strip().encode("utf-8",
                                                                               "replace")):
         raise error("signature", f"{SIGNATURE_HEADER} does not verify with the "
-                    f"{'test' if test_mode else 'live'} secret")
+                    f"{'test' if test_mode else 'live'} secret", object_id)
     return SignatureStatus.VALID
 
 
@@ -237,7 +238,9 @@ def _events(document: Json, channel: Channel, raw: RawInput, signature: Signatur
 
 def parse_callback(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
     document = res.load_document(raw.body)
-    signature = verify_signature(raw, context.secrets, _test_mode(document))
+    first = res.resources(document)[0][1].get("id")
+    signature = verify_signature(raw, context.secrets, _test_mode(document),
+                                 first if isinstance(first, str) else None)
     return _events(document, Channel.CALLBACK, raw, signature, context)
 
 
