@@ -15,15 +15,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from paychart.adapter import AdapterContext, ParseResult, RawInput
 from paychart.errors import InputError, MoneyError
-from paychart.event import Channel, CustomerAction, Event, SignatureStatus
+from paychart.event import Channel, Event, SignatureStatus
 
+from ._transaction_services_fields import (
+    customer_action,
+    facts,
+    field_text,
+    find_redirect,
+    remember,
+    result_code,
+    sequence,
+)
 from ._transaction_services_money import (
     Amount,
     checksum_matches,
@@ -50,7 +59,6 @@ from ._transaction_services_vocab import (
 PROVIDER = "transaction_services"
 SECRET_KEY = "secure_key"  # noqa: S105 - the name of the secret, not its value
 _3D_TYPES = frozenset({PaymentType.PREAUTH, PaymentType.DEBIT})
-_RECURRING = frozenset({"INITIAL", "REPEATED"})
 
 
 @attrs.frozen
@@ -126,7 +134,7 @@ def _parse(doc: dict[str, Any], context: AdapterContext, envelope: _Envelope) ->
         warnings.append(f"{payment_type.value} response carries no amount; the whole "
                         "remaining amount is assumed")
     signature = _signature(doc, amount, short, context, envelope, warnings)
-    timestamp = _text(doc, "timestamp")
+    timestamp = field_text(doc, "timestamp")
     event = Event(
         provider=PROVIDER, object_kind=kind, object_id=object_id, trigger=trigger,
         channel=envelope.channel,
@@ -135,11 +143,11 @@ def _parse(doc: dict[str, Any], context: AdapterContext, envelope: _Envelope) ->
                              timestamp or "")),
         state=trigger if trigger in STATUS_TABLE and trigger not in AMBIGUOUS else None,
         money=amount.money if amount else None,
-        sequence=_sequence(timestamp, warnings),
+        sequence=sequence(timestamp, warnings),
         received_at=envelope.received_at, signature=signature,
-        customer_action=_customer_action(doc),
-        facts=_facts(doc, payment_type, operation_id),
-        remember=_remember(doc, amount, envelope, object_id),
+        customer_action=customer_action(doc),
+        facts=facts(doc, payment_type, operation_id),
+        remember=remember(doc, amount, envelope.ref, object_id),
         warnings=tuple(warnings))
     return ParseResult(events=(event,))
 
@@ -176,37 +184,22 @@ def _load(body: bytes) -> dict[str, Any]:
     return doc
 
 
-def _text(doc: Mapping[str, Any], key: str) -> str | None:
-    """A scalar field as text; absent, null and empty are all ``None``."""
-    value = doc.get(key)
-    if value is None or isinstance(value, dict | list) or value == "":
-        return None
-    return str(value).strip() or None
 
 
-def _sub(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """A nested object (``result``, ``card``); anything else reads as empty."""
-    value = doc.get(key)
-    return value if isinstance(value, dict) else {}
 
 
-def _result_code(doc: Mapping[str, Any]) -> str | None:
-    result = doc.get("result")
-    if isinstance(result, dict):
-        return _text(result, "code")
-    return _text(doc, "resultCode")
 
 
 def _payment_type(doc: Mapping[str, Any], envelope: _Envelope) -> PaymentType | None:
     """From the body, else from a result code that names the operation, else the recording."""
-    text = _text(doc, "paymentType")
+    text = field_text(doc, "paymentType")
     if text is not None:
         try:
             return PaymentType(text.upper())
         except ValueError:
             raise InputError("paymentType", f"unknown payment type {text!r}",
                              provider=PROVIDER) from None
-    code = _result_code(doc)
+    code = result_code(doc)
     if code is not None and code in RESULT_IMPLIES:
         return RESULT_IMPLIES[ResultCode(code)]
     if envelope.operation is not None:
@@ -221,7 +214,7 @@ def _payment_type(doc: Mapping[str, Any], envelope: _Envelope) -> PaymentType | 
 def _trigger(doc: Mapping[str, Any], payment_type: PaymentType | None,
              envelope: _Envelope) -> str:
     """The long status when sent; otherwise what (paymentType, result code) means."""
-    status = _text(doc, "status")
+    status = field_text(doc, "status")
     if status is not None:
         try:
             return LongStatus(status).value
@@ -229,7 +222,7 @@ def _trigger(doc: Mapping[str, Any], payment_type: PaymentType | None,
             raise InputError("status", f"unknown status {status!r}", provider=PROVIDER) from None
     if envelope.channel is Channel.CALLBACK:
         raise InputError("status", "missing from the notification", provider=PROVIDER)
-    code = _result_code(doc)
+    code = result_code(doc)
     if code is None:
         raise InputError("result.code", "missing, and no long status", provider=PROVIDER)
     try:
@@ -240,8 +233,8 @@ def _trigger(doc: Mapping[str, Any], payment_type: PaymentType | None,
     if payment_type is None:
         raise InputError("paymentType", f"missing: result {code} alone does not say which "
                          "operation it answers (record the operation)", provider=PROVIDER)
-    pending_3d = (_redirect(doc) is not None
-                  or _text(doc, "transactionStatus") == ShortStatus.PENDING_3D)
+    pending_3d = (find_redirect(doc) is not None
+                  or field_text(doc, "transactionStatus") == ShortStatus.PENDING_3D)
     if payment_type in _3D_TYPES and pending_3d and result is not ResultCode.FAILED:
         return LongStatus.AUTHSTARTED_3D.value
     trigger = RESPONSE_TABLE.get((payment_type, result))
@@ -259,7 +252,7 @@ def _object_id(doc: Mapping[str, Any], payment_type: PaymentType | None,
     A CP, RV or RF is a call on the payment in the URL (``ref``); a REPEATED recurring
     payment is a new payment made on the INITIAL one's id, so there the body's id wins.
     """
-    body_id = _text(doc, "paymentId") or _text(doc, "trackingid")
+    body_id = field_text(doc, "paymentId") or field_text(doc, "trackingid")
     ref = envelope.ref
     if payment_type in OPERATION_TYPES and ref:
         return ref, (body_id if body_id and body_id != ref else None)
@@ -271,7 +264,7 @@ def _object_id(doc: Mapping[str, Any], payment_type: PaymentType | None,
 
 def _cross_check(doc: Mapping[str, Any], trigger: str, warnings: list[str]) -> str | None:
     """The short code as sent; a disagreement with the long status is a warning."""
-    short = _text(doc, "transactionStatus")
+    short = field_text(doc, "transactionStatus")
     if short is None:
         return None
     try:
@@ -290,10 +283,10 @@ def _cross_check(doc: Mapping[str, Any], trigger: str, warnings: list[str]) -> s
 
 def _amount(doc: Mapping[str, Any], context: AdapterContext, kind: str, object_id: str,
             warnings: list[str]) -> Amount | None:
-    text = _text(doc, "amount")
+    text = field_text(doc, "amount")
     if text is None:
         return None
-    currency = _text(doc, "currency") or context.remembered(kind, object_id).get("currency")
+    currency = field_text(doc, "currency") or context.remembered(kind, object_id).get("currency")
     if currency is None:
         raise InputError("currency", f"missing for amount {text!r}", provider=PROVIDER)
     try:
@@ -317,7 +310,7 @@ def _signature(doc: Mapping[str, Any], amount: Amount | None, short: str | None,
     if not key:
         raise InputError("secrets", f"the {PROVIDER} secrets table has no `{SECRET_KEY}`",
                          provider=PROVIDER)
-    given = _text(doc, "checksum")
+    given = field_text(doc, "checksum")
     callback = envelope.channel is Channel.CALLBACK
     if given is None:
         if callback:
@@ -329,91 +322,23 @@ def _signature(doc: Mapping[str, Any], amount: Amount | None, short: str | None,
         warnings.append("checksum is not an md5 hex digest (standard checkout signs "
                         "differently); not checked")
         return SignatureStatus.UNCHECKED
-    amount_text = amount.checksum_text if amount else (_text(doc, "amount") or "")
-    expected = compute_checksum(_text(doc, "paymentId") or _text(doc, "trackingid") or "",
-                                _text(doc, "merchantTransactionId") or "", amount_text,
+    amount_text = amount.checksum_text if amount else (field_text(doc, "amount") or "")
+    expected = compute_checksum(field_text(doc, "paymentId") or field_text(doc, "trackingid") or "",
+                                field_text(doc, "merchantTransactionId") or "", amount_text,
                                 short or "", key)
     if not checksum_matches(given, expected):
         raise InputError("checksum", "does not verify", provider=PROVIDER)
     return SignatureStatus.VALID
 
 
-def _sequence(timestamp: str | None, warnings: list[str]) -> int | None:
-    """The platform's ``YYYY-MM-DD HH:MM:SS`` timestamp as epoch seconds (its clock, UTC)."""
-    if timestamp is None:
-        return None
-    try:
-        moment = datetime.strptime(timestamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-    except ValueError:
-        warnings.append(f"timestamp {timestamp!r} is not `YYYY-MM-DD HH:MM:SS`; order unknown")
-        return None
-    return int(moment.timestamp())
 
 
-def _redirect(doc: Mapping[str, Any]) -> dict[str, Any] | None:
-    redirect = doc.get("redirect")
-    if isinstance(redirect, dict) and _text(redirect, "url"):
-        return redirect
-    return None
 
 
-def _customer_action(doc: Mapping[str, Any]) -> CustomerAction | None:
-    """The 3-D Secure (ACS) redirect the customer must follow next."""
-    redirect = _redirect(doc)
-    if redirect is None:
-        return None
-    raw_params = redirect.get("parameters") or []
-    params: list[tuple[str, str]] = []
-    if isinstance(raw_params, dict):
-        params = [(str(k), str(v)) for k, v in raw_params.items()]
-    elif isinstance(raw_params, list):
-        params = [(str(p.get("name", "")), str(p.get("value", ""))) for p in raw_params
-                  if isinstance(p, dict)]
-    method = (_text(redirect, "method") or ("POST" if params else "GET")).upper()
-    return CustomerAction(str(_text(redirect, "url")), method, tuple(params))
 
 
-def _facts(doc: Mapping[str, Any], payment_type: PaymentType | None,
-           operation_id: str | None) -> tuple[tuple[str, str], ...]:
-    result = _sub(doc, "result")
-    found = {
-        "result_code": _result_code(doc),
-        "result_description": _text(result, "description") or _text(doc, "resultDescription"),
-        "payment_type": payment_type.value if payment_type else None,
-        "transaction_status": _text(doc, "transactionStatus"),
-        "payment_brand": _text(doc, "paymentBrand"),
-        "payment_mode": _text(doc, "paymentMode"),
-        "recurring_type": _text(doc, "recurringType"),
-        "operation_id": operation_id,
-        "bank_reference_id": _text(doc, "bankReferenceId"),
-        "remark": _text(doc, "remark"),
-    }
-    return tuple((k, v) for k, v in found.items() if v is not None)
 
 
-def _remember(doc: Mapping[str, Any], amount: Amount | None, envelope: _Envelope,
-              object_id: str) -> tuple[tuple[str, str], ...]:
-    """Facts kept on the object: ids, currency, the card mask (never a full number)."""
-    card = _sub(doc, "card")
-    bin_ = _text(card, "bin") or _text(doc, "cardBin")
-    last4 = (_text(card, "lastFourDigits") or _text(card, "last4Digits")
-             or _text(doc, "cardLast4Digits"))
-    recurring = _text(doc, "recurringType")
-    if recurring is not None and recurring.upper() not in _RECURRING:
-        raise InputError("recurringType", f"unknown recurring type {recurring!r}",
-                         provider=PROVIDER)
-    initial = _text(doc, "initialPaymentId")
-    if recurring and recurring.upper() == "REPEATED" and initial is None and envelope.ref:
-        initial = envelope.ref if envelope.ref != object_id else None
-    kept = {
-        "merchant_transaction_id": _text(doc, "merchantTransactionId"),
-        "currency": amount.money.currency if amount else None,
-        "card_bin": bin_[:6] if bin_ and bin_.isdigit() else None,
-        "card_last4": last4[-4:] if last4 and last4.isdigit() else None,
-        "recurring_type": recurring.upper() if recurring else None,
-        "initial_payment_id": initial,
-    }
-    return tuple((k, v) for k, v in kept.items() if v is not None)
 
 
 ADAPTER = TransactionServicesAdapter()

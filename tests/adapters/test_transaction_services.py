@@ -586,3 +586,22 @@ def test_every_sequence_is_deterministic() -> None:
         first = [r.decision for r in run(path.stem).results]
         second = [r.decision for r in run(path.stem).results]
         assert first == second, path.name
+
+
+def test_channel_entry_points_take_bytes_and_headers() -> None:
+    from paychart.adapters.transaction_services import (
+        parse_callback,
+        parse_poll,
+        parse_response,
+    )
+    headers = {"Content-Type": "application/json"}
+    signed = json.dumps(sign(notification())).encode()
+    callback = one_event(parse_callback(signed, headers, SECRETS))
+    assert (callback.channel, callback.signature) == (Channel.CALLBACK, SignatureStatus.VALID)
+    poll = one_event(parse_poll(signed, headers, SECRETS))
+    assert (poll.channel, poll.dedupe_key) == (Channel.POLL, callback.dedupe_key)
+    response = one_event(parse_response(json.dumps(_pa()).encode(), headers, AdapterContext()))
+    assert (response.channel, response.trigger) == (Channel.RESPONSE, "authsuccessful")
+    unsigned = parse_callback(json.dumps(notification()).encode(), headers, SECRETS)
+    assert unsigned.error is not None
+    assert unsigned.error.field == "checksum"
