@@ -79,44 +79,49 @@ class TransactionServicesAdapter:
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         envelope = _Envelope(raw.channel, raw.headers, raw.received_at, raw.ref, raw.operation)
+        if raw.channel is Channel.CALLBACK:
+            return parse_callback(raw.body, raw.headers, context, envelope)
+        if raw.channel is Channel.POLL:
+            return parse_poll(raw.body, raw.headers, context, envelope)
+        if raw.channel is Channel.RESPONSE:
+            return parse_response(raw.body, raw.headers, context, envelope)
         try:
-            if raw.channel is Channel.CALLBACK:
-                return parse_callback(raw.body, raw.headers, context, envelope)
-            if raw.channel is Channel.POLL:
-                return parse_poll(raw.body, raw.headers, context, envelope)
-            if raw.channel is Channel.RESPONSE:
-                return parse_response(raw.body, raw.headers, context, envelope)
             if raw.channel is Channel.REQUEST:
                 return ParseResult(error=_request_error(_load(raw.body)))
             raise InputError("channel", f"{raw.channel.value} input is not part of this "
-                             "protocol")
+                             "protocol", provider=PROVIDER)
         except InputError as error:
-            error.provider = error.provider or PROVIDER
             return ParseResult(error=error)
 
 
 def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterContext,
                    envelope: _Envelope | None = None) -> ParseResult:
     """A notification: the checksum is required whenever the secure key is configured."""
-    envelope = envelope or _Envelope(Channel.CALLBACK, headers)
-    return _parse(_load(body), context, envelope)
+    return _guarded(body, context, envelope or _Envelope(Channel.CALLBACK, headers))
 
 
 def parse_response(body: bytes, headers: Mapping[str, str], context: AdapterContext,
                    envelope: _Envelope | None = None) -> ParseResult:
     """The answer to PA, DB, CP, RV, RF or PO; ``envelope.ref`` is the id of the URL."""
-    envelope = envelope or _Envelope(Channel.RESPONSE, headers)
-    return _parse(_load(body), context, envelope)
+    return _guarded(body, context, envelope or _Envelope(Channel.RESPONSE, headers))
 
 
 def parse_poll(body: bytes, headers: Mapping[str, str], context: AdapterContext,
                envelope: _Envelope | None = None) -> ParseResult:
     """The answer to an IN inquiry: a status report like a notification, maybe unsigned."""
-    envelope = envelope or _Envelope(Channel.POLL, headers)
-    return _parse(_load(body), context, envelope)
+    return _guarded(body, context, envelope or _Envelope(Channel.POLL, headers))
 
 
 # -- the one path every channel takes -----------------------------------------------------
+
+def _guarded(body: bytes, context: AdapterContext, envelope: _Envelope) -> ParseResult:
+    """Bad input becomes the error of the result, never an exception."""
+    try:
+        return _parse(_load(body), context, envelope)
+    except InputError as error:
+        error.provider = error.provider or PROVIDER
+        return ParseResult(error=error)
+
 
 def _parse(doc: dict[str, Any], context: AdapterContext, envelope: _Envelope) -> ParseResult:
     _refuse_non_events(doc, envelope)
