@@ -11,7 +11,7 @@ from paychart.registry import EFFECTS, GUARDS, GuardInput
 PAID = Ledger("USD", authorized=10000, captured=10000)
 
 
-def event(money: int | None = 10000, **facts: str) -> Event:
+def event(money: int | None = 10000, /, **facts: str) -> Event:
     return Event("invoices", "payment_invoice", "cpi_1", "t", Channel.CALLBACK, "k",
                  money=None if money is None else Money(money, "USD"),
                  facts=tuple(facts.items()))
@@ -66,7 +66,7 @@ def test_processed_books_the_processed_figure() -> None:
     after = EFFECTS["invoice_processed"](Ledger("USD"), event(processed_amount_minor="6025"))
     assert (after.authorized, after.captured) == (6025, 6025)
     with pytest.raises(LedgerRefusal):
-        EFFECTS["invoice_processed"](Ledger("USD"), event(money=None))
+        EFFECTS["invoice_processed"](Ledger("USD"), event(None))
     with pytest.raises(LedgerRefusal):
         EFFECTS["invoice_processed"](Ledger("USD", 10000, 10000, refunded=5000),
                                      event(processed_amount_minor="4000"))
@@ -108,5 +108,5 @@ def test_chargeback_figures_never_go_down_or_exceed_the_processed() -> None:
 
 def test_nothing_booked_and_no_figure_books_nothing() -> None:
     empty = Ledger("USD")
-    assert EFFECTS["invoice_refund_in_full"](empty, event(money=None)) == empty
-    assert EFFECTS["invoice_charge_back_in_full"](empty, event(money=None)) == empty
+    assert EFFECTS["invoice_refund_in_full"](empty, event(None)) == empty
+    assert EFFECTS["invoice_charge_back_in_full"](empty, event(None)) == empty
