@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paychart import AdapterContext, Channel, ChartSet, Orchestrator, RawInput, SignatureStatus
 from paychart.adapters import cardlink
@@ -417,3 +419,31 @@ def test_callback_keeps_correlation_facts_but_no_credentials_or_names() -> None:
     (signed_event,) = parse("", "callback", body=json.dumps(data).encode()).events
     assert signed_event.signature is SignatureStatus.VALID
     assert dict(signed_event.facts)["extra_return_param"] == "order 10442 / basket 7"
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                     | st.text(max_size=12),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+_KEYS = st.sampled_from(["token", "type", "status", "amount", "currency", "signature",
+                         "payment", "refund", "payout", "payments", "disputes", "errors",
+                         "success", "card", "redirectRequest", "processingUrl", "updated_at"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.dictionaries(_KEYS, _JSON, max_size=8) | _JSON,
+       channel=st.sampled_from(list(Channel)),
+       operation=st.sampled_from([None, *cardlink.responses.RESPONSES, "balance"]),
+       ref=st.none() | st.text(max_size=6))
+def test_parse_never_raises_for_bad_input(body, channel, operation, ref) -> None:
+    raw = RawInput("cardlink", channel, json.dumps(body).encode(), {}, None, ref, operation)
+    result = ADAPTER.parse(raw, AdapterContext({"private_key": KEY}))
+    assert (result.error is None) == bool(result.events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.binary(max_size=64), channel=st.sampled_from(list(Channel)))
+def test_parse_never_raises_for_arbitrary_bytes(body: bytes, channel: Channel) -> None:
+    result = ADAPTER.parse(RawInput("cardlink", channel, body, {}, None, None, "create"),
+                           AdapterContext())
+    assert (result.error is None) == bool(result.events)
