@@ -16,7 +16,9 @@ resource. Inputs:
 
 Ordering is by ``attributes.updated`` (the event ``sequence``); the dedupe key is (``id``,
 ``status``, ``updated``) whatever the channel. The callback is acknowledged with HTTP 200.
-Secrets (``[invoices]`` table): ``test_secret`` and ``live_secret``.
+Secrets (``[invoices]`` table): ``test_secret`` and ``live_secret``. ``parse_callback``,
+``parse_response``, ``parse_poll`` and ``parse_request`` take the body bytes and headers;
+``ADAPTER.parse`` routes a ``RawInput`` to them and turns an ``InputError`` into ``invalid``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ import enum
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
 from paychart.adapter import AdapterContext, ParseResult, RawInput
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
+from paychart.money import Money
 
 from . import _invoices_resource as res
 from ._invoices_cardgate import create_request, sale_answer
@@ -95,6 +99,8 @@ MOVES: Mapping[InvoiceStatus, Move] = {
 """The one table from provider status to chart move; a status not in it is ``invalid``."""
 
 SIGNATURE_HEADER = "X-Signature"
+NO_CONTEXT = AdapterContext()
+Fact = tuple[str, str]
 SECRET_KEYS = {True: "test_secret", False: "live_secret"}
 
 
@@ -106,32 +112,45 @@ def expected_signature(secret: str, body: bytes) -> str:
     return base64.b64encode(hashlib.sha1(key + body + key).digest()).decode("ascii")
 
 
-def verify_signature(raw: RawInput, secrets: Mapping[str, str], test_mode: bool | None,
-                     object_id: str | None = None) -> SignatureStatus:
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """Header lookup ignoring case, as HTTP requires."""
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str],
+                     test_mode: bool | None, object_id: str | None = None) -> SignatureStatus:
     """``valid`` or ``unchecked`` (no secrets configured); raises ``InputError`` otherwise.
-    Secrets never appear in the error."""
+    The secret is chosen by the invoice's ``test_mode``; secrets never appear in errors."""
     if not secrets:
         return SignatureStatus.UNCHECKED
     if test_mode is None:
         raise error("data.attributes.test_mode", "missing; it chooses the signing secret",
                     object_id)
-    secret_name = SECRET_KEYS[test_mode]
-    secret = secrets.get(secret_name)
+    mode = "test" if test_mode else "live"
+    secret = secrets.get(SECRET_KEYS[test_mode])
     if not secret:
-        raise error("signature", f"no `{secret_name}` configured for "
-                    f"{'test' if test_mode else 'live'}-mode callbacks", object_id)
-    given = raw.header(SIGNATURE_HEADER)
-    if given is None or not given.strip():
+        raise error("signature", f"no `{SECRET_KEYS[test_mode]}` configured for {mode}-mode "
+                    "callbacks", object_id)
+    given = (_header(headers, SIGNATURE_HEADER) or "").strip()
+    if not given:
         raise error("signature", f"{SIGNATURE_HEADER} header missing", object_id)
-    expected = expected_signature(secret, raw.body)
-    if not hmac.compare_digest(expected.encode("ascii"), given.strip().encode("utf-8",
-                                                                              "replace")):
-        raise error("signature", f"{SIGNATURE_HEADER} does not verify with the "
-                    f"{'test' if test_mode else 'live'} secret", object_id)
+    expected = expected_signature(secret, body).encode("ascii")
+    if not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
+        raise error("signature", f"{SIGNATURE_HEADER} does not verify with the {mode} secret",
+                    object_id)
     return SignatureStatus.VALID
 
 
 # -- the invoice resource -------------------------------------------------------------------
+
+@attrs.frozen
+class Envelope:
+    """What a backend knows about an input besides its bytes."""
+
+    channel: Channel
+    signature: SignatureStatus = SignatureStatus.UNCHECKED
+    received_at: datetime | None = None
+
 
 def _status(attributes: Json, path: str, object_id: str) -> InvoiceStatus:
     value = res.required_text(attributes, "status", path, object_id)
@@ -168,8 +187,38 @@ def _check_mode(context: AdapterContext, object_id: str, test_mode: bool | None,
                     "says otherwise", object_id)
 
 
-def invoice_event(document: Json, path: str, resource: Json, channel: Channel,
-                  raw: RawInput, signature: SignatureStatus,
+def _figures(attributes: Json, where: str, object_id: str) -> tuple[Money, list[Fact]]:
+    """The money the event carries (processed amount once there is one, else the invoice
+    amount) and the cumulative figures as minor-unit facts for the chart's rules."""
+    currency = res.currency(attributes, where, object_id)
+    amount = res.money(attributes, "amount", currency, where, object_id, required=True)
+    assert amount is not None
+    found = {name: res.money(attributes, name, currency, where, object_id)
+             for name in ("processed_amount", "refunded_amount", "charged_back_amount")}
+    facts = [*res.minor_fact("amount_minor", amount)]
+    for name, value in found.items():
+        facts += res.minor_fact(f"{name}_minor", value)
+    processed = found["processed_amount"]
+    return (processed if processed is not None and processed.amount > 0 else amount), facts
+
+
+def _kept(document: Json, attributes: Json, where: str, object_id: str) -> list[Fact]:
+    """Facts the invoice keeps: mode, moderation, customer, CARDGATE session, card token."""
+    kept = list(res.token_facts(attributes, where, object_id))
+    for name in ("test_mode", "moderation_required"):
+        value = res.flag(attributes, name, where, object_id)
+        if value is not None:
+            kept.append((name, str(value).lower()))
+    customer = res.customer_reference(document, attributes)
+    if customer is not None:
+        kept.append(("customer_reference_id", customer))
+    session = res.gateway_session(attributes, where, object_id)
+    if session is not None:
+        kept.append(("cardgate_sid", session))
+    return kept
+
+
+def invoice_event(document: Json, path: str, resource: Json, envelope: Envelope,
                   context: AdapterContext) -> Event:
     """One event from one invoice resource (response, callback or poll alike)."""
     object_id = _invoice_id(resource, path)
@@ -177,95 +226,86 @@ def invoice_event(document: Json, path: str, resource: Json, channel: Channel,
     where = f"{path}.attributes"
     status = _status(attributes, where, object_id)
     move = MOVES[status]
-    currency = res.currency(attributes, where, object_id)
-    amount = res.money(attributes, "amount", currency, where, object_id, required=True)
-    processed = res.money(attributes, "processed_amount", currency, where, object_id)
-    refunded = res.money(attributes, "refunded_amount", currency, where, object_id)
-    charged = res.money(attributes, "charged_back_amount", currency, where, object_id)
+    money, facts = _figures(attributes, where, object_id)
     updated = res.timestamp(attributes, "updated", where, object_id)
-    if updated is None and channel is Channel.CALLBACK:
+    if updated is None and envelope.channel is Channel.CALLBACK:
         raise error(f"{where}.updated", "missing; callbacks are ordered by it", object_id)
-    test_mode = res.flag(attributes, "test_mode", where, object_id)
-    moderation = res.flag(attributes, "moderation_required", where, object_id)
+    _check_mode(context, object_id, res.flag(attributes, "test_mode", where, object_id), where)
     resolution = res.text(attributes, "resolution", where, object_id, required=False)
-    _check_mode(context, object_id, test_mode, where)
-    warnings = []
-    request_status = res.payment_request_status(document, object_id)
-    if request_status is not None and request_status.lower() != status.value:
-        warnings.append(f"included payment request is {request_status}, invoice is {status}")
-    facts = [("status", status.value),
-             *res.minor_fact("amount_minor", amount),
-             *res.minor_fact("processed_amount_minor", processed),
-             *res.minor_fact("refunded_amount_minor", refunded),
-             *res.minor_fact("charged_back_amount_minor", charged)]
     if resolution is not None:
         facts.append(("resolution", resolution))
         if move.failure and resolution != "ok":
             facts.append(("failure_reason", resolution))
+    moderation = res.flag(attributes, "moderation_required", where, object_id)
     if moderation is not None:
         facts.append(("moderation_required", str(moderation).lower()))
-    remember = list(res.token_facts(attributes, where, object_id))
-    if test_mode is not None:
-        remember.append(("test_mode", str(test_mode).lower()))
-    if moderation is not None:
-        remember.append(("moderation_required", str(moderation).lower()))
-    customer = res.customer_reference(document, attributes)
-    if customer is not None:
-        remember.append(("customer_reference_id", customer))
-    session = res.gateway_session(attributes, where, object_id)
-    if session is not None:
-        remember.append(("cardgate_sid", session))
-    action = res.customer_action(attributes, where, object_id) \
-        if move.waits_for_customer else None
+    warnings = []
+    request_status = res.payment_request_status(document, object_id)
+    if request_status is not None and request_status.lower() != status.value:
+        warnings.append(f"included payment request is {request_status}, invoice is {status}")
     return Event(
-        PROVIDER, OBJECT_KIND, object_id, move.trigger, channel,
+        PROVIDER, OBJECT_KIND, object_id, move.trigger, envelope.channel,
         dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{object_id}/{status.value}/{updated}",
-        state=move.state,
-        money=processed if processed is not None and processed.amount > 0 else amount,
-        sequence=updated, received_at=raw.received_at, signature=signature,
-        customer_action=action, facts=tuple(facts), remember=tuple(remember),
+        state=move.state, money=money, sequence=updated, received_at=envelope.received_at,
+        signature=envelope.signature,
+        customer_action=(res.customer_action(attributes, where, object_id)
+                         if move.waits_for_customer else None),
+        facts=(("status", status.value), *facts),
+        remember=tuple(_kept(document, attributes, where, object_id)),
         warnings=tuple(warnings))
 
 
-def _events(document: Json, channel: Channel, raw: RawInput, signature: SignatureStatus,
+def _events(document: Json, envelope: Envelope,
             context: AdapterContext) -> tuple[Event, ...]:
-    events = [invoice_event(document, path, resource, channel, raw, signature, context)
+    events = [invoice_event(document, path, resource, envelope, context)
               for path, resource in res.resources(document)]
     return tuple(sorted(events, key=lambda e: (e.sequence or 0)))
 
 
 # -- the four channels --------------------------------------------------------------------
 
-def parse_callback(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
-    document = res.load_document(raw.body)
+def parse_callback(body: bytes, headers: Mapping[str, str],
+                   context: AdapterContext = NO_CONTEXT, *,
+                   received_at: datetime | None = None) -> tuple[Event, ...]:
+    """A callback: verify ``X-Signature`` with the secret of the invoice's mode, then one
+    event per resource, ordered by ``updated``."""
+    document = res.load_document(body)
     first = res.resources(document)[0][1].get("id")
-    signature = verify_signature(raw, context.secrets, _test_mode(document),
+    signature = verify_signature(body, headers, context.secrets, _test_mode(document),
                                  first if isinstance(first, str) else None)
-    return _events(document, Channel.CALLBACK, raw, signature, context)
+    return _events(document, Envelope(Channel.CALLBACK, signature, received_at), context)
 
 
-def parse_response(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
-    document = res.load_document(raw.body)
+def parse_response(body: bytes, headers: Mapping[str, str],
+                   context: AdapterContext = NO_CONTEXT, *, ref: str | None = None,
+                   operation: str | None = None,
+                   received_at: datetime | None = None) -> tuple[Event, ...]:
+    """An API answer: the invoice resource, or the CARDGATE sale answer for invoice ``ref``."""
+    document = res.load_document(body)
     data = document.get("data")
-    if raw.operation == "sale" or (isinstance(data, dict)
-                                   and str(data.get("id", "")).startswith("cgi_")):
-        return (_sale_event(document, raw, context),)
-    return _events(document, Channel.RESPONSE, raw, SignatureStatus.UNCHECKED, context)
+    if operation == "sale" or (isinstance(data, dict)
+                               and str(data.get("id", "")).startswith("cgi_")):
+        return (_sale_event(document, context, ref, received_at),)
+    return _events(document, Envelope(Channel.RESPONSE, received_at=received_at), context)
 
 
-def parse_poll(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
-    document = res.load_document(raw.body)
-    return _events(document, Channel.POLL, raw, SignatureStatus.UNCHECKED, context)
+def parse_poll(body: bytes, headers: Mapping[str, str],
+               context: AdapterContext = NO_CONTEXT, *,
+               received_at: datetime | None = None) -> tuple[Event, ...]:
+    """``GET /payment-invoices/{id}``: the same resource, deduplicated with callbacks."""
+    document = res.load_document(body)
+    return _events(document, Envelope(Channel.POLL, received_at=received_at), context)
 
 
-def parse_request(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
+def parse_request(body: bytes, headers: Mapping[str, str], *, ref: str | None = None,
+                  received_at: datetime | None = None) -> tuple[Event, ...]:
     """A creation request starts the invoice in ``created``; ``ref`` names the invoice id the
     API gave it, since the request itself cannot carry one."""
-    request = create_request(res.load_document(raw.body))
-    if raw.ref is None:
+    request = create_request(res.load_document(body))
+    if ref is None:
         raise error("ref", "a create request has no invoice id; record the `cpi_…` id the "
                     "response gave as `ref`")
-    digest = hashlib.sha256(raw.body).hexdigest()[:16]
+    digest = hashlib.sha256(body).hexdigest()[:16]
     facts = [("flow", request.flow), ("instant", str(request.instant).lower()),
              ("reference_id", request.reference_id), ("service", request.service)]
     remember = [("flow", request.flow)]
@@ -273,18 +313,19 @@ def parse_request(raw: RawInput, context: AdapterContext) -> tuple[Event, ...]:
         remember.append(("test_mode", str(request.test_mode).lower()))
     if request.customer_reference_id is not None:
         remember.append(("customer_reference_id", request.customer_reference_id))
-    return (Event(PROVIDER, OBJECT_KIND, raw.ref, MOVES[S.CREATED].trigger, Channel.REQUEST,
-                  dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{raw.ref}/request/{digest}",
-                  state=MOVES[S.CREATED].state, money=request.money,
-                  received_at=raw.received_at, facts=tuple(facts),
-                  remember=tuple(remember)),)
+    created = MOVES[S.CREATED]
+    return (Event(PROVIDER, OBJECT_KIND, ref, created.trigger, Channel.REQUEST,
+                  dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{ref}/request/{digest}",
+                  state=created.state, money=request.money, received_at=received_at,
+                  facts=tuple(facts), remember=tuple(remember)),)
 
 
-def _sale_event(document: Json, raw: RawInput, context: AdapterContext) -> Event:
+def _sale_event(document: Json, context: AdapterContext, ref: str | None,
+                received_at: datetime | None) -> Event:
     """The CARDGATE sale answer moves the payment invoice named by ``ref``; the gateway
     invoice must be the session that invoice's ``flow_data`` announced, when known."""
     answer = sale_answer(document)
-    if raw.ref is None:
+    if ref is None:
         raise error("ref", f"CARDGATE answer for {answer.session} does not name the payment "
                     "invoice; record its `cpi_…` id as `ref`", answer.session)
     try:
@@ -292,10 +333,10 @@ def _sale_event(document: Json, raw: RawInput, context: AdapterContext) -> Event
     except ValueError:
         raise error("data.attributes.status", f"unknown status {answer.status!r}",
                     answer.session) from None
-    announced = context.remembered(OBJECT_KIND, raw.ref).get("cardgate_sid")
+    announced = context.remembered(OBJECT_KIND, ref).get("cardgate_sid")
     if announced is not None and announced != answer.session:
         raise error("data.id", f"CARDGATE invoice {answer.session} is not the session "
-                    f"{announced} of {raw.ref}", raw.ref)
+                    f"{announced} of {ref}", ref)
     facts = [("status", answer.status), ("cardgate_invoice", answer.session)]
     for name, value in (("resolution", answer.resolution), ("service", answer.service),
                         ("active_request_status", answer.request_status),
@@ -307,12 +348,12 @@ def _sale_event(document: Json, raw: RawInput, context: AdapterContext) -> Event
     warnings = []
     if answer.payment_status == "authorize_required":
         warnings.append(f"CARDGATE {answer.session}: the customer must authorize the payment")
-    key = (f"{PROVIDER}/{OBJECT_KIND}/{raw.ref}/cardgate/{answer.session}/{answer.status}/"
+    key = (f"{PROVIDER}/{OBJECT_KIND}/{ref}/cardgate/{answer.session}/{answer.status}/"
            f"{answer.payment_status}")
-    return Event(PROVIDER, OBJECT_KIND, raw.ref, move.trigger, Channel.RESPONSE,
-                 dedupe_key=key, state=move.state, money=answer.money,
-                 received_at=raw.received_at, facts=tuple(facts),
-                 remember=(("cardgate_sid", answer.session),), warnings=tuple(warnings))
+    return Event(PROVIDER, OBJECT_KIND, ref, move.trigger, Channel.RESPONSE, dedupe_key=key,
+                 state=move.state, money=answer.money, received_at=received_at,
+                 facts=tuple(facts), remember=(("cardgate_sid", answer.session),),
+                 warnings=tuple(warnings))
 
 
 @attrs.frozen
@@ -322,16 +363,23 @@ class InvoicesAdapter:
     provider: str = PROVIDER
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
-        parsers = {Channel.CALLBACK: parse_callback, Channel.RESPONSE: parse_response,
-                   Channel.POLL: parse_poll, Channel.REQUEST: parse_request}
-        parser = parsers.get(raw.channel)
-        if parser is None:
-            return ParseResult(error=error("channel", f"{raw.channel} input is not part of "
-                                           "the payment-invoices protocol"))
+        body, headers, at = raw.body, raw.headers, raw.received_at
         try:
-            return ParseResult(parser(raw, context))
+            if raw.channel is Channel.CALLBACK:
+                events = parse_callback(body, headers, context, received_at=at)
+            elif raw.channel is Channel.RESPONSE:
+                events = parse_response(body, headers, context, ref=raw.ref,
+                                        operation=raw.operation, received_at=at)
+            elif raw.channel is Channel.POLL:
+                events = parse_poll(body, headers, context, received_at=at)
+            elif raw.channel is Channel.REQUEST:
+                events = parse_request(body, headers, ref=raw.ref, received_at=at)
+            else:
+                raise error("channel", f"{raw.channel} input is not part of the "
+                            "payment-invoices protocol")
         except InputError as exc:
             return ParseResult(error=exc)
+        return ParseResult(events)
 
 
 ADAPTER = InvoicesAdapter()

@@ -22,7 +22,7 @@ from paychart import (
     SignatureStatus,
 )
 from paychart.adapters import get_adapter
-from paychart.adapters.invoices import ADAPTER, MOVES, InvoiceStatus
+from paychart.adapters.invoices import ADAPTER, MOVES, InvoiceStatus, parse_callback, parse_poll
 
 FIXTURES = Path(__file__).parent / "fixtures" / "invoices"
 SECRETS = {"test_secret": "fixture-test-secret-7f3a", "live_secret": "fixture-live-secret-91c2"}
@@ -280,3 +280,14 @@ def test_invoice_cannot_change_mode() -> None:
     err = failure(body, secrets=SECRETS, headers=signed(body, "live_secret"),
                   remembered={"test_mode": "true"})
     assert err.field == "data.attributes.test_mode"
+
+
+def test_entry_points_take_bytes_and_headers() -> None:
+    body = body_of(PROCESSED)
+    context = AdapterContext(secrets=SECRETS)
+    (event,) = parse_callback(body, signed(body), context)
+    assert event.signature is SignatureStatus.VALID
+    (polled,) = parse_poll(body, {})
+    assert (polled.channel, polled.dedupe_key) == (Channel.POLL, event.dedupe_key)
+    with pytest.raises(InputError):
+        parse_callback(body, {}, context)
