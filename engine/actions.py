@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from .chart import Chart
 from .decision import ActionCheck, AllowedAction
+from .ledger import Ledger
 from .money import Money
 from .record import ObjectRecord
 from .spec import ActionSpec
@@ -28,11 +29,33 @@ def _limit(action: ActionSpec, record: ObjectRecord) -> Money | None:
     return Money(record.ledger.figure(action.limit), record.ledger.currency)
 
 
-def allowed_actions(table: StateActions, record: ObjectRecord) -> tuple[AllowedAction, ...]:
-    """Actions allowed now; an amount-bounded action with nothing left is not offered."""
+_CACHE_SIZE = 4096
+AllowedCache = dict[tuple[str, str, Ledger], tuple[AllowedAction, ...]]
+
+
+def allowed_actions(table: StateActions, record: ObjectRecord,
+                    cache: AllowedCache | None = None) -> tuple[AllowedAction, ...]:
+    """Actions allowed now; an amount-bounded action with nothing left is not offered.
+
+    Every decision carries them, so a caller may pass a cache keyed by (chart, state,
+    ledger): most objects of a chart share a handful of amounts.
+    """
     actions = table.get(record.state)
     if not actions:
         return ()
+    if cache is None:
+        return _compute_allowed(actions, record)
+    key = (record.chart, record.state, record.ledger)
+    cached = cache.get(key)
+    if cached is None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = cached = _compute_allowed(actions, record)
+    return cached
+
+
+def _compute_allowed(actions: tuple[ActionSpec, ...],
+                     record: ObjectRecord) -> tuple[AllowedAction, ...]:
     allowed = []
     for action in actions:
         if action.limit is not None and record.ledger.figure(action.limit) <= 0:

@@ -80,9 +80,16 @@ class Chart:
             table[(edge.origin, edge.trigger)] = (*table.get((edge.origin, edge.trigger), ()),
                                                   edge)
         self.edges: tuple[Edge, ...] = tuple(edges)
+        self.edge_by_index: dict[int, Edge] = {}
+        self.entry_edge: dict[tuple[str, str], Edge] = {}
+        """First edge by (trigger, target): how an object first seen in a state got there."""
+        for edge in edges:
+            self.edge_by_index.setdefault(edge.index, edge)
+            self.entry_edge.setdefault((edge.trigger, edge.target), edge)
         self.table = table
         self.triggers = frozenset(edge.trigger for edge in edges)
         self._behind = self._states_behind(spec)
+        self.history_edges = self._history_edges(spec)
         self._paths: dict[tuple[str, str, str, frozenset[str]], tuple[Edge, ...] | None] = {}
         self.machine = self._machine(edges)
 
@@ -105,6 +112,16 @@ class Chart:
                                    if s != current and current in ahead[s]
                                    and s not in ahead[current])
                 for current in spec.states}
+
+    def _history_edges(self, spec: ChartSpec) -> dict[str, tuple[int, ...]]:
+        """For each state, the ledger-moving edges an object first seen there may have taken
+        before (edges into the state or into states leading to it): late messages for them
+        fill in its ledger instead of being dismissed as stale."""
+        graph = successors(spec, with_overrides=False)
+        ahead = {state: reachable(graph, state) for state in spec.states}
+        return {state: tuple(sorted({e.index for e in self.edges if e.effect is not None
+                                     and state in ahead[e.target]}))
+                for state in spec.states}
 
     def _machine(self, edges: list[Edge]) -> Machine:
         machine = Machine(model=None, states=list(self.spec.states), initial=self.initial,
@@ -164,9 +181,9 @@ class Chart:
         candidates = self.table.get((state, trigger))
         if candidates is None:
             return Resolution(None)
-        preferred = self._preferred_target(state, trigger, reported)
-        if preferred is not None:
-            candidates = tuple(edge for edge in candidates if edge.target == preferred)
+        if reported is not None and len(candidates) > 1:
+            preferred = tuple(edge for edge in candidates if edge.target == reported)
+            candidates = preferred or candidates
         refusals = []
         for edge in candidates:
             if edge.override is not None and edge.override not in options:

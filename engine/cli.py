@@ -251,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--object", metavar="ID")
     p.add_argument("--secrets", metavar="FILE")
     p.add_argument("--option", action="append", default=[], metavar="NAME")
+    p.add_argument("--chart", action="append", default=[], metavar="PATH",
+                   help="also load this chart spec (repeatable)")
     p.set_defaults(func=cmd_diagram)
 
     p = sub.add_parser("audit", help="write a self-contained HTML audit of a recording")
@@ -258,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--secrets", metavar="FILE")
     p.add_argument("--option", action="append", default=[], metavar="NAME")
     p.add_argument("--out", metavar="DIR", required=True)
+    p.add_argument("--chart", action="append", default=[], metavar="PATH",
+                   help="also load this chart spec (repeatable)")
     p.set_defaults(func=cmd_audit)
     return parser
 

@@ -69,25 +69,3 @@ def refine(canonical: Canonical, ledger: Ledger) -> Canonical:
             return Canonical.PARTIALLY_REFUNDED
     return canonical
 
-
-_CAPTURED = frozenset({Canonical.SUCCEEDED, Canonical.PARTIALLY_REFUNDED, Canonical.DISPUTED,
-                       Canonical.DISPUTE_WON, Canonical.DISPUTE_LOST})
-
-
-def seed_ledger(canonical: Canonical, money: Money | None) -> Ledger:
-    """A first-seen object's ledger, inferred from the state it is reported in.
-
-    Used when the edge's own effect cannot apply to an empty ledger (a capture callback
-    for a payment never seen authorized): the provider's amount is taken as what the
-    state implies, so later refunds and chargebacks have figures to check against.
-    """
-    if money is None:
-        return EMPTY_LEDGER
-    amount, currency = money.amount, money.currency
-    if canonical is Canonical.AUTHORIZED:
-        return Ledger(currency, authorized=amount)
-    if canonical in _CAPTURED:
-        return Ledger(currency, authorized=amount, captured=amount)
-    if canonical is Canonical.REFUNDED:
-        return Ledger(currency, authorized=amount, captured=amount, refunded=amount)
-    return Ledger(currency)

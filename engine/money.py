@@ -12,14 +12,21 @@ from .errors import MoneyError
 _DECIMAL = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
 
 
+_EXPONENTS: dict[str, int] = {}
+
+
 def exponent(currency: str) -> int:
     """Minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, KWD 3)."""
+    known = _EXPONENTS.get(currency)
+    if known is not None:
+        return known
     try:
         digits = Currency(currency).exponent
     except ValueError:
         raise MoneyError(currency, "unknown ISO 4217 currency") from None
     if digits is None:
         raise MoneyError(currency, "currency has no minor unit (not a payment currency)")
+    _EXPONENTS[currency] = digits  # every Money is validated: keep the hot path a dict hit
     return digits
 
 

@@ -10,13 +10,12 @@ no legal move (``rejected``, with the guard figures or the disabled override).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterable
 
 import attrs
 
-from .actions import allowed_actions, check_action, state_actions
+from .actions import AllowedCache, allowed_actions, check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
 from .chart import Chart, Edge, Resolution
 from .charts import ChartSet
@@ -24,7 +23,7 @@ from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision,
 from .errors import DuplicateKeyError, InputError, UnknownChartError, VersionConflictError
 from .event import CREATING_CHANNELS, Event, SignatureStatus, object_key
 from .journal import JournalEntry
-from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine, seed_ledger
+from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
 from .money import Money
 from .record import ObjectRecord
 from .redact import redact_body, redact_headers
@@ -60,6 +59,7 @@ class Orchestrator:
         self._options_tuple = tuple(sorted(self.options))
         self._reference = reference
         self._actions = {chart.name: state_actions(chart) for chart in charts}
+        self._allowed_cache: AllowedCache = {}
 
     # -- public API -----------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class Orchestrator:
         record = self.store.get(object_key(provider, object_kind, object_id))
         if record is None or self._blocker(chart, record) is not None:
             return ()
-        return allowed_actions(self._actions[chart.name], record)
+        return allowed_actions(self._actions[chart.name], record, self._allowed_cache)
 
     def precheck(self, provider: str, object_kind: str, object_id: str, action: str,
                  amount: Money | None = None) -> ActionCheck:
@@ -171,6 +171,10 @@ class Orchestrator:
             return self._take(chart, record, resolution.edge, event)
         if resolution.refusals:
             return _Plan(self._refuse(event, record, "; ".join(resolution.refusals)))
+        if record.skipped:
+            filled = self._fill_skipped(chart, record, event)
+            if filled is not None:
+                return filled
         reported = event.state
         if reported == record.state:
             return _Plan(self._stale(event, record, f"already `{reported}`; nothing newer"))
@@ -213,8 +217,9 @@ class Orchestrator:
                              parent=parent)
         if event.channel in CREATING_CHANNELS:
             if event.state == chart.initial and (chart.initial, event.trigger) not in chart.table:
-                created = attrs.evolve(fresh, version=1, ledger=self._opening_ledger(event),
-                                       sequence=event.sequence, remembered=event.remember)
+                created = ObjectRecord(event.key, chart.name, event.object_id, chart.initial,
+                                       1, self._opening_ledger(event), parent, event.sequence,
+                                       event.remember)
                 return _Plan(self._applied(chart, event, None, created, "created",
                                            list(event.warnings)), (created,))
             resolution = self._resolve(chart, fresh, event)
@@ -224,41 +229,47 @@ class Orchestrator:
         if reported is None or reported not in chart.canonical:
             return _Plan(self._refuse(event, None, f"unknown {chart.object_kind} and the input "
                                       "reports no state of the chart to start it in"))
-        edge = next((e for e in chart.edges if e.trigger == event.trigger
-                     and e.target == reported), None)
-        start = attrs.evolve(fresh, state=edge.origin if edge else reported)
+        edge = chart.entry_edge.get((event.trigger, reported))
+        note = f"first seen in `{reported}`: earlier history unknown"
         if edge is None:
-            note = f"first seen in `{reported}`: earlier history unknown"
-            created = attrs.evolve(start, version=1, state=reported, sequence=event.sequence,
-                                   ledger=self._opening_ledger(event), remembered=event.remember)
+            created = ObjectRecord(event.key, chart.name, event.object_id, reported, 1,
+                                   self._opening_ledger(event), parent, event.sequence,
+                                   event.remember, chart.history_edges[reported])
             return _Plan(attrs.evolve(self._applied(chart, event, None, created, note,
                                                     list(event.warnings)),
                                       history_unknown=True), (created,))
+        start = ObjectRecord(event.key, chart.name, event.object_id, edge.origin, 0,
+                             parent=parent, skipped=tuple(
+                                 i for i in chart.history_edges[reported] if i != edge.index))
         plan = self._take(chart, start, edge, event, first_sighting=True)
         if plan.decision.outcome is not Outcome.APPLIED:
             return plan
         decision = attrs.evolve(plan.decision, from_state=None, history_unknown=True,
-                                reason=f"first seen in `{reported}`: earlier history unknown")
-        return attrs.evolve(plan, decision=decision)
+                                reason=note)
+        return _Plan(decision, plan.records)
 
     @staticmethod
     def _opening_ledger(event: Event) -> Ledger:
         return EMPTY_LEDGER if event.money is None else Ledger(currency=event.money.currency)
 
     def _take(self, chart: Chart, record: ObjectRecord, edge: Edge, event: Event, *,
-              first_sighting: bool = False) -> _Plan:
+              first_sighting: bool = False, composite: bool = False) -> _Plan:
         warnings = list(event.warnings)
         ledger = record.ledger
+        deferred = record.deferred
         if ledger.currency is None and event.money is not None:
             ledger = Ledger(currency=event.money.currency)
         if edge.effect is not None:
             try:
                 ledger = edge.effect(ledger, event)
             except LedgerRefusal as refusal:
-                if not first_sighting:
+                if first_sighting or composite:
+                    amount = None if event.money is None else event.money.amount
+                    deferred = (*deferred, (edge.index, amount))
+                    warnings.append(f"ledger effect deferred until the earlier steps arrive "
+                                    f"({refusal})")
+                else:
                     return _Plan(self._refuse(event, record, str(refusal)))
-                ledger = seed_ledger(chart.canonical[edge.target], event.money)
-                warnings.append(f"ledger seeded from the first-seen amount ({refusal})")
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
             warnings.append(f"amount {event.money} differs from authorized "
@@ -272,7 +283,8 @@ class Orchestrator:
         if event.remember:
             remembered = tuple({**dict(remembered), **dict(event.remember)}.items())
         updated = ObjectRecord(record.key, record.chart, record.object_id, edge.target,
-                               record.version + 1, ledger, record.parent, sequence, remembered)
+                               record.version + 1, ledger, record.parent, sequence, remembered,
+                               record.skipped, deferred)
         records = [updated]
         if edge.parent_effect is not None or edge.parent_trigger is not None:
             parent_refusal = self._drive_parent(chart, updated, edge, event, records, warnings)
@@ -284,35 +296,49 @@ class Orchestrator:
 
     def _take_path(self, chart: Chart, record: ObjectRecord, path: tuple[Edge, ...],
                    event: Event) -> _Plan:
-        """A batched callback that skipped statuses: the intermediate edges are walked
-        without their guards (their inputs never arrived), their ledger effects applied
-        where the event's figures allow, then the last edge is taken as usual."""
+        """A batched callback that skipped statuses: the intermediate edges are walked without
+        their guards and effects (their inputs never arrived; the event's figures belong to
+        its own step), and remembered as skipped so that their late messages fill them in."""
         *through, last = path
-        ledger = record.ledger
-        skipped: list[str] = []
-        overrides_used: list[str] = []
-        for edge in through:
-            if edge.override is not None:
-                overrides_used.append(_override_used(edge))
-            if edge.effect is not None:
-                with contextlib.suppress(LedgerRefusal):
-                    ledger = edge.effect(ledger, event)
-            skipped.append(edge.target)
-        start = attrs.evolve(record, state=last.origin, ledger=ledger)
-        if last.guard is not None:
-            failure = last.guard(GuardInput(ledger, event, record.remembered))
-            if failure is not None:
-                return _Plan(self._refuse(event, record, f"guard `{last.guard_name}` failed: "
-                                          f"{failure}"))
-        plan = self._take(chart, start, last, event)
+        start = attrs.evolve(record, state=last.origin)
+        plan = self._take(chart, start, last, event, composite=True)
         decision = plan.decision
         if decision.outcome is not Outcome.APPLIED:
             return _Plan(self._refuse(event, record, decision.reason))
-        note = f"composite move: skipped `{'`, `'.join(skipped)}`"
+        skipped = "`, `".join(edge.target for edge in through)
+        note = f"composite move: skipped `{skipped}`"
+        overrides = [_override_used(edge) for edge in through if edge.override is not None]
+        updated, *others = plan.records
+        updated = attrs.evolve(updated, version=record.version + 1, skipped=(
+            *record.skipped, *(edge.index for edge in through if edge.effect is not None)))
         decision = attrs.evolve(decision, from_state=record.state,
                                 reason=f"`{record.state}` → `{last.target}` ({note})",
-                                warnings=(*decision.warnings, *overrides_used, note))
-        return attrs.evolve(plan, decision=decision)
+                                warnings=(*decision.warnings, *overrides, note))
+        return _Plan(decision, (updated, *others))
+
+    def _fill_skipped(self, chart: Chart, record: ObjectRecord, event: Event) -> _Plan | None:
+        """A late message for a step a composite move skipped: its ledger effect applies now,
+        the state stays. ``None`` when the event is for no skipped step."""
+        for index in record.skipped:
+            edge = chart.edge_by_index[index]
+            if edge.trigger != event.trigger or event.state not in (None, edge.target):
+                continue
+            ledger = record.ledger
+            if edge.effect is not None:
+                try:
+                    ledger = edge.effect(ledger, event)
+                except LedgerRefusal as refusal:
+                    return _Plan(self._refuse(event, record, str(refusal)))
+            remaining = [i for i in record.skipped
+                         if chart.edge_by_index[i].target != edge.target]
+            ledger, deferred = _retry_deferred(chart, ledger, record.deferred, event)
+            updated = attrs.evolve(record, version=record.version + 1, ledger=ledger,
+                                   skipped=tuple(remaining), deferred=deferred)
+            reason = (f"fills in the skipped step `{edge.origin}` → `{edge.target}`; "
+                      f"stays `{record.state}`")
+            return _Plan(self._applied(chart, event, record.state, updated, reason,
+                                       list(event.warnings)), (updated,))
+        return None
 
     def _drive_parent(self, chart: Chart, child: ObjectRecord, edge: Edge, event: Event,
                       records: list[ObjectRecord], warnings: list[str]) -> str | None:
@@ -366,8 +392,11 @@ class Orchestrator:
             event.trigger, origin, record.state, refine(chart.canonical[record.state],
                                                         record.ledger),
             record.ledger, warnings=tuple(warnings),
-            allowed=allowed_actions(self._actions[chart.name], record),
+            allowed=self._allowed(chart, record),
             customer_action=event.customer_action)
+
+    def _allowed(self, chart: Chart, record: ObjectRecord) -> tuple[AllowedAction, ...]:
+        return allowed_actions(self._actions[chart.name], record, self._allowed_cache)
 
     @staticmethod
     def _invalid(event: Event, field: str, reason: str) -> Decision:
@@ -395,7 +424,7 @@ class Orchestrator:
                         event.trigger, record.state, record.state,
                         refine(chart.canonical[record.state], record.ledger), record.ledger,
                         warnings=event.warnings,
-                        allowed=allowed_actions(self._actions[chart.name], record))
+                        allowed=self._allowed(chart, record))
 
     # -- journaling ---------------------------------------------------------------------------
 
@@ -416,6 +445,22 @@ class Orchestrator:
             payload=payload, payload_sha256=digest, headers=headers,
             options=self._options_tuple)
         self.store.commit(entry, plan.records)
+
+
+def _retry_deferred(chart: Chart, ledger: Ledger, deferred: tuple[tuple[int, int | None], ...],
+                    event: Event) -> tuple[Ledger, tuple[tuple[int, int | None], ...]]:
+    """Apply deferred ledger effects that the filled-in step now makes possible, in order."""
+    waiting = []
+    for index, amount in deferred:
+        effect = chart.edge_by_index[index].effect
+        assert effect is not None
+        money = (Money(amount, ledger.currency) if amount is not None and ledger.currency
+                 else None)
+        try:
+            ledger = effect(ledger, attrs.evolve(event, money=money))
+        except LedgerRefusal:
+            waiting.append((index, amount))
+    return ledger, tuple(waiting)
 
 
 def _override_used(edge: Edge) -> str:

@@ -13,7 +13,10 @@ class ObjectRecord:
 
     ``chart`` is the chart name (shared string), ``parent`` the parent's store key for child
     objects, ``sequence`` the newest provider timestamp/sequence applied, ``remembered`` the
-    facts kept for later verification (never a full card number).
+    facts kept for later verification (never a full card number), ``skipped`` the edges a
+    composite move jumped over (spec transition indexes), which a late message may fill in,
+    and ``deferred`` the ledger effects (transition index, amount) that could not apply until
+    those steps arrive.
     """
 
     key: str
@@ -25,3 +28,5 @@ class ObjectRecord:
     parent: str | None = None
     sequence: int | None = None
     remembered: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[int, ...] = ()
+    deferred: tuple[tuple[int, int | None], ...] = ()

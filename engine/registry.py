@@ -60,8 +60,19 @@ def _amount(ledger: Ledger, event: Event) -> int | None:
 
 def _with_currency(ledger: Ledger, event: Event) -> Ledger:
     if ledger.currency is None and event.money is not None:
-        return attrs.evolve(ledger, currency=event.money.currency)
+        return _moved(ledger, currency=event.money.currency)
     return ledger
+
+
+def _moved(ledger: Ledger, *, currency: str | None = None, authorized: int | None = None,
+           captured: int | None = None, refunded: int | None = None,
+           charged_back: int | None = None) -> Ledger:
+    """``attrs.evolve`` without its introspection: effects run on every applied event."""
+    return Ledger(ledger.currency if currency is None else currency,
+                  ledger.authorized if authorized is None else authorized,
+                  ledger.captured if captured is None else captured,
+                  ledger.refunded if refunded is None else refunded,
+                  ledger.charged_back if charged_back is None else charged_back)
 
 
 def _fmt(amount: int, ledger: Ledger) -> str:
@@ -158,7 +169,7 @@ def _authorize(ledger: Ledger, event: Event) -> Ledger:
     if amount < ledger.captured:
         raise LedgerRefusal(f"authorization {_fmt(amount, ledger)} is below captured "
                             f"{_fmt(ledger.captured, ledger)}")
-    return attrs.evolve(ledger, authorized=amount)
+    return _moved(ledger, authorized=amount)
 
 
 @effect("sale")
@@ -169,8 +180,9 @@ def _sale(ledger: Ledger, event: Event) -> Ledger:
     if amount is None:
         amount = ledger.authorized
     if amount < ledger.refunded + ledger.charged_back:
-        raise LedgerRefusal(f"sale {_fmt(amount, ledger)} is below refunded {_fmt(ledger.refunded, ledger)}")
-    return attrs.evolve(ledger, authorized=amount, captured=amount)
+        raise LedgerRefusal(f"sale {_fmt(amount, ledger)} is below refunded "
+                            f"{_fmt(ledger.refunded, ledger)}")
+    return _moved(ledger, authorized=amount, captured=amount)
 
 
 @effect("capture")
@@ -182,13 +194,13 @@ def _capture(ledger: Ledger, event: Event) -> Ledger:
     if amount <= 0 or amount > ledger.capturable:
         raise LedgerRefusal(f"capture {_fmt(amount, ledger)} exceeds capturable "
                             f"{_fmt(ledger.capturable, ledger)}")
-    return attrs.evolve(ledger, captured=ledger.captured + amount)
+    return _moved(ledger, captured=ledger.captured + amount)
 
 
 @effect("release")
 def _release(ledger: Ledger, event: Event) -> Ledger:
     """The uncaptured part of the hold is given back (void, cancel, reversal of a hold)."""
-    return attrs.evolve(_with_currency(ledger, event), authorized=ledger.captured)
+    return _moved(_with_currency(ledger, event), authorized=ledger.captured)
 
 
 @effect("refund")
@@ -200,13 +212,13 @@ def _refund(ledger: Ledger, event: Event) -> Ledger:
     if amount <= 0 or amount > ledger.refundable:
         raise LedgerRefusal(f"refund {_fmt(amount, ledger)} exceeds refundable "
                             f"{_fmt(ledger.refundable, ledger)}")
-    return attrs.evolve(ledger, refunded=ledger.refunded + amount)
+    return _moved(ledger, refunded=ledger.refunded + amount)
 
 
 @effect("refund_remaining")
 def _refund_remaining(ledger: Ledger, event: Event) -> Ledger:
     """Whatever is still refundable is refunded (a full refund reported without amount)."""
-    return attrs.evolve(_with_currency(ledger, event), refunded=ledger.captured)
+    return _moved(_with_currency(ledger, event), refunded=ledger.captured)
 
 
 @effect("chargeback")
@@ -218,9 +230,9 @@ def _chargeback(ledger: Ledger, event: Event) -> Ledger:
     if amount <= 0 or amount > ledger.disputable:
         raise LedgerRefusal(f"chargeback {_fmt(amount, ledger)} exceeds disputable "
                             f"{_fmt(ledger.disputable, ledger)}")
-    return attrs.evolve(ledger, charged_back=ledger.charged_back + amount)
+    return _moved(ledger, charged_back=ledger.charged_back + amount)
 
 
 @effect("reverse_chargeback")
 def _reverse_chargeback(ledger: Ledger, event: Event) -> Ledger:
-    return attrs.evolve(_with_currency(ledger, event), charged_back=0)
+    return _moved(_with_currency(ledger, event), charged_back=0)

@@ -35,7 +35,8 @@ def _compare(stored: ObjectRecord | None, rebuilt: ObjectRecord | None, key: str
     if rebuilt is None:
         return [f"{key}: the store has it but the journal does not build it"]
     found = []
-    for field in ("state", "ledger", "version", "parent", "sequence", "remembered"):
+    for field in ("state", "ledger", "version", "parent", "sequence", "remembered",
+                  "skipped", "deferred"):
         a, b = getattr(stored, field), getattr(rebuilt, field)
         if a != b:
             found.append(f"{key}: {field} stored {a!r}, replay gives {b!r}")

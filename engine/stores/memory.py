@@ -46,15 +46,16 @@ class MemoryStore:
             if record.version == 1 and record.parent is not None:
                 self._children.setdefault(record.parent, []).append(record.key)
             objects[record.key] = record
-        seq = len(self._journal) + 1
-        self._journal.append(attrs.evolve(entry, seq=seq))
-        return seq
+        self._journal.append(entry)
+        return len(self._journal)
 
     def batch(self) -> AbstractContextManager[None]:
         return nullcontext()
 
     def journal(self) -> Iterator[JournalEntry]:
-        return iter(list(self._journal))
+        """Entries with their sequence numbers (given on read: the list index is the seq)."""
+        return (attrs.evolve(entry, seq=seq)
+                for seq, entry in enumerate(list(self._journal), start=1))
 
     def objects(self) -> Iterator[ObjectRecord]:
         return iter(list(self._objects.values()))

@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS objects (
     charged_back INTEGER NOT NULL,
     parent TEXT,
     sequence INTEGER,
-    remembered TEXT
+    remembered TEXT,
+    skipped TEXT,
+    deferred TEXT
 );
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent) WHERE parent IS NOT NULL;
 CREATE TABLE IF NOT EXISTS journal (
@@ -66,12 +68,13 @@ CREATE INDEX IF NOT EXISTS journal_by_object ON journal(provider, object_kind, o
 """
 
 _SELECT_OBJECTS = ("SELECT key, chart, object_id, state, version, currency, authorized, "
-                   "captured, refunded, charged_back, parent, sequence, remembered FROM objects")
+                   "captured, refunded, charged_back, parent, sequence, remembered, skipped, "
+                   "deferred FROM objects")
 _INSERT_OBJECT = ("INSERT INTO objects (key, chart, object_id, state, version, currency, "
-                  "authorized, captured, refunded, charged_back, parent, sequence, remembered) "
-                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                  "authorized, captured, refunded, charged_back, parent, sequence, remembered, "
+                  "skipped, deferred) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _UPDATE_OBJECT = ("UPDATE objects SET state=?, version=?, currency=?, authorized=?, captured=?, "
-                  "refunded=?, charged_back=?, sequence=?, remembered=? "
+                  "refunded=?, charged_back=?, sequence=?, remembered=?, skipped=?, deferred=? "
                   "WHERE key=? AND version=?")
 _INSERT_JOURNAL = ("INSERT INTO journal (claimed_key, line, received_at, channel, outcome, "
                    "provider, object_kind, object_id, event, decision, payload, payload_sha256, "
@@ -86,8 +89,11 @@ def _record(row: sqlite3.Row) -> ObjectRecord:
     remembered = tuple(json.loads(row["remembered"]).items()) if row["remembered"] else ()
     ledger = Ledger(row["currency"], row["authorized"], row["captured"], row["refunded"],
                     row["charged_back"])
+    skipped = tuple(json.loads(row["skipped"])) if row["skipped"] else ()
+    deferred = tuple((index, amount) for index, amount in json.loads(row["deferred"] or "[]"))
     return ObjectRecord(row["key"], row["chart"], row["object_id"], row["state"],
-                        row["version"], ledger, row["parent"], row["sequence"], remembered)
+                        row["version"], ledger, row["parent"], row["sequence"], remembered,
+                        skipped, deferred)
 
 
 class SQLiteStore:
@@ -165,19 +171,22 @@ class SQLiteStore:
     def _write(self, record: ObjectRecord) -> None:
         ledger = record.ledger
         remembered = _dumps(dict(record.remembered)) if record.remembered else None
+        skipped = _dumps(record.skipped) if record.skipped else None
+        deferred = _dumps(record.deferred) if record.deferred else None
         if record.version == 1:
             try:
                 self._db.execute(_INSERT_OBJECT, (
                     record.key, record.chart, record.object_id, record.state, record.version,
                     ledger.currency, ledger.authorized, ledger.captured, ledger.refunded,
-                    ledger.charged_back, record.parent, record.sequence, remembered))
+                    ledger.charged_back, record.parent, record.sequence, remembered, skipped,
+                    deferred))
             except sqlite3.IntegrityError:
                 raise VersionConflictError(record.key, 0, self._version(record.key)) from None
             return
         cursor = self._db.execute(_UPDATE_OBJECT, (
             record.state, record.version, ledger.currency, ledger.authorized, ledger.captured,
-            ledger.refunded, ledger.charged_back, record.sequence, remembered, record.key,
-            record.version - 1))
+            ledger.refunded, ledger.charged_back, record.sequence, remembered, skipped,
+            deferred, record.key, record.version - 1))
         if cursor.rowcount != 1:
             raise VersionConflictError(record.key, record.version - 1, self._version(record.key))
 

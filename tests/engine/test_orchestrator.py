@@ -251,8 +251,30 @@ def test_reported_state_chooses_among_edges_of_one_trigger(engine: Orchestrator)
     assert late_part.outcome is Outcome.STALE
 
 
-def test_first_seen_capture_seeds_the_ledger(engine: Orchestrator) -> None:
+def test_first_seen_capture_waits_for_its_authorization(engine: Orchestrator) -> None:
     d = engine.apply(event("p1", "capture", "paid", amount=800))
     assert d.outcome is Outcome.APPLIED and d.history_unknown
-    assert d.ledger is not None and (d.ledger.authorized, d.ledger.captured) == (800, 800)
-    assert any("seeded" in w for w in d.warnings)
+    assert d.ledger is not None and d.ledger.captured == 0
+    assert any("deferred" in w for w in d.warnings)
+    late = engine.apply(event("p1", "authorize", "held", amount=1000))
+    assert (late.outcome, late.to_state) == (Outcome.APPLIED, "paid")
+    assert late.ledger is not None
+    assert (late.ledger.authorized, late.ledger.captured) == (1000, 800)
+    record = engine.record("shop", "payment", "p1")
+    assert record is not None and record.deferred == ()
+
+
+def test_late_message_fills_in_a_skipped_step(engine: Orchestrator) -> None:
+    engine.apply(event("p1", "start", "pending", channel=Channel.RESPONSE))
+    engine.apply(event("p1", "void", "voided"))
+    composite = engine.record("shop", "payment", "p1")
+    assert composite is not None and composite.skipped
+    late = engine.apply(event("p1", "authorize", "held", amount=1000))
+    assert (late.outcome, late.from_state, late.to_state) == (
+        Outcome.APPLIED, "voided", "voided")
+    assert "fills in the skipped step" in late.reason
+    record = engine.record("shop", "payment", "p1")
+    assert record is not None and record.skipped == ()
+    assert record.ledger.authorized == 1000
+    again = engine.apply(event("p1", "authorize", "held", amount=1000, key="other"))
+    assert again.outcome is Outcome.STALE
