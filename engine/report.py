@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -10,12 +11,33 @@ from .decision import Decision, Outcome
 from .serialize import to_json
 from .validate import InputResult, ValidationRun
 
-_NOT_APPLIED = (Outcome.REJECTED, Outcome.INVALID, Outcome.STALE, Outcome.DUPLICATE)
+_NEED_ATTENTION = (Outcome.REJECTED, Outcome.INVALID)
+_ROUTINE = (Outcome.STALE, Outcome.DUPLICATE)
+"""Expected noise of at-least-once delivery: summarized by reason, not listed one by one."""
+_SHOWN_LINES = 8
 
 
 def _object_name(decision: Decision) -> str:
     parts = [decision.provider, decision.object_kind, decision.object_id]
     return " ".join(p for p in parts if p) or "(unidentified input)"
+
+
+def _reason(decision: Decision) -> str:
+    return f"{decision.field}: {decision.reason}" if decision.field else decision.reason
+
+
+def _grouped(results: Sequence[InputResult]) -> list[tuple[str, str]]:
+    """(count, reason + the first lines) per distinct reason, with object ids left out."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for result in results:
+        generic = re.sub(r"`[^`]*`", "`…`", _reason(result.decision))
+        by_reason[generic].append(result.line)
+    rows = []
+    for reason, lines in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        shown = ", ".join(str(n) for n in lines[:_SHOWN_LINES])
+        more = f", … {len(lines) - _SHOWN_LINES} more" if len(lines) > _SHOWN_LINES else ""
+        rows.append((f"{len(lines)} ×", f"{reason} (lines {shown}{more})"))
+    return rows
 
 
 def _decision_json(result: InputResult) -> dict[str, Any]:
@@ -70,18 +92,19 @@ def as_text(run: ValidationRun, source: str) -> str:
                                               sorted(counts_.items(), key=lambda kv: -kv[1])))
                          for chart, counts_ in sorted(by_chart.items())])
         lines.append("")
-    for outcome in _NOT_APPLIED:
+    for outcome in _NEED_ATTENTION:
         results = [r for r in run.results if r.decision.outcome is outcome]
-        if not results:
-            continue
-        lines.append(f"{outcome.value} ({len(results)}):")
-        rows = []
-        for r in results:
-            d = r.decision
-            reason = f"{d.field}: {d.reason}" if d.field else d.reason
-            rows.append((f"line {r.line}", _object_name(d), reason))
-        lines += _table(rows)
-        lines.append("")
+        if results:
+            lines.append(f"{outcome.value} ({len(results)}):")
+            lines += _table([(f"line {r.line}", _object_name(r.decision), _reason(r.decision))
+                             for r in results])
+            lines.append("")
+    for outcome in _ROUTINE:
+        results = [r for r in run.results if r.decision.outcome is outcome]
+        if results:
+            lines.append(f"{outcome.value} ({len(results)}), by reason:")
+            lines += _table(_grouped(results))
+            lines.append("")
     warned = [r for r in run.results if r.decision.warnings]
     if warned:
         lines.append(f"warnings ({sum(len(r.decision.warnings) for r in warned)}):")
