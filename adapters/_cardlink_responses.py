@@ -133,8 +133,9 @@ def status(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[
 def listing(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
     """GET /api/v1/payments/order/[n] and GET /api/v1/payments: a page of payments."""
     items = data.get("payments")
-    if not isinstance(items, list):
-        raise InputError("payments", "missing or not a list", provider=PROVIDER)
+    if not isinstance(items, list) or not items:
+        raise InputError("payments", "missing, empty or not a list: no payment to decide",
+                         provider=PROVIDER)
     return [_listed(item, f"payments[{i}].", two_stage) if isinstance(item, dict) else
             _not_object(f"payments[{i}]") for i, item in enumerate(items)]
 
@@ -155,8 +156,9 @@ def dispute(data: dict[str, Any], ref: str | None, _two_stage: TwoStage) -> list
 def disputes(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
     """GET /api/v1/disputes: numeric ids without payment tokens, so entries stay unlinked."""
     items = data.get("disputes")
-    if not isinstance(items, list):
-        raise InputError("disputes", "missing or not a list", provider=PROVIDER)
+    if not isinstance(items, list) or not items:
+        raise InputError("disputes", "missing, empty or not a list: no dispute to decide",
+                         provider=PROVIDER)
     reports = []
     for i, item in enumerate(items):
         path = f"disputes[{i}]."

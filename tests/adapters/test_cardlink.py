@@ -209,6 +209,8 @@ INVALID: list[tuple[str, str, str | None, str | None, str, tuple[str, ...]]] = [
     ("{'success': false, 'result': 1, 'status': 403, 'errors': [{'code': 'merchant_not_found',"
      " 'kind': 'api_error'}]}", "response", "create", None, "body", ("JSON",)),
     ("[1, 2]", "callback", None, None, "body", ("object",)),
+    ('{"success": true, "payments": []}', "poll", "order", None, "payments", ("empty",)),
+    ('{"success": true, "disputes": []}', "poll", "disputes", None, "disputes", ("empty",)),
     ("{}", "timer", None, None, "channel", ("timer",)),
 ]
 
