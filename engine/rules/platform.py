@@ -30,10 +30,26 @@ def _not_captured(g: GuardInput) -> str | None:
 def _reverses_all(g: GuardInput) -> str | None:
     """A CREDITVOID of a hold reverses the full amount only (PROVIDERS.md 2)."""
     money = g.event.money
-    if money is None or money.amount == g.ledger.capturable:
+    if money is None or money.amount == g.ledger.capturable or g.ledger.authorized == 0:
         return None
     return (f"reversal {money} is not the full hold "
             f"{_fmt(g.ledger.capturable, g.ledger)}")
+
+
+@effect("platform_capture")
+def _capture(ledger: Ledger, event: Event) -> Ledger:
+    """Settles the captured amount, at most the hold. A hold of unknown amount (the object was
+    first seen held, or its authorization message is late) is taken to be the capture's."""
+    if ledger.currency is None and event.money is not None:
+        ledger = attrs.evolve(ledger, currency=event.money.currency)
+    if ledger.authorized == 0 and ledger.captured == 0:
+        amount = 0 if event.money is None else event.money.amount
+        return attrs.evolve(ledger, authorized=amount, captured=amount)
+    amount = ledger.capturable if event.money is None else event.money.amount
+    if not 0 < amount <= ledger.capturable:
+        raise LedgerRefusal(f"capture {_fmt(amount, ledger)} exceeds the hold "
+                            f"{_fmt(ledger.capturable, ledger)}")
+    return attrs.evolve(ledger, captured=ledger.captured + amount)
 
 
 @effect("platform_void")
