@@ -8,7 +8,6 @@ orchestrator records that move only as a warning on the child's decision.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime
 
@@ -20,8 +19,6 @@ from .decision import Decision, Outcome
 from .event import object_key
 from .record import ObjectRecord
 from .validate import ValidationRun
-
-_PARENT_MOVE = re.compile(r"^parent (?P<id>.+): `(?P<origin>[^`]+)` → `(?P<target>[^`]+)`$")
 
 
 @attrs.frozen
@@ -112,19 +109,13 @@ def _parent_steps(run: ValidationRun, child: ObjectRecord | None, decision: Deci
     if child is None or child.parent is None:
         return []
     chart = run.orchestrator.charts.named(child.chart)
-    trigger = next((e.parent_trigger for e in chart.edges
-                    if decision.from_state in (None, e.origin) and e.target == decision.to_state
-                    and e.trigger == decision.trigger and e.parent_trigger), None)
-    added = []
-    for warning in decision.warnings:
-        match = _PARENT_MOVE.match(warning)
-        if match is None or match["origin"] == match["target"]:
-            continue
-        parent = child.parent
-        steps[parent].append(Step(len(steps[parent]) + 1, match["origin"], match["target"],
-                                  trigger, note=f"by {chart.object_kind} {child.object_id}"))
-        added.append((parent, len(steps[parent])))
-    return added
+    move = decision.parent_move
+    if move is None or move.from_state == move.to_state:
+        return []
+    parent = child.parent
+    steps[parent].append(Step(len(steps[parent]) + 1, move.from_state, move.to_state,
+                              move.trigger, note=f"by {chart.object_kind} {child.object_id}"))
+    return [(parent, len(steps[parent]))]
 
 
 def find_trail(found: list[Trail], wanted: str, chart: str | None = None) -> Trail | None:

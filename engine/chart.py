@@ -115,12 +115,14 @@ class Chart:
 
     def _history_edges(self, spec: ChartSpec) -> dict[str, tuple[int, ...]]:
         """For each state, the ledger-moving edges an object first seen there may have taken
-        before (edges into the state or into states leading to it): late messages for them
-        fill in its ledger instead of being dismissed as stale."""
+        before (edges from states it cannot return to, into the state or into states leading
+        to it): late messages for them fill in its ledger instead of being dismissed as
+        stale."""
         graph = successors(spec, with_overrides=False)
         ahead = {state: reachable(graph, state) for state in spec.states}
         return {state: tuple(sorted({e.index for e in self.edges if e.effect is not None
-                                     and state in ahead[e.target]}))
+                                     and state in ahead[e.target]
+                                     and e.origin not in ahead[state]}))
                 for state in spec.states}
 
     def _machine(self, edges: list[Edge]) -> Machine:

@@ -22,9 +22,11 @@ class Outcome(enum.StrEnum):
     INVALID = "invalid"
 
 
-CONSUMES_DEDUPE_KEY = frozenset({Outcome.APPLIED, Outcome.STALE, Outcome.REJECTED})
+CONSUMES_DEDUPE_KEY = frozenset({Outcome.APPLIED, Outcome.STALE})
 """Decided inputs whose key makes a redelivery a duplicate. An ``invalid`` input never claims
-its key: a forged callback must not shadow the genuine one that carries the same key."""
+its key: a forged callback must not shadow the genuine one that carries the same key. A
+``rejected`` one does not either: the provider's retry is decided afresh, so a callback
+refused while a dispute was pending or before its parent was known applies once it can."""
 
 
 @attrs.frozen(slots=True)
@@ -46,6 +48,16 @@ class ActionCheck:
     allowed: bool
     reason: str
     limit: Money | None = None
+
+
+@attrs.frozen(slots=True)
+class ParentMove:
+    """A parent's status change caused by its child's edge (a full refund ends the payment)."""
+
+    object_id: str
+    trigger: str
+    from_state: str
+    to_state: str
 
 
 @attrs.frozen(slots=True)
@@ -71,3 +83,4 @@ class Decision:
     customer_action: CustomerAction | None = None
     reply: str | None = None
     """The body the provider expects back (``OK`` for the platform protocol), if any."""
+    parent_move: ParentMove | None = None

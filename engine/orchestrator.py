@@ -21,10 +21,11 @@ from .chart import Chart, Edge, Resolution
 from .charts import ChartSet
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
 from .errors import DuplicateKeyError, InputError, UnknownChartError, VersionConflictError
-from .event import CREATING_CHANNELS, Event, SignatureStatus, object_key
+from .event import CREATING_CHANNELS, Channel, Event, SignatureStatus, object_key
 from .journal import JournalEntry
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
 from .money import Money
+from .parents import drive_parent
 from .record import ObjectRecord
 from .redact import redact_body, redact_headers
 from .registry import GuardInput
@@ -149,6 +150,9 @@ class Orchestrator:
             return _Plan(self._invalid(event, "object_kind", str(exc)))
         if event.signature is SignatureStatus.INVALID:
             return _Plan(self._invalid(event, "signature", "signature does not verify"))
+        if event.signature is SignatureStatus.ABSENT and event.channel is Channel.CALLBACK:
+            return _Plan(self._invalid(event, "signature", "callback carries no signature; "
+                                       "an unsigned callback could come from anyone"))
         if self.store.seen(event.dedupe_key):
             return _Plan(self._duplicate(event, "same message already decided"))
         record = self.store.get(event.key)
@@ -272,8 +276,8 @@ class Orchestrator:
                     return _Plan(self._refuse(event, record, str(refusal)))
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
-            warnings.append(f"amount {event.money} differs from authorized "
-                            f"{ledger.authorized} {ledger.currency}")
+            authorized = ledger.money("authorized")
+            warnings.append(f"amount {event.money} differs from authorized {authorized}")
         if edge.override is not None:
             warnings.append(_override_used(edge))
         sequence = record.sequence
@@ -282,16 +286,27 @@ class Orchestrator:
         remembered = record.remembered
         if event.remember:
             remembered = tuple({**dict(remembered), **dict(event.remember)}.items())
+        parent = record.parent
+        if parent is None and event.parent_id is not None and chart.spec.parent is not None:
+            parent = object_key(event.provider, chart.spec.parent, event.parent_id)
         updated = ObjectRecord(record.key, record.chart, record.object_id, edge.target,
-                               record.version + 1, ledger, record.parent, sequence, remembered,
+                               record.version + 1, ledger, parent, sequence, remembered,
                                record.skipped, deferred)
         records = [updated]
+        move = None
         if edge.parent_effect is not None or edge.parent_trigger is not None:
-            parent_refusal = self._drive_parent(chart, updated, edge, event, records, warnings)
-            if parent_refusal is not None:
-                return _Plan(self._refuse(event, record, parent_refusal))
+            driven = drive_parent(self.charts, self.store, self.options, chart, updated, edge,
+                                  event)
+            if driven.refusal is not None:
+                return _Plan(self._refuse(event, record, driven.refusal))
+            if driven.warning is not None:
+                warnings.append(driven.warning)
+            if driven.record is not None:
+                records.append(driven.record)
+            move = driven.move
         reason = f"`{edge.origin}` → `{edge.target}`"
-        return _Plan(self._applied(chart, event, edge.origin, updated, reason, warnings),
+        decision = self._applied(chart, event, edge.origin, updated, reason, warnings)
+        return _Plan(attrs.evolve(decision, parent_move=move) if move else decision,
                      tuple(records))
 
     def _take_path(self, chart: Chart, record: ObjectRecord, path: tuple[Edge, ...],
@@ -323,12 +338,12 @@ class Orchestrator:
             edge = chart.edge_by_index[index]
             if edge.trigger != event.trigger or event.state not in (None, edge.target):
                 continue
-            ledger = record.ledger
-            if edge.effect is not None:
-                try:
-                    ledger = edge.effect(ledger, event)
-                except LedgerRefusal as refusal:
-                    return _Plan(self._refuse(event, record, str(refusal)))
+            try:
+                ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
+            except LedgerRefusal:
+                continue  # not the message that step was waiting for
+            if ledger == record.ledger:
+                continue  # nothing to fill in: the message is just late
             remaining = [i for i in record.skipped
                          if chart.edge_by_index[i].target != edge.target]
             ledger, deferred = _retry_deferred(chart, ledger, record.deferred, event)
@@ -338,37 +353,6 @@ class Orchestrator:
                       f"stays `{record.state}`")
             return _Plan(self._applied(chart, event, record.state, updated, reason,
                                        list(event.warnings)), (updated,))
-        return None
-
-    def _drive_parent(self, chart: Chart, child: ObjectRecord, edge: Edge, event: Event,
-                      records: list[ObjectRecord], warnings: list[str]) -> str | None:
-        """Apply the edge's parent effect and parent trigger to the parent, in this commit.
-        Returns a refusal when the parent's ledger would break; warns when it is unknown."""
-        parent_chart = self.charts.parent_of(chart)
-        parent = self.store.get(child.parent) if child.parent else None
-        if parent is None or parent_chart is None:
-            warnings.append(f"parent {child.parent or '(not named)'} is not known; its ledger "
-                            "and status were not updated")
-            return None
-        ledger = parent.ledger
-        if edge.parent_effect is not None:
-            try:
-                ledger = edge.parent_effect(ledger, event)
-            except LedgerRefusal as refusal:
-                return f"parent {parent.object_id}: {refusal}"
-        state = parent.state
-        if edge.parent_trigger is not None:
-            def check(parent_edge: Edge) -> str | None:
-                assert parent_edge.guard is not None
-                return parent_edge.guard(GuardInput(ledger, event, parent.remembered))
-            resolution = parent_chart.resolve(state, edge.parent_trigger, self.options, check)
-            if resolution.edge is not None:
-                state = resolution.edge.target
-                warnings.append(f"parent {parent.object_id}: `{parent.state}` → `{state}`")
-            else:
-                warnings.append(f"parent {parent.object_id} stays `{state}`")
-        records.append(attrs.evolve(parent, state=state, ledger=ledger,
-                                    version=parent.version + 1))
         return None
 
     def _blocker(self, chart: Chart, record: ObjectRecord) -> str | None:

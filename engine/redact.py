@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-_PAN = re.compile(r"(?<!\d)(\d{6})(\d{3,9})(\d{4})(?!\d)")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
+"""Letters count as part of a token: digits inside a hex id are not a card number."""
+_GROUPED = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?")
+_CARD_KEY = re.compile(r"(^|_|\b)(pan|card_?(number|num|no)|cardnumber|cc_?(number|num)|"
+                       r"account_?number)$", re.IGNORECASE)
 _SECRET_KEY = re.compile(
     r"(cvv|cvc|cvv2|cvc2|cid|security[_-]?code|card[_-]?code|password|passwd|secret|"
     r"private[_-]?key|api[_-]?key|secure[_-]?key|access[_-]?token|authorization)",
@@ -31,14 +35,22 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def mask_card_numbers(text: str) -> str:
-    """Mask every 13–19 digit run that passes the Luhn check to ``411111******1111``."""
+def mask_card_numbers(text: str, *, card_field: bool = False) -> str:
+    """Mask card numbers to ``411111******1111``: 13–19 digits, spaces or dashes allowed
+    between them, that pass the Luhn check, are grouped like a card (``4617 6117 9431 3933``)
+    or stand in a card-number field (``card_field``), where even a test number that fails
+    Luhn is a card number."""
     def mask(match: re.Match[str]) -> str:
         whole = match.group(0)
-        if not _luhn(whole):
-            return whole
-        return f"{match[1]}{'*' * len(match[2])}{match[3]}"
-    return _PAN.sub(mask, text)
+        digits = whole.replace(" ", "").replace("-", "")
+        if card_field or _luhn(digits) or _GROUPED.fullmatch(whole):
+            return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
+        return whole
+    return _DIGIT_RUN.sub(mask, text)
+
+
+def _is_card_key(key: str) -> bool:
+    return bool(_CARD_KEY.search(key.replace("-", "_")))
 
 
 def is_secret_key(key: str) -> bool:
@@ -46,16 +58,18 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def _redact_value(value: Any) -> Any:
+def _redact_value(value: Any, *, card_field: bool = False) -> Any:
     if isinstance(value, dict):
-        return {k: (REMOVED if is_secret_key(str(k)) else _redact_value(v))
+        return {k: (REMOVED if is_secret_key(str(k)) else
+                    _redact_value(v, card_field=_is_card_key(str(k))))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact_value(v) for v in value]
+        return [_redact_value(v, card_field=card_field) for v in value]
     if isinstance(value, str):
-        return mask_card_numbers(value)
+        return mask_card_numbers(value, card_field=card_field)
     if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(value)) <= 19:
-        return mask_card_numbers(str(value))
+        masked = mask_card_numbers(str(value), card_field=card_field)
+        return value if masked == str(value) else masked
     return value
 
 
@@ -72,7 +86,8 @@ def redact_body(body: bytes) -> str:
     if "=" in stripped and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
-            return urlencode([(k, REMOVED if is_secret_key(k) else mask_card_numbers(v))
+            return urlencode([(k, REMOVED if is_secret_key(k) else
+                               mask_card_numbers(v, card_field=_is_card_key(k)))
                               for k, v in pairs])
     return mask_card_numbers(text)
 

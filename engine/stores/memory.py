@@ -43,8 +43,10 @@ class MemoryStore:
                 raise DuplicateKeyError(key)
             self._claimed.add(key)
         for record in records:
-            if record.version == 1 and record.parent is not None:
-                self._children.setdefault(record.parent, []).append(record.key)
+            if record.parent is not None:
+                previous = objects.get(record.key)
+                if previous is None or previous.parent != record.parent:
+                    self._children.setdefault(record.parent, []).append(record.key)
             objects[record.key] = record
         self._journal.append(entry)
         return len(self._journal)

@@ -73,7 +73,8 @@ _SELECT_OBJECTS = ("SELECT key, chart, object_id, state, version, currency, auth
 _INSERT_OBJECT = ("INSERT INTO objects (key, chart, object_id, state, version, currency, "
                   "authorized, captured, refunded, charged_back, parent, sequence, remembered, "
                   "skipped, deferred) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-_UPDATE_OBJECT = ("UPDATE objects SET state=?, version=?, currency=?, authorized=?, captured=?, "
+_UPDATE_OBJECT = ("UPDATE objects SET state=?, version=?, parent=?, currency=?, authorized=?, "
+                  "captured=?, "
                   "refunded=?, charged_back=?, sequence=?, remembered=?, skipped=?, deferred=? "
                   "WHERE key=? AND version=?")
 _INSERT_JOURNAL = ("INSERT INTO journal (claimed_key, line, received_at, channel, outcome, "
@@ -184,7 +185,8 @@ class SQLiteStore:
                 raise VersionConflictError(record.key, 0, self._version(record.key)) from None
             return
         cursor = self._db.execute(_UPDATE_OBJECT, (
-            record.state, record.version, ledger.currency, ledger.authorized, ledger.captured,
+            record.state, record.version, record.parent, ledger.currency, ledger.authorized,
+            ledger.captured,
             ledger.refunded, ledger.charged_back, record.sequence, remembered, skipped,
             deferred, record.key, record.version - 1))
         if cursor.rowcount != 1:

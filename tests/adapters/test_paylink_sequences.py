@@ -99,8 +99,11 @@ def test_sequence_decisions_and_final_objects(name: str) -> None:
 def test_partial_refunds_show_partially_refunded_between_the_two_parts() -> None:
     result = validate_file(SEQUENCES / "authorization_capture_refunds.jsonl", secrets=SECRETS)
     refunds = [r.decision for r in result.results if r.decision.object_kind == "refund"]
-    assert "parent auth-1: `captured` → `captured`" in refunds[0].warnings
-    assert "parent auth-1: `captured` → `refunded`" in refunds[1].warnings
+    first, second = refunds[0].parent_move, refunds[1].parent_move
+    assert first is not None and (first.object_id, first.from_state, first.to_state) == (
+        "auth-1", "captured", "captured")
+    assert second is not None and (second.object_id, second.from_state, second.to_state) == (
+        "auth-1", "captured", "refunded")
     assert refunds[2].outcome is Outcome.REJECTED
     assert "exceeds refundable 0.00 USD" in refunds[2].reason
 

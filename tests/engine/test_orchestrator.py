@@ -186,7 +186,8 @@ def test_child_refund_drives_parent_ledger_and_state(engine: Orchestrator) -> No
     assert engine.canonical(parent) == "partially_refunded"
     rest = engine.apply(event("r2", "approve", "approved", kind="refund", amount=600,
                               parent="p1"))
-    assert any("`paid` → `refunded`" in w for w in rest.warnings)
+    assert rest.parent_move is not None
+    assert (rest.parent_move.from_state, rest.parent_move.to_state) == ("paid", "refunded")
     assert state(engine, "p1") == "refunded"
 
 
@@ -278,3 +279,30 @@ def test_late_message_fills_in_a_skipped_step(engine: Orchestrator) -> None:
     assert record.ledger.authorized == 1000
     again = engine.apply(event("p1", "authorize", "held", amount=1000, key="other"))
     assert again.outcome is Outcome.STALE
+
+
+def test_rejected_input_is_decided_again_when_redelivered(engine: Orchestrator) -> None:
+    paid(engine)
+    engine.apply(event("d1", "open", "open", kind="dispute", parent="p1"))
+    refund = event("p1", "refund", "refunded", amount=1000)
+    assert engine.apply(refund).outcome is Outcome.REJECTED
+    engine.apply(event("d1", "win", "won", kind="dispute", parent="p1"))
+    retried = engine.apply(refund)
+    assert (retried.outcome, retried.to_state) == (Outcome.APPLIED, "refunded")
+
+
+def test_unsigned_callback_is_invalid(engine: Orchestrator) -> None:
+    d = engine.apply(event("p1", "pay", "paid", amount=100, signature=SignatureStatus.ABSENT))
+    assert (d.outcome, d.field) == (Outcome.INVALID, "signature")
+    polled = engine.apply(event("p1", "pay", "paid", amount=100, channel=Channel.POLL,
+                                signature=SignatureStatus.ABSENT))
+    assert polled.outcome is Outcome.APPLIED, "a poll is our own authenticated call"
+
+
+def test_child_first_seen_without_parent_is_linked_later(engine: Orchestrator) -> None:
+    paid(engine, amount=1000)
+    engine.apply(event("r1", "process", "pending", kind="refund"))
+    d = engine.apply(event("r1", "approve", "approved", kind="refund", amount=400, parent="p1"))
+    assert d.outcome is Outcome.APPLIED
+    payment = engine.record("shop", "payment", "p1")
+    assert payment is not None and payment.ledger.refunded == 400

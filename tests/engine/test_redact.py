@@ -36,7 +36,23 @@ def test_bodies_keep_no_card_number_cvv_or_secret(body: str, absent: list[str],
 
 def test_numbers_that_are_not_cards_are_kept() -> None:
     assert mask_card_numbers("order 1234567890123 ref") == "order 1234567890123 ref"
-    assert mask_card_numbers(f"x{PAN}") == "x411111******1111"
+    assert mask_card_numbers("at 1732300000000 ms") == "at 1732300000000 ms"
+    assert mask_card_numbers(f"x {PAN}.") == "x 411111******1111."
+    assert mask_card_numbers(f"a{PAN}f") == f"a{PAN}f", "digits inside a hex token"
+
+
+@pytest.mark.parametrize(
+    ("body", "masked"),
+    [('{"pan": "4617 6117 9431 3933"}', "461761******3933"),
+     ('{"card": {"pan": "4276111152393643"}}', "427611******3643"),
+     ('{"cardNumber": 4276111152393643}', "427611******3643"),
+     ("card_number=4276-1111-5239-3643&x=1", "427611%2A%2A%2A%2A%2A%2A3643"),
+     ('{"note": "card 4276 1111 5239 3643 declined"}', "427611******3643")],
+)
+def test_spaced_and_test_card_numbers_are_masked(body: str, masked: str) -> None:
+    redacted = redact_body(body.encode())
+    assert masked in redacted
+    assert not re.search(r"\d{13,19}", redacted.replace(" ", "").replace("-", ""))
 
 
 def test_credentials_never_reach_headers() -> None:
