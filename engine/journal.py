@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import attrs
 
+from .adapter import RawInput
 from .decision import Decision
 from .event import Event
+from .redact import redact_body, redact_headers
 
 
 @attrs.frozen(slots=True)
@@ -32,3 +35,22 @@ class JournalEntry:
     headers: tuple[tuple[str, str], ...] = ()
     options: tuple[str, ...] = ()
     seq: int = 0
+
+
+def journal_entry(decision: Decision, event: Event | None, raw: RawInput | None, *,
+                  line: int | None, claimed: str | None,
+                  options: tuple[str, ...]) -> JournalEntry:
+    """The entry for one decision; the raw input is redacted before it is kept."""
+    payload = digest = None
+    headers: tuple[tuple[str, str], ...] = ()
+    if raw is not None:
+        payload = redact_body(raw.body)
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        headers = redact_headers(raw.headers)
+    received_at = event.received_at if event is not None else None
+    if received_at is None and raw is not None:
+        received_at = raw.received_at
+    channel = event.channel if event is not None else raw.channel if raw is not None else None
+    return JournalEntry(decision, event, claimed, received_at=received_at, line=line,
+                        channel=None if channel is None else channel.value, payload=payload,
+                        payload_sha256=digest, headers=headers, options=options)

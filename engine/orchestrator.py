@@ -10,7 +10,6 @@ no legal move (``rejected``, with the guard figures or the disabled override).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import attrs
@@ -22,12 +21,12 @@ from .charts import ChartSet
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
 from .errors import DuplicateKeyError, InputError, UnknownChartError, VersionConflictError
 from .event import CREATING_CHANNELS, Channel, Event, SignatureStatus, object_key
-from .journal import JournalEntry
+from .history import fill_skipped
+from .journal import journal_entry
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
 from .money import Money
 from .parents import drive_parent
 from .record import ObjectRecord
-from .redact import redact_body, redact_headers
 from .registry import GuardInput
 from .stores.base import Store
 from .stores.memory import MemoryStore
@@ -332,28 +331,16 @@ class Orchestrator:
         return _Plan(decision, (updated, *others))
 
     def _fill_skipped(self, chart: Chart, record: ObjectRecord, event: Event) -> _Plan | None:
-        """A late message for a step a composite move skipped: its ledger effect applies now,
-        the state stays. ``None`` when the event is for no skipped step."""
-        for index in record.skipped:
-            edge = chart.edge_by_index[index]
-            if edge.trigger != event.trigger or event.state not in (None, edge.target):
-                continue
-            try:
-                ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
-            except LedgerRefusal:
-                continue  # not the message that step was waiting for
-            if ledger == record.ledger:
-                continue  # nothing to fill in: the message is just late
-            remaining = [i for i in record.skipped
-                         if chart.edge_by_index[i].target != edge.target]
-            ledger, deferred = _retry_deferred(chart, ledger, record.deferred, event)
-            updated = attrs.evolve(record, version=record.version + 1, ledger=ledger,
-                                   skipped=tuple(remaining), deferred=deferred)
-            reason = (f"fills in the skipped step `{edge.origin}` → `{edge.target}`; "
-                      f"stays `{record.state}`")
-            return _Plan(self._applied(chart, event, record.state, updated, reason,
-                                       list(event.warnings)), (updated,))
-        return None
+        """A late message for a step the object skipped: its ledger effect applies now and
+        the state stays. ``None`` when the event fills no skipped step."""
+        filled = fill_skipped(chart, record, event)
+        if filled is None:
+            return None
+        edge, updated = filled
+        reason = (f"fills in the skipped step `{edge.origin}` → `{edge.target}`; "
+                  f"stays `{record.state}`")
+        return _Plan(self._applied(chart, event, record.state, updated, reason,
+                                   list(event.warnings)), (updated,))
 
     def _blocker(self, chart: Chart, record: ObjectRecord) -> str | None:
         children = self.charts.blocking_children.get(chart.name)
@@ -410,46 +397,12 @@ class Orchestrator:
                         warnings=event.warnings,
                         allowed=self._allowed(chart, record))
 
-    # -- journaling ---------------------------------------------------------------------------
-
     def _commit(self, plan: _Plan, *, event: Event | None, raw: RawInput | None,
                 line: int | None, claimed: str | None) -> None:
-        payload = digest = None
-        headers: tuple[tuple[str, str], ...] = ()
-        if raw is not None:
-            payload = redact_body(raw.body)
-            digest = _sha256(payload)
-            headers = redact_headers(raw.headers)
-        entry = JournalEntry(
-            plan.decision, event, claimed,
-            received_at=event.received_at if event is not None and event.received_at
-            else (raw.received_at if raw else None),
-            line=line, channel=(event.channel.value if event else
-                                raw.channel.value if raw else None),
-            payload=payload, payload_sha256=digest, headers=headers,
-            options=self._options_tuple)
+        entry = journal_entry(plan.decision, event, raw, line=line, claimed=claimed,
+                              options=self._options_tuple)
         self.store.commit(entry, plan.records)
-
-
-def _retry_deferred(chart: Chart, ledger: Ledger, deferred: tuple[tuple[int, int | None], ...],
-                    event: Event) -> tuple[Ledger, tuple[tuple[int, int | None], ...]]:
-    """Apply deferred ledger effects that the filled-in step now makes possible, in order."""
-    waiting = []
-    for index, amount in deferred:
-        effect = chart.edge_by_index[index].effect
-        assert effect is not None
-        money = (Money(amount, ledger.currency) if amount is not None and ledger.currency
-                 else None)
-        try:
-            ledger = effect(ledger, attrs.evolve(event, money=money))
-        except LedgerRefusal:
-            waiting.append((index, amount))
-    return ledger, tuple(waiting)
 
 
 def _override_used(edge: Edge) -> str:
     return f"override `{edge.override}` used: `{edge.origin} → {edge.target}`"
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
