@@ -66,9 +66,12 @@ def _void(ledger: Ledger, event: Event) -> Ledger:
 @effect("platform_refund_rest")
 def _refund_rest(ledger: Ledger, event: Event) -> Ledger:
     """Status REFUND: everything settled is now refunded. A smaller amount than the ledger's
-    refundable means partial refunds not seen yet; a larger one is money that was never there."""
+    refundable means partial refunds not seen yet; a larger one is money that was never there.
+    When the settled amount is not known yet (its message is late), there is nothing to check."""
     if ledger.currency is None and event.money is not None:
         ledger = attrs.evolve(ledger, currency=event.money.currency)
+    if ledger.captured == 0:
+        return ledger
     if event.money is not None and not 0 < event.money.amount <= ledger.refundable:
         raise LedgerRefusal(f"refund {event.money} exceeds refundable "
                             f"{_fmt(ledger.refundable, ledger)}")

@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paychart.adapter import AdapterContext, RawInput
 from paychart.adapters import get_adapter
@@ -567,3 +569,17 @@ def test_other_merchant_requests_decide_nothing():
     result = ADAPTER.parse(RawInput("platform", Channel.REQUEST, body, ref=TRANS),
                            AdapterContext(PUBLISHED))
     assert result.error is not None and result.error.field == "action"
+
+
+# -- parse never raises ---------------------------------------------------------------------------
+
+@given(body=st.one_of(st.binary(max_size=300), st.builds(
+    lambda pairs: urlencode(pairs).encode(),
+    st.dictionaries(st.sampled_from(["action", "result", "status", "trans_id", "hash", "amount",
+                                     "currency", "card", "trans_date", "redirect_url",
+                                     "redirect_params[x]", "redirect_params"]),
+                    st.text(max_size=20), max_size=10))),
+       channel=st.sampled_from(list(Channel)))
+def test_parse_never_raises(body, channel):
+    result = ADAPTER.parse(RawInput("platform", channel, body, ref="R"), context())
+    assert (result.error is None) != (not result.events)

@@ -115,6 +115,7 @@ def test_refund_rest_fills_the_ledger_but_never_beyond_it():
     assert rest(partly, _event(None)).refunded == 1000
     with pytest.raises(LedgerRefusal, match="exceeds refundable"):
         rest(partly, _event(701))
+    assert rest(Ledger("USD"), _event(500)) == Ledger("USD")  # settled amount not known yet
 
 
 def test_void_unsettles_and_refuses_after_refunds():
