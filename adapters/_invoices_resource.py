@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -237,6 +236,3 @@ def payment_request_status(document: Json, invoice_id: str) -> str | None:
 def minor_fact(name: str, amount: Money | None) -> tuple[tuple[str, str], ...]:
     return () if amount is None else ((name, str(amount.amount)),)
 
-
-def remembered_value(remembered: Mapping[str, str], key: str) -> str | None:
-    return remembered.get(key)
