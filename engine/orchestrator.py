@@ -152,7 +152,7 @@ class Orchestrator:
         if event.signature is SignatureStatus.ABSENT and event.channel is Channel.CALLBACK:
             return _Plan(self._invalid(event, "signature", "callback carries no signature; "
                                        "an unsigned callback could come from anyone"))
-        if self.store.seen(event.dedupe_key):
+        if self.store.seen(event.key, event.dedupe_key):
             return _Plan(self._duplicate(event, "same message already decided"))
         record = self.store.get(event.key)
         if record is None:
@@ -216,11 +216,11 @@ class Orchestrator:
         parent = None
         if chart.spec.parent is not None and event.parent_id is not None:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
-        fresh = ObjectRecord(event.key, chart.name, event.object_id, chart.initial, version=0,
+        fresh = ObjectRecord(event.key, chart.name, chart.initial, version=0,
                              parent=parent)
         if event.channel in CREATING_CHANNELS:
             if event.state == chart.initial and (chart.initial, event.trigger) not in chart.table:
-                created = ObjectRecord(event.key, chart.name, event.object_id, chart.initial,
+                created = ObjectRecord(event.key, chart.name, chart.initial,
                                        1, self._opening_ledger(event), parent, event.sequence,
                                        event.remember)
                 return _Plan(self._applied(chart, event, None, created, "created",
@@ -235,13 +235,13 @@ class Orchestrator:
         edge = chart.entry_edge.get((event.trigger, reported))
         note = f"first seen in `{reported}`: earlier history unknown"
         if edge is None:
-            created = ObjectRecord(event.key, chart.name, event.object_id, reported, 1,
+            created = ObjectRecord(event.key, chart.name, reported, 1,
                                    self._opening_ledger(event), parent, event.sequence,
                                    event.remember, chart.history_edges[reported])
             return _Plan(attrs.evolve(self._applied(chart, event, None, created, note,
                                                     list(event.warnings)),
                                       history_unknown=True), (created,))
-        start = ObjectRecord(event.key, chart.name, event.object_id, edge.origin, 0,
+        start = ObjectRecord(event.key, chart.name, edge.origin, 0,
                              parent=parent, skipped=tuple(
                                  i for i in chart.history_edges[reported] if i != edge.index))
         plan = self._take(chart, start, edge, event, first_sighting=True)
@@ -288,7 +288,7 @@ class Orchestrator:
         parent = record.parent
         if parent is None and event.parent_id is not None and chart.spec.parent is not None:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
-        updated = ObjectRecord(record.key, record.chart, record.object_id, edge.target,
+        updated = ObjectRecord(record.key, record.chart, edge.target,
                                record.version + 1, ledger, parent, sequence, remembered,
                                record.skipped, deferred)
         records = [updated]

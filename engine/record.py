@@ -21,7 +21,6 @@ class ObjectRecord:
 
     key: str
     chart: str
-    object_id: str
     state: str
     version: int = 1
     ledger: Ledger = EMPTY_LEDGER
@@ -30,3 +29,8 @@ class ObjectRecord:
     remembered: tuple[tuple[str, str], ...] = ()
     skipped: tuple[int, ...] = ()
     deferred: tuple[tuple[int, int | None], ...] = ()
+
+    @property
+    def object_id(self) -> str:
+        """The provider's id, the last part of the key (kept once: memory per object counts)."""
+        return self.key.split("/", 2)[2]

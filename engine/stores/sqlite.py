@@ -92,7 +92,7 @@ def _record(row: sqlite3.Row) -> ObjectRecord:
                     row["charged_back"])
     skipped = tuple(json.loads(row["skipped"])) if row["skipped"] else ()
     deferred = tuple((index, amount) for index, amount in json.loads(row["deferred"] or "[]"))
-    return ObjectRecord(row["key"], row["chart"], row["object_id"], row["state"],
+    return ObjectRecord(row["key"], row["chart"], row["state"],
                         row["version"], ledger, row["parent"], row["sequence"], remembered,
                         skipped, deferred)
 
@@ -120,7 +120,7 @@ class SQLiteStore:
                                (key,)).fetchone()
         return None if row is None else _record(row)
 
-    def seen(self, dedupe_key: str) -> bool:
+    def seen(self, object_key: str, dedupe_key: str) -> bool:
         return self._db.execute("SELECT 1 FROM journal WHERE claimed_key=?",
                                 (dedupe_key,)).fetchone() is not None
 

@@ -33,18 +33,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def entry(key: str | None = None) -> JournalEntry:
-    return JournalEntry(Decision(Outcome.APPLIED, "test"), claimed_key=key)
+    claim = event("p1", "pay", "paid", key=key) if key else None
+    return JournalEntry(Decision(Outcome.APPLIED, "test"), event=claim, claimed_key=key)
 
 
 def record(version: int, state: str = "paid") -> ObjectRecord:
-    return ObjectRecord("shop/payment/p1", "shop_payment", "p1", state, version)
+    return ObjectRecord("shop/payment/p1", "shop_payment", state, version)
 
 
 def test_commit_then_read_back(store: Store) -> None:
     seq = store.commit(entry("k1"), [record(1)])
     assert seq == 1
     assert store.get("shop/payment/p1") == record(1)
-    assert store.seen("k1") and not store.seen("k2")
+    assert store.seen("shop/payment/p1", "k1")
+    assert not store.seen("shop/payment/p1", "k2")
     assert [e.seq for e in store.journal()] == [1]
 
 
@@ -68,7 +70,7 @@ def test_failed_commit_writes_nothing(store: Store) -> None:
     assert len(list(store.journal())) == 1
     with pytest.raises(VersionConflictError):
         store.commit(entry("k2"), [record(2, "refunded"), record(5)])
-    assert not store.seen("k2")
+    assert not store.seen("shop/payment/p1", "k2")
     assert len(list(store.journal())) == 1
 
 
