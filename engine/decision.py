@@ -84,3 +84,5 @@ class Decision:
     reply: str | None = None
     """The body the provider expects back (``OK`` for the platform protocol), if any."""
     parent_move: ParentMove | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    """The provider's own words about the outcome (error code, resolution, decline reason)."""

@@ -364,7 +364,7 @@ class Orchestrator:
                                                         record.ledger),
             record.ledger, warnings=tuple(warnings),
             allowed=self._allowed(chart, record),
-            customer_action=event.customer_action)
+            customer_action=event.customer_action, facts=event.facts)
 
     def _allowed(self, chart: Chart, record: ObjectRecord) -> tuple[AllowedAction, ...]:
         return allowed_actions(self._actions[chart.name], record, self._allowed_cache)
@@ -394,8 +394,8 @@ class Orchestrator:
         return Decision(outcome, reason, event.provider, event.object_kind, event.object_id,
                         event.trigger, record.state, record.state,
                         refine(chart.canonical[record.state], record.ledger), record.ledger,
-                        warnings=event.warnings,
-                        allowed=self._allowed(chart, record))
+                        warnings=event.warnings, allowed=self._allowed(chart, record),
+                        facts=event.facts)
 
     def _commit(self, plan: _Plan, *, event: Event | None, raw: RawInput | None,
                 line: int | None, claimed: str | None) -> None:

@@ -1,7 +1,8 @@
 """Redaction of raw payloads before they are journaled.
 
-Card numbers are masked to first six and last four, CVV/CVC values and secrets are dropped,
-credentials in headers are removed. Works on JSON, form-encoded and plain text bodies.
+Card numbers are masked to first six and last four, CVV/CVC values and secrets are dropped
+(with a ``token`` under ``metadata``: CARDGATE puts a bearer token there), credentials in
+headers are removed. Works on JSON, form-encoded and plain text bodies.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def _redact_value(value: Any, *, card_field: bool = False) -> Any:
+def _redact_value(value: Any, *, card_field: bool = False, in_metadata: bool = False) -> Any:
     if isinstance(value, dict):
-        return {k: (REMOVED if is_secret_key(str(k)) else
-                    _redact_value(v, card_field=_is_card_key(str(k))))
+        return {k: (REMOVED if is_secret_key(str(k)) or (in_metadata and k == "token") else
+                    _redact_value(v, card_field=_is_card_key(str(k)),
+                                  in_metadata=k == "metadata"))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_value(v, card_field=card_field) for v in value]

@@ -55,6 +55,13 @@ def test_spaced_and_test_card_numbers_are_masked(body: str, masked: str) -> None
     assert not re.search(r"\d{13,19}", redacted.replace(" ", "").replace("-", ""))
 
 
+def test_bearer_token_in_flow_metadata_is_removed() -> None:
+    body = {"flow_data": {"metadata": {"token": "eyJhbGciOi.secret"}}, "token": "tok_visible"}
+    redacted = redact_body(json.dumps(body).encode())
+    assert "eyJhbGciOi" not in redacted
+    assert "tok_visible" in redacted, "a payment token outside metadata is an id, not a secret"
+
+
 def test_credentials_never_reach_headers() -> None:
     headers = dict(redact_headers({"Authorization": "Basic c2hvcDpzZWNyZXQ=", "X-Id": "7"}))
     assert headers == {"Authorization": "[removed]", "X-Id": "7"}
