@@ -112,14 +112,12 @@ _TRANSACTION: dict[Key, str] = {
     (A.CREDITVOID, R.SUCCESS, S.REVERSAL): "creditvoid_reversal",
     (A.CREDITVOID, R.SUCCESS, S.REFUND): "creditvoid_refund",
     (A.CREDITVOID, R.SUCCESS, S.SETTLED): "creditvoid_refund",
-    (A.CREDITVOID, R.ACCEPTED, None): "creditvoid_accepted",
-    (A.CREDITVOID, R.ACCEPTED, S.PENDING): "creditvoid_accepted",
-    (A.CREDITVOID, R.ACCEPTED, S.SETTLED): "creditvoid_accepted",
-    (A.CREDITVOID, R.WAITING, None): "creditvoid_waiting",
-    (A.CREDITVOID, R.WAITING, S.PENDING): "creditvoid_waiting",
-    (A.CREDITVOID, R.WAITING, S.SETTLED): "creditvoid_waiting",
-    (A.CREDITVOID, R.DECLINED, S.PENDING): "creditvoid_declined",
-    (A.CREDITVOID, R.DECLINED, S.SETTLED): "creditvoid_declined",
+    (A.CREDITVOID, R.ACCEPTED, S.PENDING): "reversal_accepted",
+    (A.CREDITVOID, R.ACCEPTED, S.SETTLED): "refund_accepted",
+    (A.CREDITVOID, R.WAITING, S.PENDING): "reversal_waiting",
+    (A.CREDITVOID, R.WAITING, S.SETTLED): "refund_waiting",
+    (A.CREDITVOID, R.DECLINED, S.PENDING): "reversal_declined",
+    (A.CREDITVOID, R.DECLINED, S.SETTLED): "refund_declined",
     (A.VOID, R.SUCCESS, S.VOID): "void_success",
     (A.VOID, R.DECLINED, S.SETTLED): "void_declined",
     (A.RETRY, R.ACCEPTED, None): "retry_accepted",
@@ -185,9 +183,27 @@ def parse_status(value: str | None) -> Status | None:
     return None if value in (None, "") else _enum(Status, "status", value)
 
 
-def route(action: Action, result: Result, status: Status | None) -> Route:
+_OPERATIONS: dict[str, Status] = {"refund": S.SETTLED, "reverse": S.PENDING,
+                                   "reversal": S.PENDING}
+"""A CREDITVOID answer without a status lands by the merchant call it answers: a refund of a
+settled sale or the reversal of a hold."""
+
+
+def _creditvoid_status(result: Result, operation: str | None) -> Status:
+    status = _OPERATIONS.get((operation or "").lower())
+    if status is None:
+        raise InputError("operation", f"CREDITVOID {result.value} reports no status: give the "
+                         f"merchant call it answers as operation ({', '.join(_OPERATIONS)}), "
+                         f"not {operation!r}", provider=PROVIDER)
+    return status
+
+
+def route(action: Action, result: Result, status: Status | None,
+          operation: str | None = None) -> Route:
     """The edge a message asks for; ``InputError`` names what the table does not know."""
     state = status.value if status is not None else None
+    if action is A.CREDITVOID and status is None and result in (R.ACCEPTED, R.WAITING):
+        status = _creditvoid_status(result, operation)
     if action in POLLS:
         if result is not R.SUCCESS or status is None:
             raise InputError("result", f"status query answered {result.value} without a "

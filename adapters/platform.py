@@ -126,7 +126,7 @@ class PlatformAdapter:
         trans_id = f.text(fields, "trans_id") or raw.ref
         if trans_id is None:
             raise _error("trans_id", "missing")
-        target = route(action, result, parse_status(f.text(fields, "status")))
+        target = route(action, result, parse_status(f.text(fields, "status")), raw.operation)
         kept = context.remembered(target.kind, trans_id)
         warnings: list[str] = []
         signature = SignatureStatus.ABSENT

@@ -111,11 +111,13 @@ TABLE = [
      "transaction", "capture_declined", "PENDING", None),
     ("capture undefined", RESP, js(action="CAPTURE", result="UNDEFINED", status="PENDING"),
      "transaction", "undefined", None, None),
-    ("creditvoid accepted", RESP, js(action="CREDITVOID", result="ACCEPTED"),
-     "transaction", "creditvoid_accepted", None, None),
+    ("creditvoid accepted", RESP, js(action="CREDITVOID", result="ACCEPTED", status="SETTLED"),
+     "transaction", "refund_accepted", "SETTLED", None),
+    ("reversal accepted", RESP, js(action="CREDITVOID", result="ACCEPTED", status="PENDING"),
+     "transaction", "reversal_accepted", "PENDING", None),
     ("creditvoid waiting", CB, form(action="CREDITVOID", result="WAITING", status="SETTLED",
                                     amount="1.00", currency="USD"),
-     "transaction", "creditvoid_waiting", "SETTLED", 100),
+     "transaction", "refund_waiting", "SETTLED", 100),
     ("creditvoid reversal", CB, form(action="CREDITVOID", result="SUCCESS", status="REVERSAL"),
      "transaction", "creditvoid_reversal", "REVERSAL", None),
     ("creditvoid full refund", CB, form(action="CREDITVOID", result="SUCCESS", status="REFUND",
@@ -125,7 +127,9 @@ TABLE = [
                                            status="SETTLED", amount="0.50"),
      "transaction", "creditvoid_refund", "SETTLED", 50),
     ("creditvoid declined", CB, form(action="CREDITVOID", result="DECLINED", status="SETTLED"),
-     "transaction", "creditvoid_declined", "SETTLED", None),
+     "transaction", "refund_declined", "SETTLED", None),
+    ("reversal declined", CB, form(action="CREDITVOID", result="DECLINED", status="PENDING"),
+     "transaction", "reversal_declined", "PENDING", None),
     ("void", RESP, js(action="VOID", result="SUCCESS", status="VOID"), "transaction",
      "void_success", "VOID", None),
     ("void declined", RESP, js(action="VOID", result="DECLINED", status="SETTLED"),
@@ -263,7 +267,7 @@ REAL_EXPECTED = {
     "credit2card_response_declined.json": (RESP, "payout", "payout_declined", "DECLINED", None),
     "credit2card_response_success.json": (RESP, "payout", "payout_settled", "SETTLED", None),
     "credit2card_response_undefined.json": (RESP, "payout", "payout_undefined", "PREPARE", None),
-    "creditvoid_response_accepted.json": (RESP, "transaction", "creditvoid_accepted", None,
+    "creditvoid_response_accepted.json": (RESP, "transaction", "refund_accepted", None,
                                           None),
     "error_response_validation.json": (RESP, "result"),
     "get_trans_details_response.json": (POLL, "transaction", "status_settled", "SETTLED",
@@ -301,8 +305,9 @@ def test_real_payloads_are_byte_for_byte_copies():
 def test_real_payload(name):
     expected = REAL_EXPECTED[name]
     channel = expected[0]
-    result = ADAPTER.parse(RawInput("platform", channel, (REAL / name).read_bytes()),
-                           AdapterContext())
+    operation = "refund" if name.startswith("creditvoid") else None
+    result = ADAPTER.parse(RawInput("platform", channel, (REAL / name).read_bytes(),
+                                    operation=operation), AdapterContext())
     if len(expected) == 2:
         assert result.error is not None
         assert result.error.field == expected[1]
@@ -583,3 +588,21 @@ def test_other_merchant_requests_decide_nothing():
 def test_parse_never_raises(body, channel):
     result = ADAPTER.parse(RawInput("platform", channel, body, ref="R"), context())
     assert (result.error is None) != (not result.events)
+
+
+@pytest.mark.parametrize(("operation", "trigger"), [("refund", "refund_accepted"),
+                                                    ("reverse", "reversal_accepted"),
+                                                    ("Reversal", "reversal_accepted")])
+def test_creditvoid_answer_without_status_lands_by_operation(operation, trigger):
+    raw = RawInput("platform", RESP, (REAL / "creditvoid_response_accepted.json").read_bytes(),
+                   operation=operation)
+    (event,) = ADAPTER.parse(raw, context()).events
+    assert (event.trigger, event.state) == (trigger, None)
+
+
+@pytest.mark.parametrize("operation", [None, "creditvoid", "capture"])
+def test_creditvoid_answer_without_status_or_operation_is_invalid(operation):
+    raw = RawInput("platform", RESP, (REAL / "creditvoid_response_accepted.json").read_bytes(),
+                   operation=operation)
+    result = ADAPTER.parse(raw, context())
+    assert result.error is not None and result.error.field == "operation"
