@@ -14,6 +14,9 @@ them for the transaction. A receiver answers every accepted callback with the bo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
 
 from paychart.adapter import AdapterContext, ParseResult, RawInput
 from paychart.errors import InputError
@@ -85,48 +88,73 @@ def _dedupe(kind: str, trans_id: str, fields: f.Fields, action: Action, result: 
     return f"{PROVIDER}/{kind}/{trans_id}/{action.value}/{result.value}/{status}/{amount}/{date}"
 
 
+@attrs.frozen
+class _Envelope:
+    """What the backend knows about an input besides its bytes."""
+
+    channel: Channel
+    ref: str | None = None
+    operation: str | None = None
+    received_at: datetime | None = None
+
+
 class PlatformAdapter:
     """Parses platform input; never changes state."""
 
     provider = PROVIDER
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
+        body, headers, at = raw.body, raw.headers, raw.received_at
         try:
             if raw.channel is Channel.CALLBACK:
-                return ParseResult((self.parse_callback(raw, context),), reply=REPLY)
+                return ParseResult((self.parse_callback(body, headers, context, received_at=at),),
+                                   reply=REPLY)
             if raw.channel is Channel.REQUEST:
-                return ParseResult((self.parse_request(raw, context),))
+                return ParseResult((self.parse_request(body, headers, context, ref=raw.ref,
+                                                       received_at=at),))
             if raw.channel is Channel.POLL:
-                return ParseResult((self.parse_poll(raw, context),))
-            return ParseResult((self.parse_response(raw, context),))
+                return ParseResult((self.parse_poll(body, headers, context, ref=raw.ref,
+                                                    received_at=at),))
+            return ParseResult((self.parse_response(body, headers, context, ref=raw.ref,
+                                                    operation=raw.operation, received_at=at,
+                                                    channel=raw.channel),))
         except InputError as exc:
             return ParseResult(error=exc)
 
     # -- provider → merchant ----------------------------------------------------------------
 
-    def parse_callback(self, raw: RawInput, context: AdapterContext) -> Event:
-        """A form-encoded callback, authenticated by its ``hash`` field."""
-        fields = f.parse_form(raw.body)
-        return self._event(raw, context, fields, callback=True)
+    def parse_callback(self, body: bytes, _headers: Mapping[str, str], context: AdapterContext,
+                       *, received_at: datetime | None = None) -> Event:
+        """A form-encoded callback, authenticated by its ``hash`` field (the platform signs in
+        the body, not in a header)."""
+        return self._event(f.parse_form(body), context,
+                           _Envelope(Channel.CALLBACK, received_at=received_at), callback=True)
 
-    def parse_response(self, raw: RawInput, context: AdapterContext) -> Event:
-        """A JSON answer to the merchant's own HTTPS call: no hash, signature ``absent``."""
-        return self._event(raw, context, f.parse_json(raw.body), callback=False)
+    def parse_response(self, body: bytes, _headers: Mapping[str, str], context: AdapterContext,
+                       *, ref: str | None = None, operation: str | None = None,
+                       received_at: datetime | None = None,
+                       channel: Channel = Channel.RESPONSE) -> Event:
+        """A JSON answer to the merchant's own HTTPS call: no hash, signature ``absent``.
+        ``operation`` places a CREDITVOID answer that reports no status."""
+        return self._event(f.parse_json(body), context,
+                           _Envelope(channel, ref, operation, received_at), callback=False)
 
-    def parse_poll(self, raw: RawInput, context: AdapterContext) -> Event:
+    def parse_poll(self, body: bytes, _headers: Mapping[str, str], context: AdapterContext,
+                   *, ref: str | None = None, received_at: datetime | None = None) -> Event:
         """GET_TRANS_STATUS / GET_TRANS_DETAILS answers: the same JSON as any response."""
-        return self._event(raw, context, f.parse_json(raw.body), callback=False)
+        return self._event(f.parse_json(body), context,
+                           _Envelope(Channel.POLL, ref, received_at=received_at), callback=False)
 
-    def _event(self, raw: RawInput, context: AdapterContext, fields: f.Fields, *,
+    def _event(self, fields: f.Fields, context: AdapterContext, env: _Envelope, *,
                callback: bool) -> Event:
         result = parse_result(f.text(fields, "result"))
         if result is Result.ERROR:
-            raise _error("result", f.error_reason(fields), raw.ref)
+            raise _error("result", f.error_reason(fields), env.ref)
         action = parse_action(f.text(fields, "action"))
-        trans_id = f.text(fields, "trans_id") or raw.ref
+        trans_id = f.text(fields, "trans_id") or env.ref
         if trans_id is None:
             raise _error("trans_id", "missing")
-        target = route(action, result, parse_status(f.text(fields, "status")), raw.operation)
+        target = route(action, result, parse_status(f.text(fields, "status")), env.operation)
         kept = context.remembered(target.kind, trans_id)
         warnings: list[str] = []
         signature = SignatureStatus.ABSENT
@@ -140,10 +168,10 @@ class PlatformAdapter:
         remember = self._remember(fields, kept, money.currency if money else None)
         return Event(
             provider=PROVIDER, object_kind=target.kind, object_id=trans_id,
-            trigger=target.trigger, channel=raw.channel, state=target.state, money=money,
+            trigger=target.trigger, channel=env.channel, state=target.state, money=money,
             dedupe_key=_dedupe(target.kind, trans_id, fields, action, result,
                                str(money.amount) if money else ""),
-            sequence=f.sequence(fields, "trans_date"), received_at=raw.received_at,
+            sequence=f.sequence(fields, "trans_date"), received_at=env.received_at,
             signature=signature, customer_action=f.customer_action(fields),
             facts=_facts(fields, action, result), remember=remember,
             warnings=tuple(warnings))
@@ -196,16 +224,17 @@ class PlatformAdapter:
 
     # -- merchant → provider ------------------------------------------------------------------
 
-    def parse_request(self, raw: RawInput, context: AdapterContext) -> Event:
+    def parse_request(self, body: bytes, _headers: Mapping[str, str], context: AdapterContext,
+                      *, ref: str | None = None, received_at: datetime | None = None) -> Event:
         """The merchant's SALE / RECURRING_SALE request: keeps the payer email and the card's
         first six and last four digits (never the number) for the ``trans_id`` given as
         ``ref``, so later callbacks can be verified."""
-        fields = f.parse_form(raw.body)
+        fields = f.parse_form(body)
         action = parse_action(f.text(fields, "action"))
         if action not in (Action.SALE, Action.RECURRING_SALE):
             raise _error("action", f"merchant request {action.value} decides nothing; ingest "
                          "the platform's answer to it")
-        if raw.ref is None:
+        if ref is None:
             raise _error("ref", "a SALE request has no trans_id yet: give the trans_id of its "
                          "response as ref")
         warnings: list[str] = []
@@ -214,7 +243,7 @@ class PlatformAdapter:
             email = f.text(fields, "payer_email") or ""
             card = card_digits(f.text(fields, "card_number"))
             if card is None:
-                raise _error("card_number", "missing or not a card number", raw.ref)
+                raise _error("card_number", "missing or not a card number", ref)
         else:
             first = f.text(fields, "recurring_first_trans_id") or ""
             first_kept = context.remembered(TRANSACTION, first)
@@ -222,7 +251,7 @@ class PlatformAdapter:
             if card is None:
                 warnings.append(f"first transaction {first or '(not named)'} is not known: "
                                 "payer email and card digits not kept")
-        signature = self._verify_request(fields, email, card, context.secrets, raw.ref)
+        signature = self._verify_request(fields, email, card, context.secrets, ref)
         money, notes = f.money(fields, "order_amount", "order_currency",
                                first_kept.get("currency"))
         remember = {"payer_email": email} if card is not None else {}
@@ -234,11 +263,11 @@ class PlatformAdapter:
         facts += [(name, value) for name in ("order_id", "auth")
                   if (value := f.text(fields, name)) is not None]
         return Event(
-            provider=PROVIDER, object_kind=TRANSACTION, object_id=raw.ref,
-            trigger=REQUEST_TRIGGER, channel=raw.channel, state="NEW", money=money,
-            dedupe_key=(f"{PROVIDER}/{TRANSACTION}/{raw.ref}/request/{action.value}/"
+            provider=PROVIDER, object_kind=TRANSACTION, object_id=ref,
+            trigger=REQUEST_TRIGGER, channel=Channel.REQUEST, state="NEW", money=money,
+            dedupe_key=(f"{PROVIDER}/{TRANSACTION}/{ref}/request/{action.value}/"
                         f"{f.text(fields, 'order_id') or ''}"),
-            received_at=raw.received_at, signature=signature, facts=tuple(facts),
+            received_at=received_at, signature=signature, facts=tuple(facts),
             remember=tuple(remember.items()), warnings=tuple(warnings + notes))
 
     @staticmethod

@@ -606,3 +606,15 @@ def test_creditvoid_answer_without_status_or_operation_is_invalid(operation):
                    operation=operation)
     result = ADAPTER.parse(raw, context())
     assert result.error is not None and result.error.field == "operation"
+
+
+def test_parse_functions_take_bytes_and_headers():
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    event = ADAPTER.parse_callback(form(**SALE_CB), headers, context())
+    assert (event.trigger, event.signature) == ("sale_settled", SignatureStatus.VALID)
+    polled = ADAPTER.parse_poll(js(action="GET_TRANS_STATUS", result="SUCCESS",
+                                   status="SETTLED"), {}, context())
+    assert polled.channel is Channel.POLL
+    answered = ADAPTER.parse_response((REAL / "creditvoid_response_accepted.json").read_bytes(),
+                                      {}, context(), operation="reverse")
+    assert answered.trigger == "reversal_accepted"
