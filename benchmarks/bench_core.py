@@ -346,8 +346,8 @@ class Baseline:
                 continue
             obj = objects.get(event.object_id)
             if obj is None:
-                claim(key)
                 if event.channel is Channel.REQUEST and event.state == INITIAL:
+                    claim(key)
                     objects[event.object_id] = [INITIAL, 0]
                     append((event, Outcome.APPLIED, None, INITIAL))
                 else:
@@ -370,8 +370,8 @@ class Baseline:
                             or (guard == PART_GUARD and 0 < amount < refundable)):
                         edge = (target, effect)
                         break
-            claim(key)
-            if edge is not None:
+            if edge is not None:  # applied and stale claim the key; rejected does not
+                claim(key)
                 target, effect = edge
                 if effect:
                     obj[1] = (refundable + amount if effect == ADD else
@@ -380,6 +380,7 @@ class Baseline:
                 obj[0] = target
                 append((event, Outcome.APPLIED, state, target))
             elif event.state == state or event.state in behind[state]:
+                claim(key)
                 append((event, Outcome.STALE, state, state))
             else:
                 append((event, Outcome.REJECTED, state, state))
@@ -534,7 +535,8 @@ def raw_sqlite_run(tables: Tables, path: Path, events: Sequence[Event], *,
             for event in chunk:
                 baseline.run((event,))
                 _, outcome, origin, target = baseline.journal[-1]
-                claimed = None if outcome is Outcome.DUPLICATE else event.dedupe_key
+                claimed = (event.dedupe_key if outcome in (Outcome.APPLIED, Outcome.STALE)
+                           else None)
                 money = event.money
                 if batch == 1:
                     execute("BEGIN IMMEDIATE")

@@ -46,6 +46,8 @@ class Resolution:
     refusals: tuple[str, ...] = ()
 
 
+_NO_EDGE = Resolution(None)
+
 GuardCheck = Callable[[Edge], str | None]
 """Evaluates an edge's guard for one input; ``None`` means the guard passes."""
 
@@ -87,6 +89,10 @@ class Chart:
             self.edge_by_index.setdefault(edge.index, edge)
             self.entry_edge.setdefault((edge.trigger, edge.target), edge)
         self.table = table
+        self._unconditional = {key: Resolution(edges[0]) for key, edges in table.items()
+                               if len(edges) == 1 and edges[0].guard is None
+                               and edges[0].override is None}
+        """(state, trigger) with one plain edge: the common case, answered by one lookup."""
         self.triggers = frozenset(edge.trigger for edge in edges)
         self._behind = self._states_behind(spec)
         self.history_edges = self._history_edges(spec)
@@ -180,9 +186,12 @@ class Chart:
                 check: GuardCheck, reported: str | None = None) -> Resolution:
         """The hot path: first edge from ``state`` on ``trigger`` that is enabled and passes,
         among those leading to the ``reported`` state when any does."""
+        simple = self._unconditional.get((state, trigger))
+        if simple is not None:
+            return simple
         candidates = self.table.get((state, trigger))
         if candidates is None:
-            return Resolution(None)
+            return _NO_EDGE
         if reported is not None and len(candidates) > 1:
             preferred = tuple(edge for edge in candidates if edge.target == reported)
             candidates = preferred or candidates

@@ -164,8 +164,10 @@ class Orchestrator:
                                        f"the object's currency {currency}"))
         if (event.sequence is not None and record.sequence is not None
                 and event.sequence < record.sequence):
-            return _Plan(self._stale(event, record, f"provider sequence {event.sequence} is "
-                                     f"older than applied {record.sequence}"))
+            filled = self._fill_skipped(chart, record, event) if record.skipped else None
+            return filled or _Plan(self._stale(event, record, f"provider sequence "
+                                               f"{event.sequence} is older than applied "
+                                               f"{record.sequence}"))
         blocker = self._blocker(chart, record)
         if blocker is not None:
             return _Plan(self._refuse(event, record, blocker))

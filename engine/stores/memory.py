@@ -19,6 +19,14 @@ def _digest(dedupe_key: str) -> bytes:
     return hashlib.blake2b(dedupe_key.encode("utf-8"), digest_size=_DIGEST).digest()
 
 
+def _contains(packed: bytes, digest: bytes) -> bool:
+    """Whether ``digest`` is one of the 8-byte digests packed end to end in ``packed``."""
+    at = packed.find(digest)
+    while at != -1 and at % _DIGEST:
+        at = packed.find(digest, at + 1)
+    return at != -1
+
+
 class MemoryStore:
     """Dicts and a list; the same contract as the durable stores, minus durability.
 
@@ -85,6 +93,3 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release."""
 
-
-def _contains(packed: bytes, digest: bytes) -> bool:
-    return any(packed[i:i + _DIGEST] == digest for i in range(0, len(packed), _DIGEST))

@@ -306,3 +306,13 @@ def test_child_first_seen_without_parent_is_linked_later(engine: Orchestrator) -
     assert d.outcome is Outcome.APPLIED
     payment = engine.record("shop", "payment", "p1")
     assert payment is not None and payment.ledger.refunded == 400
+
+
+def test_older_message_still_fills_in_a_skipped_step(engine: Orchestrator) -> None:
+    engine.apply(event("p1", "start", "pending", channel=Channel.RESPONSE, sequence=1))
+    engine.apply(event("p1", "void", "voided", sequence=9))
+    late = engine.apply(event("p1", "authorize", "held", amount=1000, sequence=5))
+    assert (late.outcome, late.to_state) == (Outcome.APPLIED, "voided")
+    assert late.ledger is not None and late.ledger.authorized == 1000
+    older = engine.apply(event("p1", "start", "pending", sequence=2, key="again"))
+    assert older.outcome is Outcome.STALE and "older than applied 9" in older.reason
