@@ -48,9 +48,11 @@ class Ledger:
                 and 0 <= self.charged_back <= self.captured)
 
     def describe(self) -> str:
-        cur = self.currency or ""
-        return (f"authorized {self.authorized}, captured {self.captured}, refunded "
-                f"{self.refunded}, charged back {self.charged_back} {cur}").rstrip()
+        """The figures as money when the currency is known: ``authorized 68.03 USD, …``."""
+        def shown(amount: int) -> str:
+            return str(Money(amount, self.currency)) if self.currency else str(amount)
+        return (f"authorized {shown(self.authorized)}, captured {shown(self.captured)}, "
+                f"refunded {shown(self.refunded)}, charged back {shown(self.charged_back)}")
 
 
 LEDGER_FIGURES = ("authorized", "captured", "refunded", "charged_back",

@@ -103,7 +103,8 @@ def test_objects_table_gives_final_state_and_canonical_status(report: Path) -> N
         ["shop/payment/p-300", "shop_payment", "declined", "failed"],
         ["shop/payment/p-400", "shop_payment", "refunded", "refunded"],
         ["shop/refund/r-400", "shop_refund", "settled", "succeeded"]]
-    assert rows[2][4] == "authorized 500, captured 500, refunded 0, charged back 500 USD"
+    assert rows[2][4] == ("authorized 5.00 USD, captured 5.00 USD, refunded 0.00 USD, "
+                          "charged back 5.00 USD")
 
 
 def test_every_decision_not_applied_is_listed_with_its_reason(report: Path) -> None:
