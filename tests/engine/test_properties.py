@@ -26,6 +26,15 @@ def _options(data: st.DataObject, chart: Chart) -> tuple[str, ...]:
                  if options else ())
 
 
+def _walk(data: st.DataObject, name: str, *, sequenced: bool = False
+          ) -> tuple[Chart, tuple[str, ...], list[Event]]:
+    """A chart, override options drawn for it, and a legal sequence found by walking it."""
+    chart = CHARTS.named(name)
+    options = _options(data, chart)
+    legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart, sequenced=sequenced)
+    return chart, options, legal
+
+
 def _deliver_checking(charts: ChartSet, options: Sequence[str],
                       events: Sequence[Event]) -> tuple[Orchestrator, list[Decision]]:
     """Deliver ``events`` one by one, checking the per-decision invariants as we go."""
@@ -73,9 +82,7 @@ def test_legal_sequences_replay_identically(name: str, data: st.DataObject) -> N
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_every_input_twice_is_every_input_once(name: str, data: st.DataObject) -> None:
-    chart = CHARTS.named(name)
-    options = _options(data, chart)
-    legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart)
+    _, options, legal = _walk(data, name)
     once, _ = _deliver_checking(CHARTS, options, legal)
     doubled = [e for event in legal for e in (event, event)]
     twice, decisions = _deliver_checking(CHARTS, options, doubled)
@@ -86,10 +93,8 @@ def test_every_input_twice_is_every_input_once(name: str, data: st.DataObject) -
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_reordered_duplicated_delivery_never_ends_behind(name: str, data: st.DataObject) -> None:
-    chart = CHARTS.named(name)
-    options = _options(data, chart)
-    legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart,
-                       sequenced=data.draw(st.booleans(), label="sequenced"))
+    chart, options, legal = _walk(data, name,
+                                  sequenced=data.draw(st.booleans(), label="sequenced"))
     ordered, _ = _deliver_checking(CHARTS, options, legal)
     delivered = shuffled_with_duplicates(data, legal)
     shuffled, _ = _deliver_checking(CHARTS, options, delivered)
@@ -103,9 +108,7 @@ def test_reordered_duplicated_delivery_never_ends_behind(name: str, data: st.Dat
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_illegal_and_malformed_inputs_keep_invariants(name: str, data: st.DataObject) -> None:
-    chart = CHARTS.named(name)
-    options = _options(data, chart)
-    legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart)
+    chart, options, legal = _walk(data, name)
     mixed = data.draw(st.permutations(legal + noise(data, chart, legal)), label="mixed")
     first, decisions = _deliver_checking(CHARTS, options, mixed)
     _, again = _deliver_checking(CHARTS, options, mixed)
@@ -122,9 +125,7 @@ def test_illegal_and_malformed_inputs_keep_invariants(name: str, data: st.DataOb
 @given(data=st.data())
 def test_transitions_machine_and_table_decide_alike(name: str, data: st.DataObject) -> None:
     """The compiled table is the hot path; the shared transitions machine is the reference."""
-    chart = CHARTS.named(name)
-    options = _options(data, chart)
-    legal = legal_walk(data, Orchestrator(CHARTS, options=options), chart)
+    chart, options, legal = _walk(data, name)
     mixed = data.draw(st.permutations(legal + noise(data, chart, legal)), label="mixed")
     table = Orchestrator(CHARTS, options=options)
     reference = Orchestrator(CHARTS, options=options, reference=True)
