@@ -2,10 +2,13 @@
 
 Order of questions for an event (ARCHITECTURE.md, "Decision"): is it authentic and of a known
 chart (else ``invalid``); was its dedupe key already decided (``duplicate``); is the object new
-(first sighting); is it older than what was applied (``stale`` by provider sequence); does a
-pending child block the object (``rejected``); which edge does the chart allow (``applied``);
-otherwise is the reported state one the object already passed (``stale``) or is there simply
-no legal move (``rejected``, with the guard figures or the disabled override).
+(first sighting); is it older than what was applied (``stale`` by provider sequence, unless
+it fills in a step the object skipped); does a pending child block the object
+(``rejected``); which edge does the chart allow, preferring the one into the reported state
+(``applied``); otherwise does it fill in a skipped step (``applied``, state kept), report a
+state the object already passed (``stale``), or a state ahead that the chart reaches by a
+composite move (``applied``, skipped steps remembered); else there is no legal move
+(``rejected``, with the guard figures or the disabled override).
 """
 
 from __future__ import annotations
