@@ -1,7 +1,8 @@
 """JSON shapes of events, decisions and records, shared by the CLI, the journal and stores.
 
 One cattrs converter: datetimes as ISO 8601, money as ``{"amount", "currency"}`` in minor
-units, fact pairs as JSON objects, ``None`` fields left out of events for readability.
+units, fact pairs as JSON objects; fields at their defaults are left out of events and
+decisions, which keeps journal rows small (every byte is written and synced per decision).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from .decision import Decision
 from .event import Event
 
 T = TypeVar("T")
@@ -49,3 +51,7 @@ def to_json(value: object) -> Any:
 def from_json(data: Any, cls: type[T]) -> T:
     """Structure JSON data into a paychart value; raises ``cattrs`` errors naming the path."""
     return converter.structure(data, cls)
+converter.register_unstructure_hook(
+    Decision, make_dict_unstructure_fn(Decision, converter, _cattrs_omit_if_default=True,
+                                       outcome=override(omit_if_default=False),
+                                       reason=override(omit_if_default=False)))

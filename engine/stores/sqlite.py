@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from ..decision import Decision
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
@@ -62,7 +61,7 @@ CREATE TABLE IF NOT EXISTS journal (
     payload TEXT,
     payload_sha256 TEXT,
     headers TEXT,
-    options TEXT NOT NULL
+    options TEXT
 );
 CREATE INDEX IF NOT EXISTS journal_by_object ON journal(provider, object_kind, object_id);
 """
@@ -82,8 +81,8 @@ _INSERT_JOURNAL = ("INSERT INTO journal (claimed_key, line, received_at, channel
                    "headers, options) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+"""One encoder for every row: ``json.dumps`` with options builds a new one per call."""
 
 
 def _record(row: sqlite3.Row) -> ObjectRecord:
@@ -141,7 +140,7 @@ class SQLiteStore:
                 channel=row["channel"], payload=row["payload"],
                 payload_sha256=row["payload_sha256"],
                 headers=tuple(tuple(pair) for pair in json.loads(row["headers"] or "[]")),
-                options=tuple(json.loads(row["options"])), seq=row["seq"])
+                options=tuple(json.loads(row["options"] or "[]")), seq=row["seq"])
 
     def objects(self) -> Iterator[ObjectRecord]:
         rows = self._db.execute(_SELECT_OBJECTS + " ORDER BY key")
@@ -206,7 +205,8 @@ class SQLiteStore:
                 decision.object_kind, decision.object_id,
                 _dumps(to_json(entry.event)) if entry.event is not None else None,
                 _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
-                _dumps(entry.headers), _dumps(entry.options)))
+                _dumps(entry.headers) if entry.headers else None,
+                _dumps(entry.options) if entry.options else None))
         except sqlite3.IntegrityError:
             if entry.claimed_key is not None:
                 raise DuplicateKeyError(entry.claimed_key) from None
