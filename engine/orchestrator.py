@@ -155,9 +155,9 @@ class Orchestrator:
         if event.signature is SignatureStatus.ABSENT and event.channel is Channel.CALLBACK:
             return _Plan(self._invalid(event, "signature", "callback carries no signature; "
                                        "an unsigned callback could come from anyone"))
-        if self.store.seen(event.key, event.dedupe_key):
+        seen, record = self.store.load(event.key, event.dedupe_key)
+        if seen:
             return _Plan(self._duplicate(event, "same message already decided"))
-        record = self.store.get(event.key)
         if record is None:
             return self._first_sighting(chart, event)
         money = event.money

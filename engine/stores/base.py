@@ -26,6 +26,10 @@ class Store(Protocol):
         made only by decisions that write the object, so stores may index them per object."""
         ...
 
+    def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
+        """``seen`` and ``get`` in one round trip: what every input needs first."""
+        ...
+
     def children(self, parent_key: str) -> Sequence[ObjectRecord]: ...
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:

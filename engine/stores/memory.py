@@ -48,6 +48,9 @@ class MemoryStore:
         claimed = self._claimed.get(object_key)
         return claimed is not None and _contains(claimed, _digest(dedupe_key))
 
+    def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
+        return self.seen(object_key, dedupe_key), self._objects.get(object_key)
+
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
 

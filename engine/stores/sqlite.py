@@ -63,12 +63,13 @@ CREATE TABLE IF NOT EXISTS journal (
     headers TEXT,
     options TEXT
 );
-CREATE INDEX IF NOT EXISTS journal_by_object ON journal(provider, object_kind, object_id);
 """
 
 _SELECT_OBJECTS = ("SELECT key, chart, object_id, state, version, currency, authorized, "
                    "captured, refunded, charged_back, parent, sequence, remembered, skipped, "
                    "deferred FROM objects")
+_LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claimed_key=?) AS claimed, o.* "
+         "FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
 _INSERT_OBJECT = ("INSERT INTO objects (key, chart, object_id, state, version, currency, "
                   "authorized, captured, refunded, charged_back, parent, sequence, remembered, "
                   "skipped, deferred) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -122,6 +123,10 @@ class SQLiteStore:
     def seen(self, object_key: str, dedupe_key: str) -> bool:
         return self._db.execute("SELECT 1 FROM journal WHERE claimed_key=?",
                                 (dedupe_key,)).fetchone() is not None
+
+    def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
+        row = self._db.execute(_LOAD, (dedupe_key, object_key)).fetchone()
+        return bool(row["claimed"]), None if row["key"] is None else _record(row)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         rows = self._db.execute(_SELECT_OBJECTS + " WHERE parent=?",
