@@ -70,11 +70,12 @@ class Event:
     facts: tuple[tuple[str, str], ...] = ()
     remember: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    key: str = attrs.field(init=False, eq=False, repr=False)
+    """The store key of the object this event is about (computed once: every step uses it)."""
 
-    @property
-    def key(self) -> str:
-        """The store key of the object this event is about."""
-        return object_key(self.provider, self.object_kind, self.object_id)
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "key", object_key(self.provider, self.object_kind,
+                                                   self.object_id))
 
     def fact(self, name: str) -> str | None:
         """The value of one provider fact, if the event carries it."""

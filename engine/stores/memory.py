@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -15,7 +16,9 @@ from ..record import ObjectRecord
 _DIGEST = 8
 
 
+@functools.lru_cache(maxsize=64)
 def _digest(dedupe_key: str) -> bytes:
+    """Cached briefly: an input's key is digested when it is looked up and when it is claimed."""
     return hashlib.blake2b(dedupe_key.encode("utf-8"), digest_size=_DIGEST).digest()
 
 
