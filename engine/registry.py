@@ -58,7 +58,8 @@ def _amount(ledger: Ledger, event: Event) -> int | None:
     return None if event.money is None else event.money.amount
 
 
-def _with_currency(ledger: Ledger, event: Event) -> Ledger:
+def with_currency(ledger: Ledger, event: Event) -> Ledger:
+    """The ledger with the event's currency when it had none yet (its first money)."""
     if ledger.currency is None and event.money is not None:
         return _moved(ledger, currency=event.money.currency)
     return ledger
@@ -75,8 +76,9 @@ def _moved(ledger: Ledger, *, currency: str | None = None, authorized: int | Non
                   ledger.charged_back if charged_back is None else charged_back)
 
 
-def _fmt(amount: int, ledger: Ledger) -> str:
-    """Minor units shown as money when the currency is known ("3.00 USD")."""
+def format_amount(amount: int, ledger: Ledger) -> str:
+    """Minor units shown as money when the currency is known ("3.00 USD"): for guard and
+    refusal messages, here and in ``paychart.rules``."""
     return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
 
 
@@ -87,8 +89,8 @@ def _refunds_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount == g.ledger.refundable:
         return None
-    return (f"refund {_fmt(amount, g.ledger)} is not the full refundable "
-            f"{_fmt(g.ledger.refundable, g.ledger)}")
+    return (f"refund {format_amount(amount, g.ledger)} is not the full refundable "
+            f"{format_amount(g.ledger.refundable, g.ledger)}")
 
 
 @guard("refunds_part")
@@ -96,16 +98,16 @@ def _refunds_part(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is not None and 0 < amount < g.ledger.refundable:
         return None
-    return (f"refund {'of unknown amount' if amount is None else _fmt(amount, g.ledger)} "
-            f"is not a part of refundable {_fmt(g.ledger.refundable, g.ledger)}")
+    return (f"refund {'of unknown amount' if amount is None else format_amount(amount, g.ledger)} "
+            f"is not a part of refundable {format_amount(g.ledger.refundable, g.ledger)}")
 
 
 @guard("fully_refunded")
 def _fully_refunded(g: GuardInput) -> str | None:
     if g.ledger.captured > 0 and g.ledger.refunded >= g.ledger.captured:
         return None
-    return (f"refunded {_fmt(g.ledger.refunded, g.ledger)} is not the captured "
-            f"{_fmt(g.ledger.captured, g.ledger)}")
+    return (f"refunded {format_amount(g.ledger.refunded, g.ledger)} is not the captured "
+            f"{format_amount(g.ledger.captured, g.ledger)}")
 
 
 @guard("captures_all")
@@ -113,8 +115,8 @@ def _captures_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount == g.ledger.capturable:
         return None
-    return (f"capture {_fmt(amount, g.ledger)} is not the full capturable "
-            f"{_fmt(g.ledger.capturable, g.ledger)}")
+    return (f"capture {format_amount(amount, g.ledger)} is not the full capturable "
+            f"{format_amount(g.ledger.capturable, g.ledger)}")
 
 
 @guard("captures_part")
@@ -122,7 +124,7 @@ def _captures_part(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is not None and 0 < amount < g.ledger.capturable:
         return None
-    return f"capture is not a part of capturable {_fmt(g.ledger.capturable, g.ledger)}"
+    return f"capture is not a part of capturable {format_amount(g.ledger.capturable, g.ledger)}"
 
 
 @guard("charges_back_all")
@@ -130,8 +132,8 @@ def _charges_back_all(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is None or amount >= g.ledger.disputable:
         return None
-    return (f"chargeback {_fmt(amount, g.ledger)} is less than disputable "
-            f"{_fmt(g.ledger.disputable, g.ledger)}")
+    return (f"chargeback {format_amount(amount, g.ledger)} is less than disputable "
+            f"{format_amount(g.ledger.disputable, g.ledger)}")
 
 
 @guard("charges_back_part")
@@ -139,7 +141,7 @@ def _charges_back_part(g: GuardInput) -> str | None:
     amount = _amount(g.ledger, g.event)
     if amount is not None and 0 < amount < g.ledger.disputable:
         return None
-    return f"chargeback is not a part of disputable {_fmt(g.ledger.disputable, g.ledger)}"
+    return f"chargeback is not a part of disputable {format_amount(g.ledger.disputable, g.ledger)}"
 
 
 @guard("charged_back")
@@ -163,12 +165,12 @@ def _single_stage(g: GuardInput) -> str | None:
 def _authorize(ledger: Ledger, event: Event) -> Ledger:
     """The provider holds the amount; nothing is captured yet."""
     amount = _amount(ledger, event)
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     if amount is None:
         return ledger
     if amount < ledger.captured:
-        raise LedgerRefusal(f"authorization {_fmt(amount, ledger)} is below captured "
-                            f"{_fmt(ledger.captured, ledger)}")
+        raise LedgerRefusal(f"authorization {format_amount(amount, ledger)} is below captured "
+                            f"{format_amount(ledger.captured, ledger)}")
     return _moved(ledger, authorized=amount)
 
 
@@ -176,63 +178,63 @@ def _authorize(ledger: Ledger, event: Event) -> Ledger:
 def _sale(ledger: Ledger, event: Event) -> Ledger:
     """Authorized and captured in one step (the usual one-stage payment)."""
     amount = _amount(ledger, event)
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     if amount is None:
         amount = ledger.authorized
     if amount < ledger.refunded + ledger.charged_back:
-        raise LedgerRefusal(f"sale {_fmt(amount, ledger)} is below refunded "
-                            f"{_fmt(ledger.refunded, ledger)}")
+        raise LedgerRefusal(f"sale {format_amount(amount, ledger)} is below refunded "
+                            f"{format_amount(ledger.refunded, ledger)}")
     return _moved(ledger, authorized=amount, captured=amount)
 
 
 @effect("capture")
 def _capture(ledger: Ledger, event: Event) -> Ledger:
     amount = _amount(ledger, event)
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     if amount is None:
         amount = ledger.capturable
     if amount <= 0 or amount > ledger.capturable:
-        raise LedgerRefusal(f"capture {_fmt(amount, ledger)} exceeds capturable "
-                            f"{_fmt(ledger.capturable, ledger)}")
+        raise LedgerRefusal(f"capture {format_amount(amount, ledger)} exceeds capturable "
+                            f"{format_amount(ledger.capturable, ledger)}")
     return _moved(ledger, captured=ledger.captured + amount)
 
 
 @effect("release")
 def _release(ledger: Ledger, event: Event) -> Ledger:
     """The uncaptured part of the hold is given back (void, cancel, reversal of a hold)."""
-    return _moved(_with_currency(ledger, event), authorized=ledger.captured)
+    return _moved(with_currency(ledger, event), authorized=ledger.captured)
 
 
 @effect("refund")
 def _refund(ledger: Ledger, event: Event) -> Ledger:
     amount = _amount(ledger, event)
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     if amount is None:
         amount = ledger.refundable
     if amount <= 0 or amount > ledger.refundable:
-        raise LedgerRefusal(f"refund {_fmt(amount, ledger)} exceeds refundable "
-                            f"{_fmt(ledger.refundable, ledger)}")
+        raise LedgerRefusal(f"refund {format_amount(amount, ledger)} exceeds refundable "
+                            f"{format_amount(ledger.refundable, ledger)}")
     return _moved(ledger, refunded=ledger.refunded + amount)
 
 
 @effect("refund_remaining")
 def _refund_remaining(ledger: Ledger, event: Event) -> Ledger:
     """Whatever is still refundable is refunded (a full refund reported without amount)."""
-    return _moved(_with_currency(ledger, event), refunded=ledger.captured)
+    return _moved(with_currency(ledger, event), refunded=ledger.captured)
 
 
 @effect("chargeback")
 def _chargeback(ledger: Ledger, event: Event) -> Ledger:
     amount = _amount(ledger, event)
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     if amount is None:
         amount = ledger.disputable
     if amount <= 0 or amount > ledger.disputable:
-        raise LedgerRefusal(f"chargeback {_fmt(amount, ledger)} exceeds disputable "
-                            f"{_fmt(ledger.disputable, ledger)}")
+        raise LedgerRefusal(f"chargeback {format_amount(amount, ledger)} exceeds disputable "
+                            f"{format_amount(ledger.disputable, ledger)}")
     return _moved(ledger, charged_back=ledger.charged_back + amount)
 
 
 @effect("reverse_chargeback")
 def _reverse_chargeback(ledger: Ledger, event: Event) -> Ledger:
-    return _moved(_with_currency(ledger, event), charged_back=0)
+    return _moved(with_currency(ledger, event), charged_back=0)

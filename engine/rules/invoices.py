@@ -15,8 +15,7 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger, LedgerRefusal
-from paychart.money import Money
-from paychart.registry import GuardInput, effect, guard
+from paychart.registry import GuardInput, effect, format_amount, guard, with_currency
 
 AMOUNT = "amount_minor"
 PROCESSED = "processed_amount_minor"
@@ -34,8 +33,6 @@ def _minor(event: Event, name: str) -> int | None:
     return int(value)
 
 
-def _fmt(amount: int, ledger: Ledger) -> str:
-    return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
 
 
 def _remembered(g: GuardInput, name: str) -> str | None:
@@ -78,8 +75,8 @@ def _processed_in_full(g: GuardInput) -> str | None:
     amount, processed = _minor(g.event, AMOUNT), _minor(g.event, PROCESSED)
     mismatch = None
     if amount is not None and processed is not None and processed != amount:
-        mismatch = (f"processed {_fmt(processed, g.ledger)} is not the invoice amount "
-                    f"{_fmt(amount, g.ledger)}")
+        mismatch = (f"processed {format_amount(processed, g.ledger)} is not the invoice amount "
+                    f"{format_amount(amount, g.ledger)}")
     return _first(_resolution_ok(g), mismatch)
 
 
@@ -91,8 +88,8 @@ def _processed_in_part(g: GuardInput) -> str | None:
     if amount is None or processed is None:
         mismatch = "partial processing without the processed and invoice amounts"
     elif not 0 < processed < amount:
-        mismatch = (f"processed {_fmt(processed, g.ledger)} is not a part of the invoice "
-                    f"amount {_fmt(amount, g.ledger)}")
+        mismatch = (f"processed {format_amount(processed, g.ledger)} is not a part of the invoice "
+                    f"amount {format_amount(amount, g.ledger)}")
     return _first(_resolution_ok(g), mismatch)
 
 
@@ -107,8 +104,8 @@ def _refunded_in_full(g: GuardInput) -> str | None:
     refunded, captured = _minor(g.event, REFUNDED), _captured(g)
     mismatch = None
     if refunded is not None and refunded != captured:
-        mismatch = (f"refunded {_fmt(refunded, g.ledger)} is not the processed "
-                    f"{_fmt(captured, g.ledger)}")
+        mismatch = (f"refunded {format_amount(refunded, g.ledger)} is not the processed "
+                    f"{format_amount(captured, g.ledger)}")
     return _first(_released(g), _resolution_ok(g), mismatch)
 
 
@@ -119,9 +116,9 @@ def _refunded_in_part(g: GuardInput) -> str | None:
     if refunded is None:
         mismatch = "partial refund without `refunded_amount`"
     elif not g.ledger.refunded < refunded < captured:
-        mismatch = (f"refunded {_fmt(refunded, g.ledger)} is not more than the refunded "
-                    f"{_fmt(g.ledger.refunded, g.ledger)} and less than the processed "
-                    f"{_fmt(captured, g.ledger)}")
+        mismatch = (f"refunded {format_amount(refunded, g.ledger)} is not more than the refunded "
+                    f"{format_amount(g.ledger.refunded, g.ledger)} and less than the processed "
+                    f"{format_amount(captured, g.ledger)}")
     return _first(_released(g), _resolution_ok(g), mismatch)
 
 
@@ -130,8 +127,8 @@ def _charged_back_in_full(g: GuardInput) -> str | None:
     charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
     if charged is None or charged == captured:
         return None
-    return (f"charged back {_fmt(charged, g.ledger)} is not the processed "
-            f"{_fmt(captured, g.ledger)}")
+    return (f"charged back {format_amount(charged, g.ledger)} is not the processed "
+            f"{format_amount(captured, g.ledger)}")
 
 
 @guard("invoice_charged_back_in_part")
@@ -139,27 +136,24 @@ def _charged_back_in_part(g: GuardInput) -> str | None:
     charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
     if charged is not None and 0 < charged < captured:
         return None
-    shown = "unknown amount" if charged is None else _fmt(charged, g.ledger)
-    return f"charged back {shown} is not a part of the processed {_fmt(captured, g.ledger)}"
+    shown = "unknown amount" if charged is None else format_amount(charged, g.ledger)
+    processed = format_amount(captured, g.ledger)
+    return f"charged back {shown} is not a part of the processed {processed}"
 
 
 # -- effects ------------------------------------------------------------------------------
 
-def _with_currency(ledger: Ledger, event: Event) -> Ledger:
-    if ledger.currency is None and event.money is not None:
-        return attrs.evolve(ledger, currency=event.money.currency)
-    return ledger
 
 
 def _opened(ledger: Ledger, event: Event) -> Ledger:
     """The ledger with the processed figure booked, when the message reports one and the
     ledger has none yet (an invoice first seen refunded or charged back)."""
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     processed = _minor(event, PROCESSED)
     if ledger.captured or processed is None:
         return ledger
     if processed <= 0:
-        raise LedgerRefusal(f"processed amount {_fmt(processed, ledger)} is not positive")
+        raise LedgerRefusal(f"processed amount {format_amount(processed, ledger)} is not positive")
     return attrs.evolve(ledger, authorized=processed, captured=processed)
 
 
@@ -172,24 +166,24 @@ def _settled(ledger: Ledger, event: Event) -> Ledger:
 @effect("invoice_processed")
 def _processed(ledger: Ledger, event: Event) -> Ledger:
     """Book the processed amount (the invoice amount when the figure is absent) as captured."""
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     processed = _minor(event, PROCESSED)
     if processed is None:
         processed = event.money.amount if event.money is not None else None
     if processed is None or processed <= 0:
         raise LedgerRefusal("processed amount is unknown or not positive")
     if processed < ledger.refunded + ledger.charged_back:
-        raise LedgerRefusal(f"processed {_fmt(processed, ledger)} is below refunded "
-                            f"{_fmt(ledger.refunded, ledger)}")
+        raise LedgerRefusal(f"processed {format_amount(processed, ledger)} is below refunded "
+                            f"{format_amount(ledger.refunded, ledger)}")
     return attrs.evolve(ledger, authorized=max(processed, ledger.authorized),
                         captured=processed)
 
 
 def _refund_to(ledger: Ledger, refunded: int) -> Ledger:
     if refunded < ledger.refunded or refunded > ledger.captured or refunded <= 0:
-        raise LedgerRefusal(f"refunded {_fmt(refunded, ledger)} is not between the refunded "
-                            f"{_fmt(ledger.refunded, ledger)} and the processed "
-                            f"{_fmt(ledger.captured, ledger)}")
+        raise LedgerRefusal(f"refunded {format_amount(refunded, ledger)} is not between the "
+                            f"refunded {format_amount(ledger.refunded, ledger)} and the processed "
+                            f"{format_amount(ledger.captured, ledger)}")
     return attrs.evolve(ledger, refunded=refunded)
 
 
@@ -215,9 +209,10 @@ def _refund_in_part(ledger: Ledger, event: Event) -> Ledger:
 
 def _charge_back_to(ledger: Ledger, charged: int) -> Ledger:
     if charged <= ledger.charged_back or charged > ledger.captured:
-        raise LedgerRefusal(f"charged back {_fmt(charged, ledger)} is not between the charged "
-                            f"back {_fmt(ledger.charged_back, ledger)} and the processed "
-                            f"{_fmt(ledger.captured, ledger)}")
+        raise LedgerRefusal(f"charged back {format_amount(charged, ledger)} is not between "
+                            f"the charged back {format_amount(ledger.charged_back, ledger)} and "
+                            f"the processed "
+                            f"{format_amount(ledger.captured, ledger)}")
     return attrs.evolve(ledger, charged_back=charged)
 
 

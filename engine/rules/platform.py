@@ -10,12 +10,7 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger, LedgerRefusal
-from paychart.money import Money
-from paychart.registry import GuardInput, effect, guard
-
-
-def _fmt(amount: int, ledger: Ledger) -> str:
-    return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
+from paychart.registry import GuardInput, effect, format_amount, guard, with_currency
 
 
 @guard("platform_not_captured")
@@ -23,7 +18,7 @@ def _not_captured(g: GuardInput) -> str | None:
     """CAPTURE is allowed once: a second one would settle money twice."""
     if g.ledger.captured == 0:
         return None
-    return f"already captured {_fmt(g.ledger.captured, g.ledger)}; one capture only"
+    return f"already captured {format_amount(g.ledger.captured, g.ledger)}; one capture only"
 
 
 @guard("platform_reverses_all")
@@ -33,7 +28,7 @@ def _reverses_all(g: GuardInput) -> str | None:
     if money is None or money.amount == g.ledger.capturable or g.ledger.authorized == 0:
         return None
     return (f"reversal {money} is not the full hold "
-            f"{_fmt(g.ledger.capturable, g.ledger)}")
+            f"{format_amount(g.ledger.capturable, g.ledger)}")
 
 
 @effect("platform_capture")
@@ -47,8 +42,8 @@ def _capture(ledger: Ledger, event: Event) -> Ledger:
         return attrs.evolve(ledger, authorized=amount, captured=amount)
     amount = ledger.capturable if event.money is None else event.money.amount
     if not 0 < amount <= ledger.capturable:
-        raise LedgerRefusal(f"capture {_fmt(amount, ledger)} exceeds the hold "
-                            f"{_fmt(ledger.capturable, ledger)}")
+        raise LedgerRefusal(f"capture {format_amount(amount, ledger)} exceeds the hold "
+                            f"{format_amount(ledger.capturable, ledger)}")
     return attrs.evolve(ledger, captured=ledger.captured + amount)
 
 
@@ -56,11 +51,10 @@ def _capture(ledger: Ledger, event: Event) -> Ledger:
 def _void(ledger: Ledger, event: Event) -> Ledger:
     """A voided sale is never settled: nothing captured, the authorized amount kept as record."""
     if ledger.refunded or ledger.charged_back:
-        raise LedgerRefusal(f"cannot void a sale with refunded {_fmt(ledger.refunded, ledger)} "
-                            f"or charged back {_fmt(ledger.charged_back, ledger)}")
-    if ledger.currency is None and event.money is not None:
-        ledger = attrs.evolve(ledger, currency=event.money.currency)
-    return attrs.evolve(ledger, captured=0)
+        raise LedgerRefusal(f"cannot void a sale with refunded "
+                            f"{format_amount(ledger.refunded, ledger)} or charged back "
+                            f"{format_amount(ledger.charged_back, ledger)}")
+    return attrs.evolve(with_currency(ledger, event), captured=0)
 
 
 @effect("platform_refund_rest")
@@ -74,7 +68,7 @@ def _refund_rest(ledger: Ledger, event: Event) -> Ledger:
         return ledger
     if event.money is not None and not 0 < event.money.amount <= ledger.refundable:
         raise LedgerRefusal(f"refund {event.money} exceeds refundable "
-                            f"{_fmt(ledger.refundable, ledger)}")
+                            f"{format_amount(ledger.refundable, ledger)}")
     return attrs.evolve(ledger, refunded=ledger.captured)
 
 
@@ -86,5 +80,5 @@ def _dispute_amount(ledger: Ledger, event: Event) -> Ledger:
     amount = event.money.amount
     if amount <= 0 or amount > ledger.captured:
         raise LedgerRefusal(f"disputed {event.money} exceeds settled "
-                            f"{_fmt(ledger.captured, ledger)}")
+                            f"{format_amount(ledger.captured, ledger)}")
     return attrs.evolve(ledger, charged_back=amount)

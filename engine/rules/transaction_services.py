@@ -17,13 +17,7 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger
-from paychart.money import Money
-from paychart.registry import EFFECTS, GuardInput, effect, guard
-
-
-def _fmt(amount: int, ledger: Ledger) -> str:
-    """Minor units shown as money when the currency is known ("3.00 USD")."""
-    return str(Money(amount, ledger.currency)) if ledger.currency else str(amount)
+from paychart.registry import EFFECTS, GuardInput, effect, format_amount, guard, with_currency
 
 
 def _hold_unknown(ledger: Ledger) -> bool:
@@ -38,10 +32,6 @@ def _amount(event: Event) -> int | None:
     return None if event.money is None else event.money.amount
 
 
-def _with_currency(ledger: Ledger, event: Event) -> Ledger:
-    if ledger.currency is None and event.money is not None:
-        return attrs.evolve(ledger, currency=event.money.currency)
-    return ledger
 
 
 @guard("ts_refund_within")
@@ -50,8 +40,8 @@ def _refund_within(g: GuardInput) -> str | None:
     money = g.event.money
     if money is None or _capture_unknown(g.ledger) or 0 < money.amount <= g.ledger.refundable:
         return None
-    return (f"refund request {_fmt(money.amount, g.ledger)} exceeds refundable "
-            f"{_fmt(g.ledger.refundable, g.ledger)}")
+    return (f"refund request {format_amount(money.amount, g.ledger)} exceeds refundable "
+            f"{format_amount(g.ledger.refundable, g.ledger)}")
 
 
 @guard("ts_capture_within")
@@ -60,8 +50,8 @@ def _capture_within(g: GuardInput) -> str | None:
     money = g.event.money
     if money is None or _hold_unknown(g.ledger) or 0 < money.amount <= g.ledger.capturable:
         return None
-    return (f"capture request {_fmt(money.amount, g.ledger)} exceeds capturable "
-            f"{_fmt(g.ledger.capturable, g.ledger)}")
+    return (f"capture request {format_amount(money.amount, g.ledger)} exceeds capturable "
+            f"{format_amount(g.ledger.capturable, g.ledger)}")
 
 
 @guard("ts_nothing_refunded")
@@ -69,7 +59,7 @@ def _nothing_refunded(g: GuardInput) -> str | None:
     """A chargeback reversal of a never-refunded payment returns it to ``settled``."""
     if g.ledger.refunded == 0:
         return None
-    return f"refunded {_fmt(g.ledger.refunded, g.ledger)} before the chargeback"
+    return f"refunded {format_amount(g.ledger.refunded, g.ledger)} before the chargeback"
 
 
 @guard("ts_partly_refunded")
@@ -77,8 +67,8 @@ def _partly_refunded(g: GuardInput) -> str | None:
     """A chargeback reversal of a partly refunded payment returns it to partial refund."""
     if 0 < g.ledger.refunded < g.ledger.captured:
         return None
-    return (f"refunded {_fmt(g.ledger.refunded, g.ledger)} is not a part of captured "
-            f"{_fmt(g.ledger.captured, g.ledger)}")
+    return (f"refunded {format_amount(g.ledger.refunded, g.ledger)} is not a part of captured "
+            f"{format_amount(g.ledger.captured, g.ledger)}")
 
 
 @guard("ts_refunds_all")
@@ -87,8 +77,8 @@ def _refunds_all(g: GuardInput) -> str | None:
     amount = _amount(g.event)
     if amount is None or (amount == g.ledger.refundable and not _capture_unknown(g.ledger)):
         return None
-    return (f"refund {_fmt(amount, g.ledger)} is not the full refundable "
-            f"{_fmt(g.ledger.refundable, g.ledger)}")
+    return (f"refund {format_amount(amount, g.ledger)} is not the full refundable "
+            f"{format_amount(g.ledger.refundable, g.ledger)}")
 
 
 @guard("ts_refunds_part")
@@ -98,8 +88,9 @@ def _refunds_part(g: GuardInput) -> str | None:
     if amount is not None and amount > 0 and (_capture_unknown(g.ledger)
                                               or amount < g.ledger.refundable):
         return None
-    shown = "of unknown amount" if amount is None else _fmt(amount, g.ledger)
-    return f"refund {shown} is not a part of refundable {_fmt(g.ledger.refundable, g.ledger)}"
+    shown = "of unknown amount" if amount is None else format_amount(amount, g.ledger)
+    refundable = format_amount(g.ledger.refundable, g.ledger)
+    return f"refund {shown} is not a part of refundable {refundable}"
 
 
 # -- effects ------------------------------------------------------------------------------
@@ -108,7 +99,7 @@ def _refunds_part(g: GuardInput) -> str | None:
 def _hold_seen(ledger: Ledger, event: Event) -> Ledger:
     """The payment is held (a cancel or capture request, a failed cancel): with the hold
     unknown, the message's amount is the least that was authorized."""
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     amount = _amount(event)
     if amount is not None and _hold_unknown(ledger):
         return attrs.evolve(ledger, authorized=amount)
@@ -119,7 +110,7 @@ def _hold_seen(ledger: Ledger, event: Event) -> Ledger:
 def _captured_seen(ledger: Ledger, event: Event) -> Ledger:
     """The payment is captured (settlement, a refund request or failure): with the capture
     unknown, the message's amount is the least that was captured."""
-    ledger = _with_currency(ledger, event)
+    ledger = with_currency(ledger, event)
     amount = _amount(event)
     if amount is not None and _capture_unknown(ledger):
         return attrs.evolve(ledger, authorized=max(ledger.authorized, amount), captured=amount)
@@ -131,7 +122,7 @@ def _capture(ledger: Ledger, event: Event) -> Ledger:
     """The generic capture, after seeding an unknown hold with the captured amount; an
     amountless capture of an unknown hold has nothing to count."""
     if event.money is None and _hold_unknown(ledger):
-        return _with_currency(ledger, event)
+        return with_currency(ledger, event)
     return EFFECTS["capture"](_hold_seen(ledger, event), event)
 
 
@@ -149,5 +140,5 @@ def _chargeback(ledger: Ledger, event: Event) -> Ledger:
     """The generic chargeback, after seeding an unknown capture with the disputed amount;
     an amountless chargeback of an unknown capture has nothing to count."""
     if event.money is None and _capture_unknown(ledger):
-        return _with_currency(ledger, event)
+        return with_currency(ledger, event)
     return EFFECTS["chargeback"](_captured_seen(ledger, event), event)
