@@ -193,8 +193,9 @@ class Chart:
         if candidates is None:
             return _NO_EDGE
         if reported is not None and len(candidates) > 1:
-            preferred = tuple(edge for edge in candidates if edge.target == reported)
-            candidates = preferred or candidates
+            preferred = self._preferred_target(state, trigger, reported)
+            if preferred is not None:
+                candidates = tuple(edge for edge in candidates if edge.target == preferred)
         refusals = []
         for edge in candidates:
             if edge.override is not None and edge.override not in options:
