@@ -16,7 +16,7 @@ from transitions import Machine
 
 from .canonical import Canonical
 from .checks import reachable, successors
-from .registry import EFFECTS, GUARDS, Effect, Guard
+from .rulebook import Effect, Guard, Rules
 from .spec import CausedBy, ChartSpec, TransitionSpec
 
 
@@ -64,7 +64,9 @@ class _Probe:
 class Chart:
     """A compiled chart, shared by every object of its provider and kind."""
 
-    def __init__(self, spec: ChartSpec) -> None:
+    def __init__(self, spec: ChartSpec, rules: Rules) -> None:
+        """``rules`` supplies the code for every guard and effect the spec names (a name it
+        lacks is a ``SpecError`` from the chart set, before compiling)."""
         self.spec = spec
         self.name = spec.name
         self.provider = spec.provider
@@ -75,7 +77,7 @@ class Chart:
             name: state.canonical for name, state in spec.states.items()}
         self.blocking_states = frozenset(
             name for name, state in spec.states.items() if state.blocks_parent)
-        edges = [self._edge(i, t, origin) for i, t in enumerate(spec.transitions)
+        edges = [self._edge(rules, i, t, origin) for i, t in enumerate(spec.transitions)
                  for origin in t.origins]
         table: dict[tuple[str, str], tuple[Edge, ...]] = {}
         for edge in edges:
@@ -100,12 +102,13 @@ class Chart:
         self.machine = self._machine(edges)
 
     @staticmethod
-    def _edge(index: int, t: TransitionSpec, origin: str) -> Edge:
+    def _edge(rules: Rules, index: int, t: TransitionSpec, origin: str) -> Edge:
+        effects = rules.effects
         return Edge(index=index, trigger=t.trigger, origin=origin, target=t.target,
                     caused_by=t.caused_by, guard_name=t.guard,
-                    guard=GUARDS[t.guard] if t.guard else None,
-                    effect=EFFECTS[t.effect] if t.effect else None, override=t.override,
-                    parent_effect=EFFECTS[t.parent_effect] if t.parent_effect else None,
+                    guard=rules.guards[t.guard] if t.guard else None,
+                    effect=effects[t.effect] if t.effect else None, override=t.override,
+                    parent_effect=effects[t.parent_effect] if t.parent_effect else None,
                     parent_trigger=t.parent_trigger, spec=t)
 
     @staticmethod
@@ -237,7 +240,3 @@ def _recorder(edge: Edge) -> Callable[[Any], None]:
     def record(event_data: Any) -> None:
         event_data.kwargs["fired"].append(edge)
     return record
-
-
-def compile_chart(spec: ChartSpec) -> Chart:
-    return Chart(spec)

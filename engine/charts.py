@@ -6,19 +6,32 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .chart import Chart
+from .checks import check_spec
 from .errors import SpecError, UnknownChartError
 from .loader import bundled_specs, load_spec
+from .rulebook import Rules
 from .spec import ChartSpec
 
 
 class ChartSet:
-    """Charts by (provider, object kind), with parent/child links checked across charts."""
+    """Charts by (provider, object kind), with parent/child links checked across charts.
 
-    def __init__(self, specs: Iterable[ChartSpec]) -> None:
+    ``rules`` supplies the guards and effects the specs name; by default the generic money
+    rules plus those of every available provider package.
+    """
+
+    def __init__(self, specs: Iterable[ChartSpec], rules: Rules | None = None) -> None:
+        if rules is None:
+            from .providers import default_rules  # providers import adapters: only when asked
+            rules = default_rules()
+        self.rules = rules
         self._by_kind: dict[tuple[str, str], Chart] = {}
         self._by_name: dict[str, Chart] = {}
         for spec in specs:
-            chart = Chart(spec)
+            findings = check_spec(spec, rules)
+            if findings:
+                raise SpecError(spec.name, findings)
+            chart = Chart(spec, rules)
             if chart.name in self._by_name or (spec.provider, spec.object) in self._by_kind:
                 raise SpecError(spec.name, (f"chart `{spec.name}` for {spec.provider}/"
                                             f"{spec.object} is defined twice",))
@@ -31,13 +44,13 @@ class ChartSet:
             for parent in self}
 
     @classmethod
-    def bundled(cls, extra: Iterable[str | Path] = ()) -> ChartSet:
+    def bundled(cls, extra: Iterable[str | Path] = (), rules: Rules | None = None) -> ChartSet:
         """Every chart shipped under ``specs/``, plus spec files given by path."""
-        return cls([*bundled_specs(), *(load_spec(path) for path in extra)])
+        return cls([*bundled_specs(rules), *(load_spec(path, rules) for path in extra)], rules)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | Path]) -> ChartSet:
-        return cls(load_spec(path) for path in paths)
+    def from_paths(cls, paths: Iterable[str | Path], rules: Rules | None = None) -> ChartSet:
+        return cls((load_spec(path, rules) for path in paths), rules)
 
     def _check_links(self) -> None:
         for chart in self:

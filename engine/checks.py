@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 
-from . import rules  # noqa: F401 - registers provider-specific guards and effects
 from .ledger import LEDGER_FIGURES
-from .registry import EFFECTS, GUARDS
+from .rulebook import Rules
 from .spec import ChartSpec
 
 
@@ -37,7 +36,7 @@ def reachable(graph: Mapping[str, Iterable[str]], start: str) -> set[str]:
     return seen
 
 
-def _name_findings(spec: ChartSpec) -> list[str]:
+def _name_findings(spec: ChartSpec, rules: Rules) -> list[str]:
     findings = []
     if spec.initial not in spec.states:
         findings.append(f"initial state `{spec.initial}` is not declared")
@@ -47,10 +46,10 @@ def _name_findings(spec: ChartSpec) -> list[str]:
                      if o not in spec.states]
         if t.target not in spec.states:
             findings.append(f"unknown state `{t.target}` at {where}.to")
-        if t.guard is not None and t.guard not in GUARDS:
+        if t.guard is not None and t.guard not in rules.guards:
             findings.append(f"unknown guard `{t.guard}` at {where}.guard")
         for key, name in (("effect", t.effect), ("parent_effect", t.parent_effect)):
-            if name is not None and name not in EFFECTS:
+            if name is not None and name not in rules.effects:
                 findings.append(f"unknown effect `{name}` at {where}.{key}")
         if t.override is not None and t.override not in spec.options:
             findings.append(f"undeclared option `{t.override}` at {where}.override "
@@ -109,9 +108,10 @@ def _determinism_findings(spec: ChartSpec) -> list[str]:
     return findings
 
 
-def check_spec(spec: ChartSpec) -> tuple[str, ...]:
-    """Every finding about one spec; empty when the chart is sound."""
-    findings = _name_findings(spec)
+def check_spec(spec: ChartSpec, rules: Rules) -> tuple[str, ...]:
+    """Every finding about one spec against the guards and effects ``rules`` supplies;
+    empty when the chart is sound."""
+    findings = _name_findings(spec, rules)
     if findings:  # graph checks on unknown names would only repeat them
         return tuple(findings)
     return tuple(_graph_findings(spec) + _determinism_findings(spec))

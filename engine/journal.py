@@ -39,12 +39,14 @@ class JournalEntry:
 
 def journal_entry(decision: Decision, event: Event | None, raw: RawInput | None, *,
                   line: int | None, claimed: str | None,
-                  options: tuple[str, ...]) -> JournalEntry:
-    """The entry for one decision; the raw input is redacted before it is kept."""
+                  options: tuple[str, ...],
+                  redacted_fields: frozenset[str] = frozenset()) -> JournalEntry:
+    """The entry for one decision; the raw input is redacted before it is kept (also
+    dropping ``redacted_fields``, the credentials the provider's protocol carries)."""
     payload = digest = None
     headers: tuple[tuple[str, str], ...] = ()
     if raw is not None:
-        payload = redact_body(raw.body)
+        payload = redact_body(raw.body, redacted_fields)
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         headers = redact_headers(raw.headers)
     received_at = event.received_at if event is not None else None

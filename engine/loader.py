@@ -21,6 +21,7 @@ from cattrs.v import format_exception
 from .canonical import Canonical
 from .checks import check_spec
 from .errors import SpecError
+from .rulebook import Rules
 from .spec import ActionSpec, CausedBy, ChartSpec, TransitionSpec
 
 _converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
@@ -110,8 +111,11 @@ def _describe(error: cattrs.BaseValidationError, text: str) -> tuple[str, ...]:
     return tuple(findings)
 
 
-def parse_spec(text: str, file: str) -> ChartSpec:
-    """Structure one spec from TOML text; raises ``SpecError`` with every finding."""
+def parse_spec(text: str, file: str, rules: Rules | None = None) -> ChartSpec:
+    """Structure one spec from TOML text; raises ``SpecError`` with every finding.
+
+    Guard and effect names are checked against ``rules``, by default the generic money rules
+    plus those of every available provider."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -120,19 +124,22 @@ def parse_spec(text: str, file: str) -> ChartSpec:
         spec = _converter.structure(raw, ChartSpec)
     except cattrs.BaseValidationError as exc:
         raise SpecError(file, _describe(exc, text)) from None
-    findings = check_spec(spec)
+    if rules is None:
+        from .providers import default_rules  # providers import adapters: only when asked
+        rules = default_rules()
+    findings = check_spec(spec, rules)
     if findings:
         raise SpecError(file, findings)
     return spec
 
 
-def load_spec(path: str | Path) -> ChartSpec:
+def load_spec(path: str | Path, rules: Rules | None = None) -> ChartSpec:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(str(path), (f"cannot read: {exc.strerror}",)) from None
-    return parse_spec(text, str(path))
+    return parse_spec(text, str(path), rules)
 
 
 def bundled_spec_texts() -> Iterable[tuple[str, str]]:
@@ -143,5 +150,5 @@ def bundled_spec_texts() -> Iterable[tuple[str, str]]:
         yield file.name, file.read_text(encoding="utf-8")
 
 
-def bundled_specs() -> tuple[ChartSpec, ...]:
-    return tuple(parse_spec(text, f"specs/{name}") for name, text in bundled_spec_texts())
+def bundled_specs(rules: Rules | None = None) -> tuple[ChartSpec, ...]:
+    return tuple(parse_spec(text, f"specs/{name}", rules) for name, text in bundled_spec_texts())

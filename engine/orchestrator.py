@@ -29,8 +29,9 @@ from .journal import journal_entry
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal, refine
 from .money import Money
 from .parents import drive_parent
+from .providers import redacted_fields
 from .record import ObjectRecord
-from .registry import GuardInput
+from .rulebook import GuardInput
 from .stores.base import Store
 from .stores.memory import MemoryStore
 
@@ -404,8 +405,9 @@ class Orchestrator:
 
     def _commit(self, plan: _Plan, *, event: Event | None, raw: RawInput | None,
                 line: int | None, claimed: str | None) -> None:
+        dropped = redacted_fields(raw.provider) if raw is not None else frozenset()
         entry = journal_entry(plan.decision, event, raw, line=line, claimed=claimed,
-                              options=self._options_tuple)
+                              options=self._options_tuple, redacted_fields=dropped)
         self.store.commit(entry, plan.records)
 
 

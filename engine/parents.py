@@ -13,7 +13,7 @@ from .decision import ParentMove
 from .event import Event
 from .ledger import LedgerRefusal
 from .record import ObjectRecord
-from .registry import GuardInput
+from .rulebook import GuardInput
 from .stores.base import Store
 
 

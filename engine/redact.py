@@ -1,8 +1,9 @@
 """Redaction of raw payloads before they are journaled.
 
-Card numbers are masked to first six and last four, CVV/CVC values and secrets are dropped
-(with a ``token`` under ``metadata``: CARDGATE puts a bearer token there), credentials in
-headers are removed. Works on JSON, form-encoded and plain text bodies.
+Card numbers are masked to first six and last four, CVV/CVC values and secrets are dropped,
+and so are the fields a provider's adapter declares as credentials in its protocol
+(``SecretsSchema.redacted_fields``); credentials in headers are removed. Works on JSON,
+form-encoded and plain text bodies.
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def _redact_value(value: Any, *, card_field: bool = False, in_metadata: bool = False) -> Any:
+def _redact_value(value: Any, dropped: frozenset[str], *, card_field: bool = False,
+                  parent: str = "") -> Any:
+    """``dropped`` holds key names (``token``) or parent-qualified ones (``metadata.token``:
+    a ``token`` directly under a ``metadata`` object)."""
     if isinstance(value, dict):
-        return {k: (REMOVED if is_secret_key(str(k)) or (in_metadata and k == "token") else
-                    _redact_value(v, card_field=_is_card_key(str(k)),
-                                  in_metadata=k == "metadata"))
+        return {k: (REMOVED if is_secret_key(str(k)) or k in dropped
+                    or f"{parent}.{k}" in dropped else
+                    _redact_value(v, dropped, card_field=_is_card_key(str(k)), parent=str(k)))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact_value(v, card_field=card_field) for v in value]
+        return [_redact_value(v, dropped, card_field=card_field) for v in value]
     if isinstance(value, str):
         return mask_card_numbers(value, card_field=card_field)
     if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(value)) <= 19:
@@ -75,20 +79,22 @@ def _redact_value(value: Any, *, card_field: bool = False, in_metadata: bool = F
     return value
 
 
-def redact_body(body: bytes) -> str:
-    """The body as text that is safe to keep: structure preserved where it can be parsed."""
+def redact_body(body: bytes, dropped: frozenset[str] = frozenset()) -> str:
+    """The body as text that is safe to keep: structure preserved where it can be parsed.
+    Fields named in ``dropped`` (the adapter's credential fields) are removed wherever they
+    appear."""
     text = body.decode("utf-8", errors="replace")
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.dumps(_redact_value(json.loads(stripped)), ensure_ascii=False,
+            return json.dumps(_redact_value(json.loads(stripped), dropped), ensure_ascii=False,
                               separators=(",", ":"))
         except ValueError:
             pass
     if "=" in stripped and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
-            return urlencode([(k, REMOVED if is_secret_key(k) else
+            return urlencode([(k, REMOVED if is_secret_key(k) or k in dropped else
                                mask_card_numbers(v, card_field=_is_card_key(k)))
                               for k, v in pairs])
     return mask_card_numbers(text)

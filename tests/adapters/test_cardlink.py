@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paychart import AdapterContext, Channel, ChartSet, Orchestrator, RawInput, SignatureStatus
-from paychart.adapters import cardlink
-from paychart.adapters.cardlink import ADAPTER, parse_callback, sign, signature_base
+from paychart.adapters.cardlink import parse as cardlink
+from paychart.adapters.cardlink.parse import ADAPTER, parse_callback, sign, signature_base
 from paychart.errors import InputError
 from paychart.secrets import Secrets
 from paychart.serialize import to_json

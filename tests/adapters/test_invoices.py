@@ -22,7 +22,13 @@ from paychart import (
     SignatureStatus,
 )
 from paychart.adapters import get_adapter
-from paychart.adapters.invoices import ADAPTER, MOVES, InvoiceStatus, parse_callback, parse_poll
+from paychart.adapters.invoices.parse import (
+    ADAPTER,
+    MOVES,
+    InvoiceStatus,
+    parse_callback,
+    parse_poll,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "invoices"
 SECRETS = {"test_secret": "fixture-test-secret-7f3a", "live_secret": "fixture-live-secret-91c2"}

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from paychart import Channel, Event, Ledger, Money
+from paychart.adapters.invoices.rules import RULES
 from paychart.ledger import LedgerRefusal
-from paychart.registry import EFFECTS, GUARDS, GuardInput
+from paychart.rulebook import GuardInput
+
+GUARDS, EFFECTS = RULES.guards, RULES.effects
 
 PAID = Ledger("USD", authorized=10000, captured=10000)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from paychart.adapter import RawInput
-from paychart.adapters._paylink_fields import CHECKOUT_FINISHED, Status, TransactionType
-from paychart.adapters._paylink_fields import TABLE as EDGE_TABLE
 from paychart.adapters.paylink import ADAPTER
+from paychart.adapters.paylink.fields import CHECKOUT_FINISHED, Status, TransactionType
+from paychart.adapters.paylink.fields import TABLE as EDGE_TABLE
 from paychart.charts import ChartSet
 from paychart.decision import Outcome
 from paychart.event import Channel

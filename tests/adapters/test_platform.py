@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 
 from paychart.adapter import AdapterContext, RawInput
 from paychart.adapters import get_adapter
-from paychart.adapters._platform_hash import (
+from paychart.adapters.platform.parse import ADAPTER, REPLY
+from paychart.adapters.platform.signature import (
     CardDigits,
     callback_hash,
     card_digits,
     payout_callback_hash,
     request_hash,
 )
-from paychart.adapters._platform_vocab import Status
-from paychart.adapters.platform import ADAPTER, REPLY
+from paychart.adapters.platform.vocab import Status
 from paychart.event import Channel, SignatureStatus
 from paychart.loader import load_spec
 from paychart.money import Money

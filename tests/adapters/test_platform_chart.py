@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from paychart.adapters.platform.rules import RULES
 from paychart.charts import ChartSet
 from paychart.decision import Outcome
 from paychart.event import Channel, Event
@@ -13,7 +14,9 @@ from paychart.ledger import Ledger, LedgerRefusal
 from paychart.loader import load_spec
 from paychart.money import Money
 from paychart.orchestrator import Orchestrator
-from paychart.registry import EFFECTS, GUARDS, GuardInput
+from paychart.rulebook import GuardInput
+
+GUARDS, EFFECTS = RULES.guards, RULES.effects
 
 SPECS = Path(__file__).parents[2] / "specs"
 TRANSACTION = load_spec(SPECS / "platform_transaction.toml")

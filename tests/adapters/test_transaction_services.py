@@ -21,9 +21,9 @@ from paychart import (
     SignatureStatus,
     load_spec,
 )
-from paychart.adapters import _transaction_services_money as ts_money
 from paychart.adapters import get_adapter
 from paychart.adapters.transaction_services import ADAPTER
+from paychart.adapters.transaction_services import money as ts_money
 from paychart.secrets import Secrets
 from paychart.validate import validate_file
 
@@ -589,7 +589,7 @@ def test_every_sequence_is_deterministic() -> None:
 
 
 def test_channel_entry_points_take_bytes_and_headers() -> None:
-    from paychart.adapters.transaction_services import (
+    from paychart.adapters.transaction_services.parse import (
         parse_callback,
         parse_poll,
         parse_response,

@@ -55,11 +55,17 @@ def test_spaced_and_test_card_numbers_are_masked(body: str, masked: str) -> None
     assert not re.search(r"\d{13,19}", redacted.replace(" ", "").replace("-", ""))
 
 
-def test_bearer_token_in_flow_metadata_is_removed() -> None:
+def test_fields_the_adapter_declares_are_removed_where_qualified() -> None:
     body = {"flow_data": {"metadata": {"token": "eyJhbGciOi.secret"}}, "token": "tok_visible"}
-    redacted = redact_body(json.dumps(body).encode())
+    redacted = redact_body(json.dumps(body).encode(), frozenset({"metadata.token"}))
     assert "eyJhbGciOi" not in redacted
     assert "tok_visible" in redacted, "a payment token outside metadata is an id, not a secret"
+
+
+def test_invoices_declares_the_cardgate_bearer_token() -> None:
+    from paychart.adapters import get_adapter
+
+    assert "metadata.token" in get_adapter("invoices").secrets.redacted_fields
 
 
 def test_credentials_never_reach_headers() -> None:

@@ -18,7 +18,7 @@ from paychart.errors import InputError, MoneyError
 from paychart.event import CustomerAction
 from paychart.money import Money
 
-from ._platform_vocab import PROVIDER
+from .vocab import PROVIDER
 
 Fields = Mapping[str, Any]
 _NESTED = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\[\]]*)\]$")

@@ -19,7 +19,7 @@ from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
 from paychart.money import Money
 
-from ._paylink_fields import (
+from .fields import (
     CHECKOUT_ATTEMPTED,
     CHECKOUT_EXPIRED,
     CHECKOUT_FINISHED,
@@ -35,7 +35,7 @@ from ._paylink_fields import (
     text,
     transaction_type,
 )
-from ._paylink_transaction import transaction_event
+from .transaction import transaction_event
 
 _CHARGED = (TransactionType.PAYMENT, TransactionType.AUTHORIZATION)
 

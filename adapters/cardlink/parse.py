@@ -30,12 +30,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
+from paychart.rulebook import Rules
 
-from . import _cardlink_responses as responses
-from ._cardlink_fields import PROVIDER, Kind, Report, Via, load_json, mask_pan, money, need
+from . import responses as responses
+from .fields import PROVIDER, Kind, Report, Via, load_json, mask_pan, money, need
 
 SECRET_KEY = "private_key"  # noqa: S105 - the key's name in the secrets file
 
@@ -290,6 +291,11 @@ class CardlinkAdapter:
     """The ``Adapter`` for CARDLINK: dispatch by channel, errors returned, never raised."""
 
     provider = PROVIDER
+    rules = Rules()
+    signature = SignatureScope(
+        "length-prefixed MD5 of the listed fields and the private key",
+        frozenset({"token","type","status","extraReturnParam","orderNumber","amount","currency","gatewayAmount","gatewayCurrency"}))
+    secrets = SecretsSchema(required=frozenset({"private_key"}))
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         try:

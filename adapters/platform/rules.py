@@ -10,10 +10,13 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger, LedgerRefusal
-from paychart.registry import GuardInput, effect, format_amount, guard, with_currency
+from paychart.money_rules import format_amount, with_currency
+from paychart.rulebook import GuardInput, RuleBook
+
+_book = RuleBook()
 
 
-@guard("platform_not_captured")
+@_book.guard("platform_not_captured")
 def _not_captured(g: GuardInput) -> str | None:
     """CAPTURE is allowed once: a second one would settle money twice."""
     if g.ledger.captured == 0:
@@ -21,7 +24,7 @@ def _not_captured(g: GuardInput) -> str | None:
     return f"already captured {format_amount(g.ledger.captured, g.ledger)}; one capture only"
 
 
-@guard("platform_reverses_all")
+@_book.guard("platform_reverses_all")
 def _reverses_all(g: GuardInput) -> str | None:
     """A CREDITVOID of a hold reverses the full amount only (PROVIDERS.md 2)."""
     money = g.event.money
@@ -31,7 +34,7 @@ def _reverses_all(g: GuardInput) -> str | None:
             f"{format_amount(g.ledger.capturable, g.ledger)}")
 
 
-@effect("platform_capture")
+@_book.effect("platform_capture")
 def _capture(ledger: Ledger, event: Event) -> Ledger:
     """Settles the captured amount, at most the hold. A hold of unknown amount (the object was
     first seen held, or its authorization message is late) is taken to be the capture's."""
@@ -47,7 +50,7 @@ def _capture(ledger: Ledger, event: Event) -> Ledger:
     return attrs.evolve(ledger, captured=ledger.captured + amount)
 
 
-@effect("platform_void")
+@_book.effect("platform_void")
 def _void(ledger: Ledger, event: Event) -> Ledger:
     """A voided sale is never settled: nothing captured, the authorized amount kept as record."""
     if ledger.refunded or ledger.charged_back:
@@ -57,7 +60,7 @@ def _void(ledger: Ledger, event: Event) -> Ledger:
     return attrs.evolve(with_currency(ledger, event), captured=0)
 
 
-@effect("platform_refund_rest")
+@_book.effect("platform_refund_rest")
 def _refund_rest(ledger: Ledger, event: Event) -> Ledger:
     """Status REFUND: everything settled is now refunded. A smaller amount than the ledger's
     refundable means partial refunds not seen yet; a larger one is money that was never there.
@@ -72,7 +75,7 @@ def _refund_rest(ledger: Ledger, event: Event) -> Ledger:
     return attrs.evolve(ledger, refunded=ledger.captured)
 
 
-@effect("platform_dispute_amount")
+@_book.effect("platform_dispute_amount")
 def _dispute_amount(ledger: Ledger, event: Event) -> Ledger:
     """A later dispute step restates the disputed amount; without one it is unchanged."""
     if event.money is None:
@@ -82,3 +85,7 @@ def _dispute_amount(ledger: Ledger, event: Event) -> Ledger:
         raise LedgerRefusal(f"disputed {event.money} exceeds settled "
                             f"{format_amount(ledger.captured, ledger)}")
     return attrs.evolve(ledger, charged_back=amount)
+
+
+RULES = _book.rules()
+"""This provider's guards and effects, handed to the chart set by its adapter."""

@@ -20,11 +20,11 @@ from typing import Any
 
 import attrs
 
-from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from paychart.errors import InputError, MoneyError
 from paychart.event import Channel, Event, SignatureStatus
 
-from ._transaction_services_fields import (
+from .fields import (
     customer_action,
     facts,
     field_text,
@@ -33,14 +33,15 @@ from ._transaction_services_fields import (
     result_code,
     sequence,
 )
-from ._transaction_services_money import (
+from .money import (
     Amount,
     checksum_matches,
     compute_checksum,
     is_md5_hex,
     read_amount,
 )
-from ._transaction_services_vocab import (
+from .rules import RULES
+from .vocab import (
     AMBIGUOUS,
     CANCEL_FAILED,
     OPERATION_TYPES,
@@ -76,6 +77,12 @@ class TransactionServicesAdapter:
     """Parses every channel of the protocol; never changes state."""
 
     provider = PROVIDER
+    rules = RULES
+    signature = SignatureScope(
+        "MD5 checksum of paymentId, merchantTransactionId, amount, currency, "
+        "short result code and the secure key",
+        frozenset({"paymentId","merchantTransactionId","amount","currency","resultCode"}))
+    secrets = SecretsSchema(required=frozenset({"secure_key"}))
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         envelope = _Envelope(raw.channel, raw.headers, raw.received_at, raw.ref, raw.operation)

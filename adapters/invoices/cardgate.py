@@ -11,8 +11,8 @@ import attrs
 
 from paychart.money import Money
 
-from . import _invoices_resource as res
-from ._invoices_resource import Json, error
+from . import resource as res
+from .resource import Json, error
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from paychart.adapter import RawInput
 from paychart.errors import InputError
 from paychart.event import SignatureStatus
 
-from ._paylink_fields import PROVIDER
+from .fields import PROVIDER
 
 SIGNATURE_HEADER = "Content-Signature"
 AUTH_HEADER = "Authorization"

@@ -13,8 +13,8 @@ from typing import Any
 from paychart.errors import InputError
 from paychart.event import CustomerAction
 
-from ._transaction_services_money import Amount
-from ._transaction_services_vocab import PaymentType
+from .money import Amount
+from .vocab import PaymentType
 
 PROVIDER = "transaction_services"
 _RECURRING = frozenset({"INITIAL", "REPEATED"})

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import attrs
 
+from paychart import money_rules
 from paychart.event import Event
 from paychart.ledger import Ledger
-from paychart.registry import EFFECTS, GuardInput, effect, format_amount, guard, with_currency
+from paychart.money_rules import format_amount, with_currency
+from paychart.rulebook import GuardInput, RuleBook
+
+_book = RuleBook()
 
 
 def _hold_unknown(ledger: Ledger) -> bool:
@@ -34,7 +38,7 @@ def _amount(event: Event) -> int | None:
 
 
 
-@guard("ts_refund_within")
+@_book.guard("ts_refund_within")
 def _refund_within(g: GuardInput) -> str | None:
     """A refund request may not ask for more than is still refundable (when known)."""
     money = g.event.money
@@ -44,7 +48,7 @@ def _refund_within(g: GuardInput) -> str | None:
             f"{format_amount(g.ledger.refundable, g.ledger)}")
 
 
-@guard("ts_capture_within")
+@_book.guard("ts_capture_within")
 def _capture_within(g: GuardInput) -> str | None:
     """A capture request (partial allowed) may not ask for more than is still held."""
     money = g.event.money
@@ -54,7 +58,7 @@ def _capture_within(g: GuardInput) -> str | None:
             f"{format_amount(g.ledger.capturable, g.ledger)}")
 
 
-@guard("ts_nothing_refunded")
+@_book.guard("ts_nothing_refunded")
 def _nothing_refunded(g: GuardInput) -> str | None:
     """A chargeback reversal of a never-refunded payment returns it to ``settled``."""
     if g.ledger.refunded == 0:
@@ -62,7 +66,7 @@ def _nothing_refunded(g: GuardInput) -> str | None:
     return f"refunded {format_amount(g.ledger.refunded, g.ledger)} before the chargeback"
 
 
-@guard("ts_partly_refunded")
+@_book.guard("ts_partly_refunded")
 def _partly_refunded(g: GuardInput) -> str | None:
     """A chargeback reversal of a partly refunded payment returns it to partial refund."""
     if 0 < g.ledger.refunded < g.ledger.captured:
@@ -71,7 +75,7 @@ def _partly_refunded(g: GuardInput) -> str | None:
             f"{format_amount(g.ledger.captured, g.ledger)}")
 
 
-@guard("ts_refunds_all")
+@_book.guard("ts_refunds_all")
 def _refunds_all(g: GuardInput) -> str | None:
     """The refund takes all that is left; an amountless refund report is taken as full."""
     amount = _amount(g.event)
@@ -81,7 +85,7 @@ def _refunds_all(g: GuardInput) -> str | None:
             f"{format_amount(g.ledger.refundable, g.ledger)}")
 
 
-@guard("ts_refunds_part")
+@_book.guard("ts_refunds_part")
 def _refunds_part(g: GuardInput) -> str | None:
     """The refund leaves some refundable; with the capture unknown it is taken as partial."""
     amount = _amount(g.event)
@@ -95,7 +99,7 @@ def _refunds_part(g: GuardInput) -> str | None:
 
 # -- effects ------------------------------------------------------------------------------
 
-@effect("ts_hold_seen")
+@_book.effect("ts_hold_seen")
 def _hold_seen(ledger: Ledger, event: Event) -> Ledger:
     """The payment is held (a cancel or capture request, a failed cancel): with the hold
     unknown, the message's amount is the least that was authorized."""
@@ -106,7 +110,7 @@ def _hold_seen(ledger: Ledger, event: Event) -> Ledger:
     return ledger
 
 
-@effect("ts_captured_seen")
+@_book.effect("ts_captured_seen")
 def _captured_seen(ledger: Ledger, event: Event) -> Ledger:
     """The payment is captured (settlement, a refund request or failure): with the capture
     unknown, the message's amount is the least that was captured."""
@@ -117,28 +121,32 @@ def _captured_seen(ledger: Ledger, event: Event) -> Ledger:
     return ledger
 
 
-@effect("ts_capture")
+@_book.effect("ts_capture")
 def _capture(ledger: Ledger, event: Event) -> Ledger:
     """The generic capture, after seeding an unknown hold with the captured amount; an
     amountless capture of an unknown hold has nothing to count."""
     if event.money is None and _hold_unknown(ledger):
         return with_currency(ledger, event)
-    return EFFECTS["capture"](_hold_seen(ledger, event), event)
+    return money_rules.capture(_hold_seen(ledger, event), event)
 
 
-@effect("ts_refund")
+@_book.effect("ts_refund")
 def _refund(ledger: Ledger, event: Event) -> Ledger:
     """The generic refund, after seeding an unknown capture with the refunded amount; an
     amountless refund report refunds whatever is left (nothing, when the capture is unknown)."""
     if event.money is None:
-        return EFFECTS["refund_remaining"](ledger, event)
-    return EFFECTS["refund"](_captured_seen(ledger, event), event)
+        return money_rules.refund_remaining(ledger, event)
+    return money_rules.refund(_captured_seen(ledger, event), event)
 
 
-@effect("ts_chargeback")
+@_book.effect("ts_chargeback")
 def _chargeback(ledger: Ledger, event: Event) -> Ledger:
     """The generic chargeback, after seeding an unknown capture with the disputed amount;
     an amountless chargeback of an unknown capture has nothing to count."""
     if event.money is None and _capture_unknown(ledger):
         return with_currency(ledger, event)
-    return EFFECTS["chargeback"](_captured_seen(ledger, event), event)
+    return money_rules.chargeback(_captured_seen(ledger, event), event)
+
+
+RULES = _book.rules()
+"""This provider's guards and effects, handed to the chart set by its adapter."""

@@ -18,12 +18,13 @@ from datetime import datetime
 
 import attrs
 
-from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
 
-from . import _platform_fields as f
-from ._platform_hash import (
+from . import fields as f
+from .rules import RULES
+from .signature import (
     ALGORITHMS,
     CardDigits,
     callback_hash,
@@ -32,7 +33,7 @@ from ._platform_hash import (
     payout_callback_hash,
     request_hash,
 )
-from ._platform_vocab import (
+from .vocab import (
     PAYOUT,
     POLLS,
     PROVIDER,
@@ -102,6 +103,14 @@ class PlatformAdapter:
     """Parses platform input; never changes state."""
 
     provider = PROVIDER
+    rules = RULES
+    signature = SignatureScope(
+        "MD5/SHA-256 of payer email, password, trans_id and card digits, reversed and upper-cased",
+        frozenset({"trans_id"}))
+    secrets = SecretsSchema(
+        required=frozenset({"password"}),
+        optional=frozenset({"hash"}),
+        choices={"hash": frozenset({"md5", "sha256"})})
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         body, headers, at = raw.body, raw.headers, raw.received_at

@@ -13,7 +13,7 @@ from paychart.errors import InputError
 from paychart.event import Channel, CustomerAction, Event, SignatureStatus
 from paychart.money import Money
 
-from ._paylink_fields import (
+from .fields import (
     PROVIDER,
     TABLE,
     Status,

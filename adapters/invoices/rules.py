@@ -15,7 +15,10 @@ import attrs
 
 from paychart.event import Event
 from paychart.ledger import Ledger, LedgerRefusal
-from paychart.registry import GuardInput, effect, format_amount, guard, with_currency
+from paychart.money_rules import format_amount, with_currency
+from paychart.rulebook import GuardInput, RuleBook
+
+_book = RuleBook()
 
 AMOUNT = "amount_minor"
 PROCESSED = "processed_amount_minor"
@@ -69,7 +72,7 @@ def _captured(g: GuardInput) -> int:
 
 # -- guards -------------------------------------------------------------------------------
 
-@guard("invoice_processed_in_full")
+@_book.guard("invoice_processed_in_full")
 def _processed_in_full(g: GuardInput) -> str | None:
     """``processed`` means the whole invoice amount was processed."""
     amount, processed = _minor(g.event, AMOUNT), _minor(g.event, PROCESSED)
@@ -80,7 +83,7 @@ def _processed_in_full(g: GuardInput) -> str | None:
     return _first(_resolution_ok(g), mismatch)
 
 
-@guard("invoice_processed_in_part")
+@_book.guard("invoice_processed_in_part")
 def _processed_in_part(g: GuardInput) -> str | None:
     """``partially_processed`` means a processed amount below the invoice amount."""
     amount, processed = _minor(g.event, AMOUNT), _minor(g.event, PROCESSED)
@@ -93,13 +96,13 @@ def _processed_in_part(g: GuardInput) -> str | None:
     return _first(_resolution_ok(g), mismatch)
 
 
-@guard("invoice_released")
+@_book.guard("invoice_released")
 def _refund_released(g: GuardInput) -> str | None:
     """A refund may start only on an invoice that is not held for manual moderation."""
     return _released(g)
 
 
-@guard("invoice_refunded_in_full")
+@_book.guard("invoice_refunded_in_full")
 def _refunded_in_full(g: GuardInput) -> str | None:
     refunded, captured = _minor(g.event, REFUNDED), _captured(g)
     mismatch = None
@@ -109,7 +112,7 @@ def _refunded_in_full(g: GuardInput) -> str | None:
     return _first(_released(g), _resolution_ok(g), mismatch)
 
 
-@guard("invoice_refunded_in_part")
+@_book.guard("invoice_refunded_in_part")
 def _refunded_in_part(g: GuardInput) -> str | None:
     refunded, captured = _minor(g.event, REFUNDED), _captured(g)
     mismatch = None
@@ -122,7 +125,7 @@ def _refunded_in_part(g: GuardInput) -> str | None:
     return _first(_released(g), _resolution_ok(g), mismatch)
 
 
-@guard("invoice_charged_back_in_full")
+@_book.guard("invoice_charged_back_in_full")
 def _charged_back_in_full(g: GuardInput) -> str | None:
     charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
     if charged is None or charged == captured:
@@ -131,7 +134,7 @@ def _charged_back_in_full(g: GuardInput) -> str | None:
             f"{format_amount(captured, g.ledger)}")
 
 
-@guard("invoice_charged_back_in_part")
+@_book.guard("invoice_charged_back_in_part")
 def _charged_back_in_part(g: GuardInput) -> str | None:
     charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
     if charged is not None and 0 < charged < captured:
@@ -157,13 +160,13 @@ def _opened(ledger: Ledger, event: Event) -> Ledger:
     return attrs.evolve(ledger, authorized=processed, captured=processed)
 
 
-@effect("invoice_settled")
+@_book.effect("invoice_settled")
 def _settled(ledger: Ledger, event: Event) -> Ledger:
     """A batched message that skipped ``processed``: book the processed figure it reports."""
     return _opened(ledger, event)
 
 
-@effect("invoice_processed")
+@_book.effect("invoice_processed")
 def _processed(ledger: Ledger, event: Event) -> Ledger:
     """Book the processed amount (the invoice amount when the figure is absent) as captured."""
     ledger = with_currency(ledger, event)
@@ -187,7 +190,7 @@ def _refund_to(ledger: Ledger, refunded: int) -> Ledger:
     return attrs.evolve(ledger, refunded=refunded)
 
 
-@effect("invoice_refund_in_full")
+@_book.effect("invoice_refund_in_full")
 def _refund_in_full(ledger: Ledger, event: Event) -> Ledger:
     """Refunded becomes the reported cumulative figure, or everything when it is absent."""
     ledger = _opened(ledger, event)
@@ -197,7 +200,7 @@ def _refund_in_full(ledger: Ledger, event: Event) -> Ledger:
     return _refund_to(ledger, ledger.captured if refunded is None else refunded)
 
 
-@effect("invoice_refund_in_part")
+@_book.effect("invoice_refund_in_part")
 def _refund_in_part(ledger: Ledger, event: Event) -> Ledger:
     """Refunded becomes the reported cumulative figure; without it nothing can be booked."""
     ledger = _opened(ledger, event)
@@ -216,7 +219,7 @@ def _charge_back_to(ledger: Ledger, charged: int) -> Ledger:
     return attrs.evolve(ledger, charged_back=charged)
 
 
-@effect("invoice_charge_back_in_full")
+@_book.effect("invoice_charge_back_in_full")
 def _charge_back_in_full(ledger: Ledger, event: Event) -> Ledger:
     ledger = _opened(ledger, event)
     charged = _minor(event, CHARGED_BACK)
@@ -225,10 +228,14 @@ def _charge_back_in_full(ledger: Ledger, event: Event) -> Ledger:
     return _charge_back_to(ledger, ledger.captured if charged is None else charged)
 
 
-@effect("invoice_charge_back_in_part")
+@_book.effect("invoice_charge_back_in_part")
 def _charge_back_in_part(ledger: Ledger, event: Event) -> Ledger:
     ledger = _opened(ledger, event)
     charged = _minor(event, CHARGED_BACK)
     if charged is None:
         raise LedgerRefusal("partial chargeback without `charged_back_amount`")
     return _charge_back_to(ledger, charged)
+
+
+RULES = _book.rules()
+"""This provider's guards and effects, handed to the chart set by its adapter."""

@@ -32,14 +32,15 @@ from datetime import datetime
 
 import attrs
 
-from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
 from paychart.money import Money
 
-from . import _invoices_resource as res
-from ._invoices_cardgate import create_request, sale_answer
-from ._invoices_resource import OBJECT_KIND, PROVIDER, Json, error
+from . import resource as res
+from .cardgate import create_request, sale_answer
+from .resource import OBJECT_KIND, PROVIDER, Json, error
+from .rules import RULES
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -361,6 +362,11 @@ class InvoicesAdapter:
     """The ``invoices`` provider: routes raw input by channel; never raises for bad input."""
 
     provider: str = PROVIDER
+    rules = RULES
+    signature = SignatureScope(
+        "X-Signature: HMAC of the raw body with the test or live secret", frozenset({"*"}))
+    secrets = SecretsSchema(
+        optional=frozenset({"test_secret", "live_secret"}), redacted_fields=frozenset({"metadata.token"}))
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         body, headers, at = raw.body, raw.headers, raw.received_at

@@ -28,14 +28,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from paychart.adapter import AdapterContext, ParseResult, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
+from paychart.rulebook import Rules
 
-from ._paylink_auth import authenticate
-from ._paylink_checkout import checkout_events
-from ._paylink_fields import PROVIDER, table
-from ._paylink_transaction import transaction_event
+from .checkout import checkout_events
+from .fields import PROVIDER, table
+from .signature import authenticate
+from .transaction import transaction_event
 
 __all__ = ["ADAPTER", "PayLinkAdapter", "parse_callback", "parse_poll", "parse_response"]
 
@@ -71,6 +72,12 @@ class PayLinkAdapter:
     """The ``Adapter`` for PayLink; ``parse`` never raises for bad input."""
 
     provider = PROVIDER
+    rules = Rules()
+    signature = SignatureScope(
+        "RSA PKCS#1 v1.5 Content-Signature over the raw body, "
+        "or HTTP Basic (shop id and secret key) binding no body",
+        frozenset({"*"}))
+    secrets = SecretsSchema(optional=frozenset({"public_key", "shop_id", "secret_key"}))
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         parser = _PARSERS.get(raw.channel)

@@ -12,7 +12,7 @@ from typing import Any
 
 from paychart.errors import InputError
 
-from ._cardlink_fields import (
+from .fields import (
     PROVIDER,
     Kind,
     Report,

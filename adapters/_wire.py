@@ -1,0 +1,391 @@
+"""The one set of wire readers every provider package uses, hardened against hostile bytes.
+
+Every reader either returns a clean value or raises ``InputError`` naming the field, so a
+parser built from them never raises anything else, for any bytes:
+
+* bodies: a size limit, strict UTF-8, JSON nested deeper than ``MAX_DEPTH``, duplicate keys,
+  lone surrogate escapes, ``NaN``/``Infinity`` and numbers of more than ``MAX_NUMBER_DIGITS``
+  digits are refused; numbers stay text, so money is never a float;
+* form bodies: strict ``application/x-www-form-urlencoded``, duplicate keys refused;
+* text: NUL, control and bidirectional-override characters are refused in every field, ids
+  are bounded in length and may not hold whitespace;
+* amounts: ASCII digits only (never "١٢٣" or "１２３"), positive where a positive amount is
+  required, bounded per currency (``MAX_MAJOR_UNITS``), exact to the currency's minor unit.
+
+Build one ``Wire`` per provider: ``WIRE = Wire("cardlink")``, then ``WIRE.text(doc, "token")``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl
+
+from paychart.adapter import MAX_BODY_BYTES
+from paychart.errors import InputError, MoneyError
+from paychart.money import Money, exponent
+
+Json = dict[str, Any]
+
+MAX_DEPTH = 32
+"""No provider nests deeper than ~6; a deep document is an attack on the parser's stack."""
+MAX_NUMBER_DIGITS = 40
+"""Longer than any amount or id; a 5000-digit number costs quadratic time to convert."""
+MAX_TEXT = 4096
+MAX_ID = 256
+MAX_MAJOR_UNITS = 10**12
+"""A trillion major units of any currency: above that an amount is a mistake or an attack,
+and minor units stay far inside a 64-bit integer."""
+
+_ASCII_INT = re.compile(r"-?[0-9]+")
+_ASCII_DECIMAL = re.compile(r"(?P<sign>-?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e"
+                        "\u2066-\u2069\ufeff\ud800-\udfff]")
+"""NUL and C0 controls (tab and newlines allowed in free text), DEL, zero-width and bidi
+controls, the BOM, and lone surrogates."""
+_ID_FORBIDDEN = re.compile(r"\s")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_DEPTH_CHARS = re.compile(r'[\[\]{}"\\]')
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` (one linear scan, so a
+    deep document is refused before ``json`` recurses into it)."""
+    depth, in_string, escaped = 0, False, False
+    for match in _DEPTH_CHARS.finditer(text):
+        char = match.group()
+        if in_string:
+            if escaped:
+                escaped = False
+                # the escaped character itself may be matched next; skip it
+                continue
+            if char == "\\":
+                escaped = match.end() < len(text) and text[match.end()] in '"\\'
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+class Wire:
+    """Readers whose errors name the provider; one instance per provider package."""
+
+    def __init__(self, provider: str, *, max_body: int = MAX_BODY_BYTES) -> None:
+        self.provider = provider
+        self.max_body = max_body
+
+    def error(self, field: str, reason: str, *, object_kind: str | None = None,
+              object_id: str | None = None) -> InputError:
+        return InputError(field, reason, provider=self.provider, object_kind=object_kind,
+                          object_id=object_id)
+
+    def fail(self, field: str, reason: str) -> NoReturn:
+        raise self.error(field, reason)
+
+    # -- bodies ------------------------------------------------------------------------
+
+    def decode(self, body: bytes, field: str = "body") -> str:
+        """The body as text: bounded in size, strict UTF-8 (a BOM is dropped)."""
+        if not isinstance(body, bytes):
+            self.fail(field, f"must be bytes, got {type(body).__name__}")
+        if len(body) > self.max_body:
+            self.fail(field, f"{len(body)} bytes exceed the {self.max_body}-byte limit")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.fail(field, f"not UTF-8 (byte {exc.start})")
+        return text.removeprefix("\ufeff")
+
+    def load_json(self, body: bytes | str, field: str = "body", *,
+                  allow_list: bool = False) -> Any:
+        """A JSON object (or array when ``allow_list``); numbers are kept as their text."""
+        text = body if isinstance(body, str) else self.decode(body, field)
+        if _deeper_than(text, MAX_DEPTH):
+            self.fail(field, f"JSON nested deeper than {MAX_DEPTH} levels")
+        try:
+            data = json.loads(text, object_pairs_hook=self._object, parse_int=self._number,
+                              parse_float=self._number, parse_constant=self._constant)
+        except InputError:
+            raise
+        except RecursionError:
+            self.fail(field, f"JSON nested deeper than {MAX_DEPTH} levels")
+        except ValueError as exc:
+            shown = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable"
+            where = f" at {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+            self.fail(field, f"not JSON ({shown}{where})")
+        if _SURROGATE_ESCAPE.search(text):
+            self._no_lone_surrogates(data, field)
+        if isinstance(data, dict) or (allow_list and isinstance(data, list)):
+            return data
+        raise self.error(field, "not a JSON object")
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> Json:
+        data: Json = {}
+        for key, value in pairs:
+            if key in data:
+                self.fail(key, "given more than once in one JSON object")
+            data[key] = value
+        return data
+
+    def _number(self, text: str) -> str:
+        if len(text) > MAX_NUMBER_DIGITS:
+            self.fail("body", f"a JSON number of {len(text)} characters")
+        return text
+
+    def _constant(self, name: str) -> NoReturn:
+        self.fail("body", f"{name} is not a JSON number")
+
+    def _no_lone_surrogates(self, value: Any, field: str) -> None:
+        """Lone surrogate escapes (``"\\ud800"``) decode to text no encoder can write back."""
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                self.fail(field, "a string holds a lone surrogate escape")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._no_lone_surrogates(key, field)
+                self._no_lone_surrogates(item, key)
+        elif isinstance(value, list):
+            for item in value:
+                self._no_lone_surrogates(item, field)
+
+    def load_form(self, body: bytes | str, field: str = "body") -> dict[str, str]:
+        """A strict ``application/x-www-form-urlencoded`` body; a key given twice is refused
+        (which of two values a signature covered would be ambiguous)."""
+        text = body if isinstance(body, str) else self.decode(body, field)
+        try:
+            pairs = parse_qsl(text.strip(), keep_blank_values=True, strict_parsing=True,
+                              errors="strict", max_num_fields=1000)
+        except (ValueError, UnicodeDecodeError):
+            self.fail(field, "not an application/x-www-form-urlencoded body")
+        fields: dict[str, str] = {}
+        for key, value in pairs:
+            if key in fields:
+                self.fail(key, "given more than once")
+            if _FORBIDDEN.search(key) or _FORBIDDEN.search(value):
+                self.fail(key, "holds a control or bidirectional character")
+            fields[key] = value
+        return fields
+
+    # -- structure ---------------------------------------------------------------------
+
+    def table(self, data: Mapping[str, Any], key: str, where: str = "", *,
+              required: bool = True) -> Json | None:
+        """A nested object; ``None`` when absent and not required."""
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            self.fail(f"{where}{key}", "missing or not an object")
+        return value
+
+    def items(self, data: Mapping[str, Any], key: str, where: str = "") -> list[Any]:
+        value = data.get(key)
+        if not isinstance(value, list):
+            self.fail(f"{where}{key}", "missing or not a list")
+        return value
+
+    # -- scalars -----------------------------------------------------------------------
+
+    def text(self, data: Mapping[str, Any], key: str, where: str = "", *,
+             required: bool = False, max_len: int = MAX_TEXT) -> str | None:
+        """A string field (``load_json`` keeps numbers as their text, so an id sent as a
+        number reads the same); ``None`` when absent or empty and not required. Control,
+        zero-width and bidi characters are refused."""
+        value = data.get(key)
+        field = f"{where}{key}"
+        if value is None or value == "":
+            if required:
+                self.fail(field, "missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.fail(field, f"must be a string, got {_json_type(value)}")
+        value = str(value)
+        if len(value) > max_len:
+            self.fail(field, f"{len(value)} characters (at most {max_len})")
+        if _FORBIDDEN.search(value):
+            self.fail(field, "holds a control, zero-width or bidirectional character")
+        return value
+
+    def need(self, data: Mapping[str, Any], key: str, where: str = "", *,
+             max_len: int = MAX_TEXT) -> str:
+        """A required string field."""
+        value = self.text(data, key, where, required=True, max_len=max_len)
+        if value is None:  # pragma: no cover - text() raises for a missing required field
+            self.fail(f"{where}{key}", "missing")
+        return value
+
+    def identifier(self, data: Mapping[str, Any], key: str, where: str = "", *,
+                   required: bool = True) -> str | None:
+        """An object id or reference: bounded, no whitespace, no control characters."""
+        value = self.text(data, key, where, required=required, max_len=MAX_ID)
+        if value is not None and _ID_FORBIDDEN.search(value):
+            self.fail(f"{where}{key}", "an id may not contain whitespace")
+        return value
+
+    def need_id(self, data: Mapping[str, Any], key: str, where: str = "") -> str:
+        value = self.identifier(data, key, where, required=True)
+        assert value is not None
+        return value
+
+    def flag(self, data: Mapping[str, Any], key: str, where: str = "", *,
+             default: bool | None = None) -> bool | None:
+        """A boolean sent as JSON ``true``/``false``, ``1``/``0`` or their text."""
+        value = data.get(key)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in {"true", "1", "yes"}:
+                return True
+            if lowered in {"false", "0", "no"}:
+                return False
+        raise self.error(f"{where}{key}", f"not a boolean: {_shown(value)}")
+
+    def integer(self, data: Mapping[str, Any], key: str, where: str = "", *,
+                required: bool = False, minimum: int | None = None) -> int | None:
+        """An integer sent as a JSON number or its ASCII digits."""
+        value = data.get(key)
+        field = f"{where}{key}"
+        if value is None or value == "":
+            if required:
+                self.fail(field, "missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.fail(field, f"must be an integer, got {_json_type(value)}")
+        digits = str(value).strip()
+        if len(digits) > MAX_NUMBER_DIGITS or not _ASCII_INT.fullmatch(digits):
+            self.fail(field, f"not an integer: {_shown(value)}")
+        number = int(digits)
+        if minimum is not None and number < minimum:
+            self.fail(field, f"{number} is below {minimum}")
+        return number
+
+    def timestamp(self, data: Mapping[str, Any], key: str, where: str = "", *,
+                  required: bool = False) -> datetime | None:
+        """An ISO 8601 timestamp (``Z`` accepted; naive times taken as UTC)."""
+        value = self.text(data, key, where, required=required, max_len=64)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{where}{key}", f"not an ISO 8601 time: {_shown(value)}")
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    # -- money -------------------------------------------------------------------------
+
+    def currency(self, data: Mapping[str, Any], key: str, where: str = "", *,
+                 required: bool = True, fallback: str | None = None) -> str | None:
+        """An ISO 4217 code with a minor unit, upper-cased."""
+        value = self.text(data, key, where, required=required and fallback is None, max_len=8)
+        if value is None:
+            return fallback
+        code = value.strip().upper()
+        try:
+            exponent(code)
+        except MoneyError as exc:
+            self.fail(f"{where}{key}", f"{exc.reason}: {_shown(value)}")
+        return code
+
+    def minor_amount(self, value: object, currency: str, field: str, *,
+                     positive: bool = True) -> Money:
+        """Integer minor units as a provider sends them (a JSON number or ASCII digits)."""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.fail(field, f"must be an amount in minor units, got {_json_type(value)}")
+        digits = str(value).strip()
+        if len(digits) > MAX_NUMBER_DIGITS or not _ASCII_INT.fullmatch(digits):
+            self.fail(field, f"not an amount in minor units: {_shown(value)}")
+        return self._bounded(int(digits), currency, field, positive=positive)
+
+    def decimal_amount(self, value: object, currency: str, field: str, *,
+                       positive: bool = True, round_half_up: bool = False
+                       ) -> tuple[Money, str | None]:
+        """Major units as decimal text ("1.99") to exact minor units. More decimals than the
+        currency has are refused (money would be lost) unless ``round_half_up``, which rounds
+        and returns a warning saying so."""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.fail(field, f"must be a decimal amount, got {_json_type(value)}")
+        shown = str(value).strip()
+        match = _ASCII_DECIMAL.fullmatch(shown)
+        if match is None or len(shown) > MAX_NUMBER_DIGITS:
+            self.fail(field, f"not a decimal amount: {_shown(value)}")
+        digits = exponent(currency)
+        frac = match["frac"] or ""
+        warning = None
+        minor = int(match["int"]) * 10**digits + int(frac[:digits].ljust(digits, "0") or "0")
+        if frac[digits:].strip("0"):
+            if not round_half_up:
+                self.fail(field, f"{currency} has {digits} decimals; {shown} would be rounded")
+            if frac[digits] >= "5":
+                minor += 1
+            warning = f"{field} {shown} rounded half up to {digits} decimals for {currency}"
+        if match["sign"]:
+            minor = -minor
+        return self._bounded(minor, currency, field, positive=positive), warning
+
+    def _bounded(self, minor: int, currency: str, field: str, *, positive: bool) -> Money:
+        try:
+            bound = MAX_MAJOR_UNITS * 10 ** exponent(currency)
+        except MoneyError as exc:
+            self.fail(field, exc.reason)
+        if positive and minor <= 0:
+            self.fail(field, f"must be positive, got {minor}")
+        if minor < 0:
+            self.fail(field, f"must not be negative, got {minor}")
+        if minor > bound:
+            self.fail(field, f"{minor} exceeds the bound for {currency} "
+                             f"({MAX_MAJOR_UNITS} major units)")
+        return Money(minor, currency)
+
+
+# -- card data ----------------------------------------------------------------------------
+
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def mask_pan(pan: object) -> str | None:
+    """First six and last four digits of a card number (spaces and dashes allowed), the rest
+    starred; ``None`` when it has too few digits to be one. Never returns the full number."""
+    if isinstance(pan, bool) or not isinstance(pan, str | int):
+        return None
+    digits = _NOT_DIGIT.sub("", str(pan))
+    if len(digits) < 12 or len(digits) > 19:
+        return None
+    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
+
+
+def card_mask(value: object) -> str | None:
+    """A card as the provider already masked it (``411111******1111``, ``****1111``), masked
+    again when it turns out to hold more than ten digits."""
+    if not isinstance(value, str) or not value:
+        return None
+    if sum(char.isdigit() for char in value) <= 10:
+        return value[:32]
+    return mask_pan(value)
+
+
+def _json_type(value: object) -> str:
+    return {dict: "an object", list: "a list", bool: "a boolean", str: "a string",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    """A value for an error message: short, and with no card number in it."""
+    text = repr(value)
+    if sum(char.isdigit() for char in text) >= 12:
+        return "(a long number)"
+    return text if len(text) <= 40 else text[:37] + "..."
