@@ -7,7 +7,16 @@ API responses, callbacks and polls to them, one clear decision and journal entry
 
 from __future__ import annotations
 
-from .adapter import Adapter, AdapterContext, ParseResult, RawInput
+from .adapter import (
+    Adapter,
+    AdapterContext,
+    ParseResult,
+    ProviderAdapter,
+    RawInput,
+    SecretsSchema,
+    SignatureScope,
+    StatusMove,
+)
 from .canonical import Canonical
 from .chart import Chart, Edge
 from .charts import ChartSet
@@ -25,15 +34,20 @@ from .errors import (
 )
 from .event import Channel, CustomerAction, Event, SignatureStatus, object_key
 from .journal import JournalEntry
-from .ledger import Ledger
+from .ledger import Ledger, LedgerRefusal
 from .loader import load_spec, parse_spec
 from .money import Money
+from .money_rules import MONEY_RULES
 from .orchestrator import Orchestrator
 from .record import ObjectRecord
+from .replay import replay
+from .rulebook import Effect, Guard, GuardInput, RuleBook, Rules
+from .secrets import Secrets
 from .spec import ActionSpec, CausedBy, ChartSpec, StateSpec, TransitionSpec
 from .stores import MemoryStore, SQLiteStore, Store, open_store
 
 __all__ = [
+    "MONEY_RULES",
     "ActionCheck",
     "ActionSpec",
     "Adapter",
@@ -49,10 +63,14 @@ __all__ = [
     "Decision",
     "DuplicateKeyError",
     "Edge",
+    "Effect",
     "Event",
+    "Guard",
+    "GuardInput",
     "InputError",
     "JournalEntry",
     "Ledger",
+    "LedgerRefusal",
     "MemoryStore",
     "Money",
     "MoneyError",
@@ -61,11 +79,18 @@ __all__ = [
     "Outcome",
     "ParseResult",
     "PaychartError",
+    "ProviderAdapter",
     "RawInput",
+    "RuleBook",
+    "Rules",
     "SQLiteStore",
+    "Secrets",
+    "SecretsSchema",
+    "SignatureScope",
     "SignatureStatus",
     "SpecError",
     "StateSpec",
+    "StatusMove",
     "Store",
     "StoreError",
     "TransitionSpec",
@@ -76,4 +101,5 @@ __all__ = [
     "object_key",
     "open_store",
     "parse_spec",
+    "replay",
 ]

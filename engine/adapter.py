@@ -141,6 +141,22 @@ Parser = Callable[[bytes, Mapping[str, str], AdapterContext], ParseResult]
 
 
 @attrs.frozen
+class StatusMove:
+    """One row of a provider's status table: what a status means for one object.
+
+    ``via`` distinguishes the same status reported in another way where that changes its
+    meaning (CARDLINK's ``approved`` in two-stage mode is a hold); ``state`` is the chart
+    state the status reports, ``None`` only where it names no single state.
+    """
+
+    object_kind: str
+    status: str
+    trigger: str
+    state: str | None
+    via: str = ""
+
+
+@attrs.frozen
 class SignatureScope:
     """What a provider's authentication covers, declared by its ``signature`` module.
 

@@ -366,7 +366,8 @@ class InvoicesAdapter:
     signature = SignatureScope(
         "X-Signature: HMAC of the raw body with the test or live secret", frozenset({"*"}))
     secrets = SecretsSchema(
-        optional=frozenset({"test_secret", "live_secret"}), redacted_fields=frozenset({"metadata.token"}))
+        optional=frozenset({"test_secret", "live_secret"}),
+        redacted_fields=frozenset({"metadata.token"}))
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         body, headers, at = raw.body, raw.headers, raw.received_at
