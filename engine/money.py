@@ -9,7 +9,8 @@ from iso4217 import Currency
 
 from .errors import MoneyError
 
-_DECIMAL = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+_DECIMAL = re.compile(r"^(?P<sign>-?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
+"""ASCII digits only: `\\d` would read "١٢٣" (Arabic-Indic digits) as 123."""
 
 
 _EXPONENTS: dict[str, int] = {}
@@ -30,7 +31,16 @@ def exponent(currency: str) -> int:
     return digits
 
 
+def _check_amount(_instance: object, _attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Money amount must be an int of minor units, got "
+                        f"{type(value).__name__} {value!r} (Money.parse('10.50', 'EUR') reads "
+                        "decimal text)")
+
+
 def _check_currency(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"Money currency must be an ISO 4217 code, got {type(value).__name__}")
     exponent(value)
 
 
@@ -38,7 +48,7 @@ def _check_currency(_instance: object, _attribute: object, value: str) -> None:
 class Money:
     """An amount in integer minor units of ``currency`` (``Money(199, "USD")`` is 1.99 USD)."""
 
-    amount: int
+    amount: int = attrs.field(validator=_check_amount)
     currency: str = attrs.field(validator=_check_currency)
 
     @classmethod
@@ -67,7 +77,7 @@ class Money:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise MoneyError(value, "minor units must be an integer")
         if isinstance(value, str):
-            if not re.fullmatch(r"-?\d+", value.strip()):
+            if not re.fullmatch(r"-?[0-9]+", value.strip()):
                 raise MoneyError(value, "minor units must be an integer")
             value = int(value)
         return cls(value, currency.upper())
