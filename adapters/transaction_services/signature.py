@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paychart.adapter import SecretsSchema, SignatureScope
+from paychart.errors import InputError
 
 from .fields import WIRE, payment_id, read_amount
 
@@ -72,25 +73,36 @@ def verify(doc: Mapping[str, Any], amount_text: str, secure_key: str) -> bool:
     return checksum_matches(given, expected_checksum(doc, amount_text, secure_key))
 
 
-def _checksum_amount(doc: Mapping[str, Any]) -> str:
-    value = doc.get("amount")
-    if value is None or value == "":
+def _as_sent(doc: Mapping[str, Any], key: str) -> str:
+    value = doc.get(key)
+    if value is None:
         return ""
-    currency = WIRE.currency(doc, "currency", required=False)
-    if currency is None:
-        return str(value)
-    return read_amount(value, currency).checksum_text
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _checksum_amount(doc: Mapping[str, Any]) -> str:
+    """The amount as the platform spells it in the checksum; as sent when unreadable."""
+    try:
+        currency = WIRE.currency(doc, "currency", required=False)
+        if currency is not None and doc.get("amount") not in (None, ""):
+            return read_amount(doc["amount"], currency).checksum_text
+    except InputError:
+        pass
+    return _as_sent(doc, "amount")
 
 
 def sign(body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]
          ) -> tuple[bytes, Mapping[str, str]]:
-    """``body`` as the platform sends it with ``secrets``: the ``checksum`` field set."""
+    """``body`` as the platform sends it with ``secrets``: the ``checksum`` field set over
+    the covered fields as they stand, readable or not (so hostile bodies can be signed)."""
     unsigned, headers = unsign(body, headers)
-    doc: dict[str, Any] = json.loads(unsigned)
-    wire_doc = WIRE.load_json(unsigned)
-    doc[CHECKSUM] = expected_checksum(wire_doc, _checksum_amount(wire_doc),
-                                      secrets[SECRET_KEY])
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8"), headers
+    doc: dict[str, Any] = json.loads(unsigned, parse_float=str, parse_int=str)
+    plain: dict[str, Any] = json.loads(unsigned)
+    plain[CHECKSUM] = compute_checksum(
+        _as_sent(doc, "paymentId") or _as_sent(doc, "trackingid"),
+        _as_sent(doc, "merchantTransactionId"), _checksum_amount(doc),
+        _as_sent(doc, "transactionStatus"), secrets[SECRET_KEY])
+    return json.dumps(plain, ensure_ascii=False).encode("utf-8"), headers
 
 
 def unsign(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, Mapping[str, str]]:
