@@ -36,8 +36,6 @@ def _amount(event: Event) -> int | None:
     return None if event.money is None else event.money.amount
 
 
-
-
 @_book.guard("ts_refund_within")
 def _refund_within(g: GuardInput) -> str | None:
     """A refund request may not ask for more than is still refundable (when known)."""
