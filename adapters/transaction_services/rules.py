@@ -3,7 +3,7 @@
 A refund or capture request (``markedforreversal``, ``capturestarted``) moves no money yet, so
 the generic effects cannot refuse it; these guards bound the request by the ledger instead. A
 chargeback reversal reports ``settled`` or ``reversed``; which state it returns to depends on
-whether part of the payment was refunded before (PROVIDERS.md section 5).
+whether part of the payment was refunded before (docs/PROVIDERS.md §5, chargeback reversal).
 
 An object first seen through a message that carries no payment amount (a capture request, a
 cancel failure, a settlement) has an unknown ledger, shown as zeros. The first message with an
@@ -34,8 +34,6 @@ def _capture_unknown(ledger: Ledger) -> bool:
 
 def _amount(event: Event) -> int | None:
     return None if event.money is None else event.money.amount
-
-
 
 
 @_book.guard("ts_refund_within")

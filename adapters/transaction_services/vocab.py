@@ -1,18 +1,21 @@
-"""Transaction services REST vocabulary: statuses, payment types, result codes and the tables.
+"""Transaction services REST vocabulary: status words, payment types, result codes, and the
+one exhaustive status table ``MOVES`` every lookup of the parser is derived from.
 
-Source: seed ``004_ff6acabc0a225ce2.txt`` and PROVIDERS.md section 5. The long ``status``
-drives the chart (triggers are named after it); the short ``transactionStatus`` only
-cross-checks it. A response to a merchant call carries no long status, so its
-(paymentType, result code) is first mapped to the long status the call produced.
+Source: seed ``004_ff6acabc0a225ce2.txt`` and docs/PROVIDERS.md §5 (status table, result
+codes). The long ``status`` drives the chart (triggers are named after it); the short
+``transactionStatus`` only cross-checks it. A response to a merchant call carries no long
+status, so its result code, reported ``via`` a response to one ``paymentType``, is a row too.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from types import MappingProxyType
 
-import attrs
+from paychart.adapter import StatusMove
 
+PROVIDER = "transaction_services"
 PAYMENT = "payment"
 PAYOUT = "payout"
 
@@ -65,7 +68,7 @@ class PaymentType(enum.StrEnum):
 
 
 class ResultCode(enum.StrEnum):
-    """``result.code`` values the adapter understands (PROVIDERS.md 5, real payloads)."""
+    """``result.code`` values (docs/PROVIDERS.md §5 result codes, and the real payloads)."""
 
     SUCCEEDED = "00001"
     CAPTURED = "00004"
@@ -75,94 +78,143 @@ class ResultCode(enum.StrEnum):
     FAILED = "10001"
 
 
-@attrs.frozen
-class StatusRow:
-    """What one long status means: the chart it drives and the short codes that agree."""
+CANCEL_FAILED = "cancelfailed"
+REFUND_FAILED = "refundfailed"
+"""Triggers for a failed RV / RF response: the protocol has no long status for them."""
 
-    object_kind: str
-    shorts: frozenset[ShortStatus]
+_L, _PT, _RC = LongStatus, PaymentType, ResultCode
+
+
+def response_via(payment_type: PaymentType, *, three_d: bool) -> str:
+    """The ``via`` of a response to ``payment_type`` (see ``MOVES``)."""
+    return f"{payment_type.value} response" + (", 3-D Secure pending" if three_d else "")
+
+
+def _long(kind: str, status: LongStatus, state: str | None = None) -> StatusMove:
+    return StatusMove(kind, status.value, status.value, status.value if state is None else state)
+
+
+def _answer(payment_type: PaymentType, code: ResultCode, trigger: str, state: str | None, *,
+            three_d: bool = False) -> StatusMove:
+    kind = PAYOUT if payment_type is _PT.PAYOUT else PAYMENT
+    return StatusMove(kind, code.value, trigger, state, response_via(payment_type,
+                                                                     three_d=three_d))
+
+
+def _same(payment_type: PaymentType, code: ResultCode, status: LongStatus, *,
+          three_d: bool = False) -> StatusMove:
+    return _answer(payment_type, code, status.value, status.value, three_d=three_d)
+
+
+MOVES: tuple[StatusMove, ...] = (
+    # the long statuses of notifications, inquiry answers and some responses
+    *(_long(PAYMENT, status) for status in LongStatus
+      if status not in {_L.REVERSED, _L.PAYOUTSTARTED, _L.PAYOUTSUCCESSFUL, _L.PAYOUTFAILED}),
+    # ``reversed`` is the final full refund, a partial refund, or a partial chargeback
+    # reversal: only the ledger tells which, so it reports no chart state
+    StatusMove(PAYMENT, _L.REVERSED.value, _L.REVERSED.value, None),
+    _long(PAYOUT, _L.PAYOUTSTARTED),
+    _long(PAYOUT, _L.PAYOUTSUCCESSFUL),
+    _long(PAYOUT, _L.PAYOUTFAILED),
+    # result codes of responses without a long status, by the call they answer
+    _same(_PT.PREAUTH, _RC.SUCCEEDED, _L.AUTHSUCCESSFUL),
+    _same(_PT.PREAUTH, _RC.FAILED, _L.AUTHFAILED),
+    _same(_PT.DEBIT, _RC.SUCCEEDED, _L.CAPTURESUCCESS),
+    _same(_PT.DEBIT, _RC.CAPTURED, _L.CAPTURESUCCESS),
+    _same(_PT.DEBIT, _RC.FAILED, _L.AUTHFAILED),
+    _same(_PT.CAPTURE, _RC.SUCCEEDED, _L.CAPTURESUCCESS),
+    _same(_PT.CAPTURE, _RC.CAPTURED, _L.CAPTURESUCCESS),
+    _same(_PT.CAPTURE, _RC.FAILED, _L.CAPTUREFAILED),
+    _same(_PT.REVERSAL, _RC.SUCCEEDED, _L.AUTHCANCELLED),
+    _same(_PT.REVERSAL, _RC.CANCELLED, _L.AUTHCANCELLED),
+    # a failed cancel reports the outcome of the call, not a state of the payment
+    _answer(_PT.REVERSAL, _RC.FAILED, CANCEL_FAILED, None),
+    _answer(_PT.REFUND, _RC.SUCCEEDED, _L.REVERSED.value, None),
+    _answer(_PT.REFUND, _RC.REFUNDED, _L.REVERSED.value, None),
+    # a failed refund leaves the payment where it was: captured, settled or partly refunded
+    _answer(_PT.REFUND, _RC.FAILED, REFUND_FAILED, None),
+    _same(_PT.PAYOUT, _RC.SUCCEEDED, _L.PAYOUTSUCCESSFUL),
+    _same(_PT.PAYOUT, _RC.FAILED, _L.PAYOUTFAILED),
+    # a PA or DB answered with a 3-D Secure redirect (or short ``3D``) waits for the customer
+    _same(_PT.PREAUTH, _RC.SUCCEEDED, _L.AUTHSTARTED_3D, three_d=True),
+    _same(_PT.DEBIT, _RC.SUCCEEDED, _L.AUTHSTARTED_3D, three_d=True),
+    _same(_PT.DEBIT, _RC.CAPTURED, _L.AUTHSTARTED_3D, three_d=True),
+)
+"""The one exhaustive table. Rows without ``via`` are long statuses; rows ``via`` "PA
+response" etc. are result codes of a response that carries no long status."""
+
+VOCABULARY: frozenset[str] = frozenset(
+    {s.value for s in LongStatus} | {c.value for c in ResultCode}
+    | {s.value for s in ShortStatus})
+"""Every status word the protocol documents: long statuses, result codes, short codes."""
+
+NOT_MAPPED: Mapping[str, str] = MappingProxyType({
+    ResultCode.RECORD_FOUND.value: "an IN inquiry's 'record found': the answer's long status "
+                                   "says what happened, the code only that the query worked",
+    **{s.value: "short transactionStatus: cross-checks the long status, never drives the chart"
+       for s in ShortStatus},
+})
+"""Status words deliberately without a move, with the reason."""
+
+LONG_STATUS_MOVES: Mapping[str, StatusMove] = MappingProxyType(
+    {move.status: move for move in MOVES if not move.via})
+"""Long status → its move (derived from ``MOVES``)."""
+
+RESPONSE_MOVES: Mapping[tuple[str, str], StatusMove] = MappingProxyType(
+    {(move.via, move.status): move for move in MOVES if move.via})
+"""(how it was reported, result code) → move, for responses without a long status."""
 
 
 _P, _Y, _N = ShortStatus.PENDING, ShortStatus.SUCCESS, ShortStatus.FAILED
+_C, _3D = ShortStatus.CANCELLED, ShortStatus.PENDING_3D
 
-
-def _row(kind: str, *shorts: ShortStatus) -> StatusRow:
-    return StatusRow(kind, frozenset(shorts))
-
-
-STATUS_TABLE: Mapping[LongStatus, StatusRow] = {
-    LongStatus.BEGUN: _row(PAYMENT, _P),
-    LongStatus.AUTHSTARTED: _row(PAYMENT, _P, ShortStatus.PENDING_3D),
-    LongStatus.AUTHSTARTED_3D: _row(PAYMENT, ShortStatus.PENDING_3D, _P),
-    LongStatus.AUTHSUCCESSFUL: _row(PAYMENT, _Y),
-    LongStatus.AUTHFAILED: _row(PAYMENT, _N),
-    LongStatus.CAPTURESTARTED: _row(PAYMENT, _P),
-    LongStatus.CAPTURESUCCESS: _row(PAYMENT, _Y),
-    LongStatus.CAPTUREFAILED: _row(PAYMENT, _N),
-    LongStatus.CANCELSTARTED: _row(PAYMENT, _P),
+AGREEING_SHORTS: Mapping[str, frozenset[ShortStatus]] = MappingProxyType({
+    _L.BEGUN: frozenset({_P}),
+    _L.AUTHSTARTED: frozenset({_P, _3D}),
+    _L.AUTHSTARTED_3D: frozenset({_3D, _P}),
+    _L.AUTHSUCCESSFUL: frozenset({_Y}),
+    _L.AUTHFAILED: frozenset({_N}),
+    _L.CAPTURESTARTED: frozenset({_P}),
+    _L.CAPTURESUCCESS: frozenset({_Y}),
+    _L.CAPTUREFAILED: frozenset({_N}),
+    _L.CANCELSTARTED: frozenset({_P}),
     # sources disagree on the short code of a cancel (C, P or Y): all three agree
-    LongStatus.AUTHCANCELLED: _row(PAYMENT, ShortStatus.CANCELLED, _P, _Y),
-    LongStatus.CANCELLED: _row(PAYMENT, ShortStatus.CANCELLED, _P, _Y),
-    LongStatus.MARKEDFORREVERSAL: _row(PAYMENT, _Y),
-    LongStatus.REVERSED: _row(PAYMENT, _Y),
-    LongStatus.PARTIALREFUND: _row(PAYMENT, _Y),
-    LongStatus.SETTLED: _row(PAYMENT, _Y),
-    LongStatus.CHARGEBACK: _row(PAYMENT, _Y),
-    LongStatus.FAILED: _row(PAYMENT, _N),
-    LongStatus.PAYOUTSTARTED: _row(PAYOUT, _P),
-    LongStatus.PAYOUTSUCCESSFUL: _row(PAYOUT, _Y),
-    LongStatus.PAYOUTFAILED: _row(PAYOUT, _N),
-}
-"""The one exhaustive table: long status → chart (object kind) and agreeing short codes.
-The trigger and the reported chart state are the long status itself."""
+    _L.AUTHCANCELLED: frozenset({_C, _P, _Y}),
+    _L.CANCELLED: frozenset({_C, _P, _Y}),
+    _L.MARKEDFORREVERSAL: frozenset({_Y}),
+    _L.REVERSED: frozenset({_Y}),
+    _L.PARTIALREFUND: frozenset({_Y}),
+    _L.SETTLED: frozenset({_Y}),
+    _L.CHARGEBACK: frozenset({_Y}),
+    _L.FAILED: frozenset({_N}),
+    _L.PAYOUTSTARTED: frozenset({_P}),
+    _L.PAYOUTSUCCESSFUL: frozenset({_Y}),
+    _L.PAYOUTFAILED: frozenset({_N}),
+})
+"""Short codes that agree with each long status (the cross-check only); a trigger without a
+long status (a failed cancel or refund) agrees with ``N``."""
 
-AMBIGUOUS = frozenset({LongStatus.REVERSED})
-"""Long statuses that name more than one chart state: ``reversed`` is the final full refund
-or a partial refund that stays refundable, and only the ledger tells which. Events for them
-report no chart state, so the chart's guards choose the target."""
+if set(AGREEING_SHORTS) != set(LONG_STATUS_MOVES):  # pragma: no cover - a table edit slipped
+    raise RuntimeError("AGREEING_SHORTS must list exactly the long statuses of MOVES")
 
-CANCEL_FAILED = "cancelfailed"
-REFUND_FAILED = "refundfailed"
-"""Triggers for a failed RV / RF response: no long status exists for them."""
-
-_PT, _RC = PaymentType, ResultCode
-
-RESPONSE_TABLE: Mapping[tuple[PaymentType, ResultCode], str] = {
-    (_PT.PREAUTH, _RC.SUCCEEDED): LongStatus.AUTHSUCCESSFUL,
-    (_PT.PREAUTH, _RC.FAILED): LongStatus.AUTHFAILED,
-    (_PT.DEBIT, _RC.SUCCEEDED): LongStatus.CAPTURESUCCESS,
-    (_PT.DEBIT, _RC.CAPTURED): LongStatus.CAPTURESUCCESS,
-    (_PT.DEBIT, _RC.FAILED): LongStatus.AUTHFAILED,
-    (_PT.CAPTURE, _RC.SUCCEEDED): LongStatus.CAPTURESUCCESS,
-    (_PT.CAPTURE, _RC.CAPTURED): LongStatus.CAPTURESUCCESS,
-    (_PT.CAPTURE, _RC.FAILED): LongStatus.CAPTUREFAILED,
-    (_PT.REVERSAL, _RC.SUCCEEDED): LongStatus.AUTHCANCELLED,
-    (_PT.REVERSAL, _RC.CANCELLED): LongStatus.AUTHCANCELLED,
-    (_PT.REVERSAL, _RC.FAILED): CANCEL_FAILED,
-    (_PT.REFUND, _RC.SUCCEEDED): LongStatus.REVERSED,
-    (_PT.REFUND, _RC.REFUNDED): LongStatus.REVERSED,
-    (_PT.REFUND, _RC.FAILED): REFUND_FAILED,
-    (_PT.PAYOUT, _RC.SUCCEEDED): LongStatus.PAYOUTSUCCESSFUL,
-    (_PT.PAYOUT, _RC.FAILED): LongStatus.PAYOUTFAILED,
-}
-"""A response without a long status: (paymentType, result code) → the trigger it means.
-A 3-D Secure redirect on a PA or DB response means ``authstarted_3D`` whatever the code."""
-
-RESULT_IMPLIES: Mapping[ResultCode, PaymentType] = {
+RESULT_IMPLIES: Mapping[ResultCode, PaymentType] = MappingProxyType({
     _RC.CAPTURED: _PT.CAPTURE,
     _RC.REFUNDED: _PT.REFUND,
     _RC.CANCELLED: _PT.REVERSAL,
-}
+})
 """Result codes that name the operation, for responses that echo no ``paymentType``."""
 
-OPERATIONS: Mapping[str, PaymentType] = {
+OPERATIONS: Mapping[str, PaymentType] = MappingProxyType({
     "preauth": _PT.PREAUTH, "preauthorization": _PT.PREAUTH, "authorize": _PT.PREAUTH,
     "debit": _PT.DEBIT, "sale": _PT.DEBIT, "capture": _PT.CAPTURE,
     "cancel": _PT.REVERSAL, "reversal": _PT.REVERSAL, "void": _PT.REVERSAL,
     "refund": _PT.REFUND, "inquiry": _PT.INQUIRY, "status": _PT.INQUIRY, "payout": _PT.PAYOUT,
     **{t.value.lower(): t for t in PaymentType},
-}
+})
 """``RawInput.operation`` names (a recording's merchant call) → payment type."""
 
 OPERATION_TYPES = frozenset({_PT.CAPTURE, _PT.REVERSAL, _PT.REFUND})
 """Calls on an existing payment (``POST /payments/{id}``): the id in the URL names it."""
+
+THREE_D_TYPES = frozenset({_PT.PREAUTH, _PT.DEBIT})
+"""Calls a 3-D Secure challenge can interrupt."""
