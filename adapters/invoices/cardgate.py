@@ -1,103 +1,79 @@
-"""The merchant side of payment invoices: the ``POST /payment-invoices`` request and the
-CARDGATE ``POST /payment/sale`` answer (seed ``001_8c1730c6689fa4dd.txt``).
+"""The CARDGATE answer to ``POST /payment/sale`` for one gateway invoice (``cgi_…``).
 
-Both are read into small typed values; ``adapters/invoices.py`` turns them into events with
-the one status table, so the vocabulary stays in one place.
+Seed ``001_8c1730c6689fa4dd.txt``: the sale is initiated with the bearer token from the
+invoice's ``flow_data.metadata``; the answer is the gateway invoice with the same status words
+as the payment invoice, plus ``active_request`` / ``active_payment`` statuses. It moves the
+payment invoice the record's ``ref`` names; that invoice's announced session must match.
 """
 
 from __future__ import annotations
 
-import attrs
+from paychart.adapter import AdapterContext
+from paychart.adapters._wire import Json
+from paychart.event import Channel, Event
 
-from paychart.money import Money
+from .fields import WIRE, about, error, major_amount, object_or_empty
+from .invoice import status_move
+from .vocab import CARDGATE_SID, FAILURE_REASON, FAILURES, OBJECT_KIND, PROVIDER, STATUS
 
-from . import resource as res
-from .resource import Json, error
-
-
-@attrs.frozen
-class CreateRequest:
-    """A validated invoice creation: plain checkout, tokenizing payment, or charge by token."""
-
-    flow: str
-    """``checkout``, ``tokenize`` or ``charge_by_token``."""
-    money: Money
-    reference_id: str
-    service: str
-    instant: bool
-    test_mode: bool | None
-    customer_reference_id: str | None
+AUTHORIZE_REQUIRED = "authorize_required"
+"""``active_payment.status`` when the customer must authorize (Google Pay sheet, 3-D Secure)
+before the sale can complete."""
 
 
-def create_request(document: Json) -> CreateRequest:
-    """Check what the seed makes mandatory: ``reference_id``, ``currency``, ``amount``,
-    ``service``; a customer ``reference_id`` whenever a card is tokenized or charged by token.
-    The card token itself is the merchant's and is not kept from the request."""
-    path = "data"
-    data = res.object_or_empty(document.get("data"), path)
-    kind = data.get("type")
-    if kind != res.RESOURCE_TYPE:
-        raise error("data.type", f"expected {res.RESOURCE_TYPE!r}, got {kind!r}")
-    attributes = res.attributes(data, path)
-    where = "data.attributes"
-    currency = res.currency(attributes, where)
-    amount = res.money(attributes, "amount", currency, where, required=True)
-    assert amount is not None
-    if amount.amount <= 0:
-        raise error(f"{where}.amount", f"must be positive, got {amount}")
-    reference_id = res.required_text(attributes, "reference_id", where)
-    service = res.required_text(attributes, "service", where)
-    options = res.object_or_empty(attributes.get("gateway_options"),
-                                  f"{where}.gateway_options")
-    cardgate = res.object_or_empty(options.get("cardgate"), f"{where}.gateway_options.cardgate")
-    tokenize = res.flag(cardgate, "tokenize", f"{where}.gateway_options.cardgate") or False
-    instant = res.flag(cardgate, "instant", f"{where}.gateway_options.cardgate") or False
-    token = res.text(attributes, "token", where, required=False)
-    if tokenize and token is not None:
-        raise error(f"{where}.token", "a tokenizing payment cannot also be charged by token")
-    customer = res.object_or_empty(attributes.get("customer"), f"{where}.customer")
-    customer_ref = res.text(customer, "reference_id", f"{where}.customer", required=False)
-    flow = "charge_by_token" if token else "tokenize" if tokenize else "checkout"
-    if flow != "checkout" and customer_ref is None:
-        raise error(f"{where}.customer.reference_id",
-                    f"required with {'a card token' if token else 'tokenize'}")
-    return CreateRequest(flow, amount, reference_id, service, instant,
-                         res.flag(attributes, "test_mode", where), customer_ref)
+def is_sale_answer(document: Json) -> bool:
+    """A gateway invoice (``cgi_…``) rather than a payment invoice."""
+    data = document.get("data")
+    return isinstance(data, dict) and str(data.get("id", "")).startswith("cgi_")
 
 
-@attrs.frozen
-class SaleAnswer:
-    """The CARDGATE answer to a sale initiation for one gateway invoice (``cgi_…``)."""
-
-    session: str
-    status: str
-    resolution: str | None
-    money: Money | None
-    service: str | None
-    request_status: str | None
-    payment_status: str | None
-    """``active_payment.status``: ``authorize_required`` means the customer must authorize
-    (Google Pay sheet, 3-D Secure) before the sale can complete."""
+def _nested_status(attrs: Json, key: str, where: str) -> str | None:
+    nested = object_or_empty(attrs, key, where)
+    return WIRE.text(nested, STATUS, f"{where}{key}.", max_len=64)
 
 
-def _nested_status(attributes: Json, key: str, where: str, session: str) -> str | None:
-    nested = res.object_or_empty(attributes.get(key), f"{where}.{key}", session)
-    return res.text(nested, "status", f"{where}.{key}", session, required=False)
+def sale_event(document: Json, context: AdapterContext) -> Event:
+    """The sale answer as an event of the payment invoice named by ``context.ref``."""
+    data = object_or_empty(document, "data")
+    session = WIRE.need_id(data, "id", "data.")
+    ref = context.ref
+    if ref is None:
+        raise error("ref", f"CARDGATE answer for {session} does not name the payment "
+                    "invoice; record its `cpi_…` id as `ref`", session)
+    with about(ref):
+        return _sale_event(data, session, ref, context)
 
 
-def sale_answer(document: Json) -> SaleAnswer:
-    data = res.object_or_empty(document.get("data"), "data")
-    session = res.required_text(data, "id", "data")
-    where = "data.attributes"
-    attributes = res.attributes(data, "data", session)
-    status = res.required_text(attributes, "status", where, session)
-    code = attributes.get("currency")
-    amount = None
-    if code is not None:
-        amount = res.money(attributes, "amount", res.currency(attributes, where, session),
-                           where, session)
-    return SaleAnswer(session, status,
-                      res.text(attributes, "resolution", where, session, required=False),
-                      amount, res.text(attributes, "service", where, session, required=False),
-                      _nested_status(attributes, "active_request", where, session),
-                      _nested_status(attributes, "active_payment", where, session))
+def _sale_event(data: Json, session: str, ref: str, context: AdapterContext) -> Event:
+    where = "data.attributes."
+    attrs = WIRE.table(data, "attributes", "data.")
+    assert attrs is not None  # required
+    move = status_move(attrs, where)
+    money = None
+    currency = WIRE.currency(attrs, "currency", where, required=False)
+    if currency is not None:
+        money = major_amount(attrs, "amount", currency, where)
+    announced = context.remembered(OBJECT_KIND, ref).get(CARDGATE_SID)
+    if announced is not None and announced != session:
+        raise error("data.id", f"CARDGATE invoice {session} is not the session "
+                    f"{announced} of {ref}", ref)
+    resolution = WIRE.text(attrs, "resolution", where, max_len=256)
+    payment_status = _nested_status(attrs, "active_payment", where)
+    facts = [(STATUS, move.status), ("cardgate_invoice", session)]
+    for name, value in (("resolution", resolution),
+                        ("service", WIRE.text(attrs, "service", where, max_len=256)),
+                        ("active_request_status", _nested_status(attrs, "active_request",
+                                                                 where)),
+                        ("active_payment_status", payment_status)):
+        if value is not None:
+            facts.append((name, value))
+    if move.status in FAILURES and resolution not in (None, "ok"):
+        facts.append((FAILURE_REASON, str(resolution)))
+    warnings = []
+    if payment_status == AUTHORIZE_REQUIRED:
+        warnings.append(f"CARDGATE {session}: the customer must authorize the payment")
+    key = f"{PROVIDER}/{OBJECT_KIND}/{ref}/cardgate/{session}/{move.status}/{payment_status}"
+    return Event(PROVIDER, OBJECT_KIND, ref, move.trigger, Channel.RESPONSE, dedupe_key=key,
+                 state=move.state, money=money, received_at=context.received_at,
+                 facts=tuple(facts), remember=((CARDGATE_SID, session),),
+                 warnings=tuple(warnings))

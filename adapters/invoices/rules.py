@@ -1,6 +1,6 @@
 """Guards and effects the payment-invoice chart needs beyond the generic money rules.
 
-An invoice resource (PROVIDERS.md section 4) carries its money as cumulative figures:
+An invoice resource (docs/PROVIDERS.md §4) carries its money as cumulative figures:
 ``amount``, ``processed_amount``, ``refunded_amount``, ``charged_back_amount``. The adapter
 passes them as facts in minor units (``amount_minor``…), so these rules judge and book the
 figures the provider reports instead of guessing increments: a batched or first-seen callback
@@ -18,14 +18,16 @@ from paychart.ledger import Ledger, LedgerRefusal
 from paychart.money_rules import format_amount, with_currency
 from paychart.rulebook import GuardInput, RuleBook
 
-_book = RuleBook()
+from .vocab import (
+    AMOUNT_MINOR,
+    CHARGED_BACK_MINOR,
+    MODERATION,
+    PROCESSED_MINOR,
+    REFUNDED_MINOR,
+    RESOLUTION,
+)
 
-AMOUNT = "amount_minor"
-PROCESSED = "processed_amount_minor"
-REFUNDED = "refunded_amount_minor"
-CHARGED_BACK = "charged_back_amount_minor"
-RESOLUTION = "resolution"
-MODERATION = "moderation_required"
+_book = RuleBook()
 
 
 def _minor(event: Event, name: str) -> int | None:
@@ -34,8 +36,6 @@ def _minor(event: Event, name: str) -> int | None:
     if value is None or not value.lstrip("-").isdigit():
         return None
     return int(value)
-
-
 
 
 def _remembered(g: GuardInput, name: str) -> str | None:
@@ -67,7 +67,7 @@ def _captured(g: GuardInput) -> int:
     """Captured so far, or what the message reports processed when the ledger has nothing."""
     if g.ledger.captured:
         return g.ledger.captured
-    return _minor(g.event, PROCESSED) or 0
+    return _minor(g.event, PROCESSED_MINOR) or 0
 
 
 # -- guards -------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def _captured(g: GuardInput) -> int:
 @_book.guard("invoice_processed_in_full")
 def _processed_in_full(g: GuardInput) -> str | None:
     """``processed`` means the whole invoice amount was processed."""
-    amount, processed = _minor(g.event, AMOUNT), _minor(g.event, PROCESSED)
+    amount, processed = _minor(g.event, AMOUNT_MINOR), _minor(g.event, PROCESSED_MINOR)
     mismatch = None
     if amount is not None and processed is not None and processed != amount:
         mismatch = (f"processed {format_amount(processed, g.ledger)} is not the invoice amount "
@@ -86,7 +86,7 @@ def _processed_in_full(g: GuardInput) -> str | None:
 @_book.guard("invoice_processed_in_part")
 def _processed_in_part(g: GuardInput) -> str | None:
     """``partially_processed`` means a processed amount below the invoice amount."""
-    amount, processed = _minor(g.event, AMOUNT), _minor(g.event, PROCESSED)
+    amount, processed = _minor(g.event, AMOUNT_MINOR), _minor(g.event, PROCESSED_MINOR)
     mismatch = None
     if amount is None or processed is None:
         mismatch = "partial processing without the processed and invoice amounts"
@@ -104,7 +104,7 @@ def _refund_released(g: GuardInput) -> str | None:
 
 @_book.guard("invoice_refunded_in_full")
 def _refunded_in_full(g: GuardInput) -> str | None:
-    refunded, captured = _minor(g.event, REFUNDED), _captured(g)
+    refunded, captured = _minor(g.event, REFUNDED_MINOR), _captured(g)
     mismatch = None
     if refunded is not None and refunded != captured:
         mismatch = (f"refunded {format_amount(refunded, g.ledger)} is not the processed "
@@ -114,7 +114,7 @@ def _refunded_in_full(g: GuardInput) -> str | None:
 
 @_book.guard("invoice_refunded_in_part")
 def _refunded_in_part(g: GuardInput) -> str | None:
-    refunded, captured = _minor(g.event, REFUNDED), _captured(g)
+    refunded, captured = _minor(g.event, REFUNDED_MINOR), _captured(g)
     mismatch = None
     if refunded is None:
         mismatch = "partial refund without `refunded_amount`"
@@ -127,7 +127,7 @@ def _refunded_in_part(g: GuardInput) -> str | None:
 
 @_book.guard("invoice_charged_back_in_full")
 def _charged_back_in_full(g: GuardInput) -> str | None:
-    charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
+    charged, captured = _minor(g.event, CHARGED_BACK_MINOR), _captured(g)
     if charged is None or charged == captured:
         return None
     return (f"charged back {format_amount(charged, g.ledger)} is not the processed "
@@ -136,7 +136,7 @@ def _charged_back_in_full(g: GuardInput) -> str | None:
 
 @_book.guard("invoice_charged_back_in_part")
 def _charged_back_in_part(g: GuardInput) -> str | None:
-    charged, captured = _minor(g.event, CHARGED_BACK), _captured(g)
+    charged, captured = _minor(g.event, CHARGED_BACK_MINOR), _captured(g)
     if charged is not None and 0 < charged < captured:
         return None
     shown = "unknown amount" if charged is None else format_amount(charged, g.ledger)
@@ -146,13 +146,11 @@ def _charged_back_in_part(g: GuardInput) -> str | None:
 
 # -- effects ------------------------------------------------------------------------------
 
-
-
 def _opened(ledger: Ledger, event: Event) -> Ledger:
     """The ledger with the processed figure booked, when the message reports one and the
     ledger has none yet (an invoice first seen refunded or charged back)."""
     ledger = with_currency(ledger, event)
-    processed = _minor(event, PROCESSED)
+    processed = _minor(event, PROCESSED_MINOR)
     if ledger.captured or processed is None:
         return ledger
     if processed <= 0:
@@ -170,7 +168,7 @@ def _settled(ledger: Ledger, event: Event) -> Ledger:
 def _processed(ledger: Ledger, event: Event) -> Ledger:
     """Book the processed amount (the invoice amount when the figure is absent) as captured."""
     ledger = with_currency(ledger, event)
-    processed = _minor(event, PROCESSED)
+    processed = _minor(event, PROCESSED_MINOR)
     if processed is None:
         processed = event.money.amount if event.money is not None else None
     if processed is None or processed <= 0:
@@ -194,7 +192,7 @@ def _refund_to(ledger: Ledger, refunded: int) -> Ledger:
 def _refund_in_full(ledger: Ledger, event: Event) -> Ledger:
     """Refunded becomes the reported cumulative figure, or everything when it is absent."""
     ledger = _opened(ledger, event)
-    refunded = _minor(event, REFUNDED)
+    refunded = _minor(event, REFUNDED_MINOR)
     if refunded is None and not ledger.captured:
         return ledger  # no figure reported and nothing booked: nothing to refund
     return _refund_to(ledger, ledger.captured if refunded is None else refunded)
@@ -204,7 +202,7 @@ def _refund_in_full(ledger: Ledger, event: Event) -> Ledger:
 def _refund_in_part(ledger: Ledger, event: Event) -> Ledger:
     """Refunded becomes the reported cumulative figure; without it nothing can be booked."""
     ledger = _opened(ledger, event)
-    refunded = _minor(event, REFUNDED)
+    refunded = _minor(event, REFUNDED_MINOR)
     if refunded is None:
         raise LedgerRefusal("partial refund without `refunded_amount`")
     return _refund_to(ledger, refunded)
@@ -222,7 +220,7 @@ def _charge_back_to(ledger: Ledger, charged: int) -> Ledger:
 @_book.effect("invoice_charge_back_in_full")
 def _charge_back_in_full(ledger: Ledger, event: Event) -> Ledger:
     ledger = _opened(ledger, event)
-    charged = _minor(event, CHARGED_BACK)
+    charged = _minor(event, CHARGED_BACK_MINOR)
     if charged is None and not ledger.captured:
         return ledger  # no figure reported and nothing booked: nothing to charge back
     return _charge_back_to(ledger, ledger.captured if charged is None else charged)
@@ -231,7 +229,7 @@ def _charge_back_in_full(ledger: Ledger, event: Event) -> Ledger:
 @_book.effect("invoice_charge_back_in_part")
 def _charge_back_in_part(ledger: Ledger, event: Event) -> Ledger:
     ledger = _opened(ledger, event)
-    charged = _minor(event, CHARGED_BACK)
+    charged = _minor(event, CHARGED_BACK_MINOR)
     if charged is None:
         raise LedgerRefusal("partial chargeback without `charged_back_amount`")
     return _charge_back_to(ledger, charged)

@@ -22,13 +22,9 @@ from paychart import (
     SignatureStatus,
 )
 from paychart.adapters import get_adapter
-from paychart.adapters.invoices.parse import (
-    ADAPTER,
-    MOVES,
-    InvoiceStatus,
-    parse_callback,
-    parse_poll,
-)
+from paychart.adapters.invoices import ADAPTER
+from paychart.adapters.invoices.parse import parse_callback, parse_poll
+from paychart.adapters.invoices.vocab import MOVES, NOT_MAPPED, VOCABULARY, InvoiceStatus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "invoices"
 SECRETS = {"test_secret": "fixture-test-secret-7f3a", "live_secret": "fixture-live-secret-91c2"}
@@ -92,13 +88,16 @@ def edit(name: str, **changes: object) -> bytes:
 
 def test_every_status_has_one_move_onto_the_chart() -> None:
     chart = ChartSet.bundled().get("invoices", "payment_invoice")
-    assert set(MOVES) == set(InvoiceStatus)
-    for status, move in MOVES.items():
-        assert move.state in chart.canonical, status
-        assert move.state == status.value
-        if status is not InvoiceStatus.CREATED:  # `created` only ever starts an invoice
+    statuses = [move.status for move in MOVES]
+    assert sorted(statuses) == sorted(InvoiceStatus) == sorted(VOCABULARY)
+    assert not NOT_MAPPED
+    for move in MOVES:
+        assert move.object_kind == "payment_invoice"
+        assert move.state in chart.canonical, move.status
+        assert move.state == move.status
+        if move.status != InvoiceStatus.CREATED:  # `created` only ever starts an invoice
             assert any(e.trigger == move.trigger and e.target == move.state
-                       for e in chart.edges), status
+                       for e in chart.edges), move.status
 
 
 def test_registered_under_its_provider_name() -> None:
@@ -291,9 +290,9 @@ def test_invoice_cannot_change_mode() -> None:
 def test_entry_points_take_bytes_and_headers() -> None:
     body = body_of(PROCESSED)
     context = AdapterContext(secrets=SECRETS)
-    (event,) = parse_callback(body, signed(body), context)
+    (event,) = parse_callback(body, signed(body), context).events
     assert event.signature is SignatureStatus.VALID
-    (polled,) = parse_poll(body, {})
+    (polled,) = parse_poll(body, {}, AdapterContext()).events
     assert (polled.channel, polled.dedupe_key) == (Channel.POLL, event.dedupe_key)
     with pytest.raises(InputError):
         parse_callback(body, {}, context)

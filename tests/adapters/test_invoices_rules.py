@@ -1,4 +1,4 @@
-"""The payment-invoice guards and effects (engine/rules/invoices.py) on their own figures."""
+"""The payment-invoice guards and effects (adapters/invoices/rules.py) on their own figures."""
 
 from __future__ import annotations
 

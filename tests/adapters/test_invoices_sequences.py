@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,12 +173,29 @@ def test_cardgate_answer_on_a_pending_invoice_is_stale_with_its_warning() -> Non
         "CARDGATE cgi_7U4hCiGtMAaGJnwN: the customer must authorize the payment",)
 
 
-def test_fixtures_are_what_the_generator_writes() -> None:
+def _generator() -> Any:
     spec = importlib.util.spec_from_file_location("make_invoice_fixtures",
                                                   FIXTURES / "make_fixtures.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_generate_writes_the_committed_fixtures_byte_for_byte(tmp_path: Path) -> None:
+    _generator().generate(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert Path("secrets.toml") in written and len(written) > 30
+    for relative in written:
+        assert (tmp_path / relative).read_bytes() == (FIXTURES / relative).read_bytes(), \
+            relative
+    committed = {p.relative_to(FIXTURES) for folder in ("sequences", "callbacks")
+                 for p in (FIXTURES / folder).iterdir()}
+    assert committed <= set(written), "a committed fixture the generator no longer writes"
+
+
+def test_fixtures_are_what_the_generator_writes() -> None:
+    module = _generator()
     for name, lines in module.sequences().items():
         assert (SEQUENCES / f"{name}.jsonl").read_text(encoding="utf-8") == \
             "\n".join(lines) + "\n", name
