@@ -7,8 +7,9 @@ parser built from them never raises anything else, for any bytes:
   lone surrogate escapes, ``NaN``/``Infinity`` and numbers of more than ``MAX_NUMBER_DIGITS``
   digits are refused; numbers stay text, so money is never a float;
 * form bodies: strict ``application/x-www-form-urlencoded``, duplicate keys refused;
-* text: NUL, control and bidirectional-override characters are refused in every field, ids
-  are bounded in length and may not hold whitespace;
+* text: NUL, C0/C1 control, zero-width and bidirectional characters are refused in every
+  field, ids are bounded in length and may not hold whitespace;
+* integers: ASCII digits only, within a signed 64-bit integer (what every store can keep);
 * amounts: ASCII digits only (never "١٢٣" or "１２３"), positive where a positive amount is
   required, bounded per currency (``MAX_MAJOR_UNITS``), exact to the currency's minor unit.
 
@@ -24,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
+import attrs
+
 from paychart.adapter import MAX_BODY_BYTES
 from paychart.errors import InputError, MoneyError
 from paychart.money import Money, exponent
@@ -36,19 +39,25 @@ MAX_NUMBER_DIGITS = 40
 """Longer than any amount or id; a 5000-digit number costs quadratic time to convert."""
 MAX_TEXT = 4096
 MAX_ID = 256
+MAX_INTEGER = 2**63 - 1
+"""Integers (sequence numbers, counters) must fit the stores' signed 64-bit columns."""
+MAX_FIELD_NAME = 64
 MAX_MAJOR_UNITS = 10**12
 """A trillion major units of any currency: above that an amount is a mistake or an attack,
 and minor units stay far inside a 64-bit integer."""
 
 _ASCII_INT = re.compile(r"-?[0-9]+")
 _ASCII_DECIMAL = re.compile(r"(?P<sign>-?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?")
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e"
-                        "\u2066-\u2069\ufeff\ud800-\udfff]")
-"""NUL and C0 controls (tab and newlines allowed in free text), DEL, zero-width and bidi
-controls, the BOM, and lone surrogates."""
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e"
+                        "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+                        "\ud800-\udfff\U000e0000-\U000e007f]")
+"""NUL, C0 and C1 controls (tab and newlines allowed in free text), DEL, the format
+characters that hide or reorder text (soft hyphen, zero-width, bidi marks, overrides and
+isolates, line separators, invisible operators, tags), the BOM, and lone surrogates."""
 _ID_FORBIDDEN = re.compile(r"\s")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _DEPTH_CHARS = re.compile(r'[\[\]{}"\\]')
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _deeper_than(text: str, limit: int) -> bool:
@@ -77,6 +86,32 @@ def _deeper_than(text: str, limit: int) -> bool:
     return False
 
 
+@attrs.frozen
+class _Refused:
+    """A JSON number or constant refused while parsing; reported with the key holding it."""
+
+    reason: str
+
+
+def _number(text: str) -> str | _Refused:
+    if len(text) > MAX_NUMBER_DIGITS:
+        return _Refused(f"a JSON number of {len(text)} characters (at most {MAX_NUMBER_DIGITS})")
+    return text
+
+
+def _constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a JSON number")
+
+
+def _field_name(field: str) -> str:
+    """A field name safe to show and store: names taken from a hostile body (a duplicate
+    key, a form key) may hold controls or lone surrogates, or be huge."""
+    if len(field) <= MAX_FIELD_NAME and not _FORBIDDEN.search(field):
+        return field
+    shown = ascii(field)[1:-1]
+    return shown if len(shown) <= MAX_FIELD_NAME else shown[:MAX_FIELD_NAME - 3] + "..."
+
+
 class Wire:
     """Readers whose errors name the provider; one instance per provider package."""
 
@@ -86,8 +121,8 @@ class Wire:
 
     def error(self, field: str, reason: str, *, object_kind: str | None = None,
               object_id: str | None = None) -> InputError:
-        return InputError(field, reason, provider=self.provider, object_kind=object_kind,
-                          object_id=object_id)
+        return InputError(_field_name(field), reason, provider=self.provider,
+                          object_kind=object_kind, object_id=object_id)
 
     def fail(self, field: str, reason: str) -> NoReturn:
         raise self.error(field, reason)
@@ -109,20 +144,26 @@ class Wire:
     def load_json(self, body: bytes | str, field: str = "body", *,
                   allow_list: bool = False) -> Any:
         """A JSON object (or array when ``allow_list``); numbers are kept as their text."""
-        text = body if isinstance(body, str) else self.decode(body, field)
+        if isinstance(body, str):
+            text = body
+            if _LONE_SURROGATE.search(text):
+                self.fail(field, "holds a lone surrogate")
+        else:
+            text = self.decode(body, field)
         if _deeper_than(text, MAX_DEPTH):
             self.fail(field, f"JSON nested deeper than {MAX_DEPTH} levels")
         try:
-            data = json.loads(text, object_pairs_hook=self._object, parse_int=self._number,
-                              parse_float=self._number, parse_constant=self._constant)
+            data = json.loads(text, object_pairs_hook=self._object, parse_int=_number,
+                              parse_float=_number, parse_constant=_constant)
         except InputError:
             raise
-        except RecursionError:
+        except RecursionError:  # pragma: no cover - _deeper_than refuses such text first
             self.fail(field, f"JSON nested deeper than {MAX_DEPTH} levels")
         except ValueError as exc:
             shown = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable"
             where = f" at {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
             self.fail(field, f"not JSON ({shown}{where})")
+        self._no_refused(data, field)
         if _SURROGATE_ESCAPE.search(text):
             self._no_lone_surrogates(data, field)
         if isinstance(data, dict) or (allow_list and isinstance(data, list)):
@@ -130,31 +171,35 @@ class Wire:
         raise self.error(field, "not a JSON object")
 
     def _object(self, pairs: list[tuple[str, Any]]) -> Json:
+        """Each JSON object as it is parsed: its keys are unique, and a refused number in it
+        is reported with the key that holds it."""
         data: Json = {}
         for key, value in pairs:
             if key in data:
                 self.fail(key, "given more than once in one JSON object")
+            if isinstance(value, _Refused | list):
+                self._no_refused(value, key)
             data[key] = value
         return data
 
-    def _number(self, text: str) -> str:
-        if len(text) > MAX_NUMBER_DIGITS:
-            self.fail("body", f"a JSON number of {len(text)} characters")
-        return text
-
-    def _constant(self, name: str) -> NoReturn:
-        self.fail("body", f"{name} is not a JSON number")
+    def _no_refused(self, value: Any, field: str) -> None:
+        """Objects check their own values, so only lists (and the top level) are walked."""
+        if isinstance(value, _Refused):
+            self.fail(field, value.reason)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, _Refused | list):
+                    self._no_refused(item, field)
 
     def _no_lone_surrogates(self, value: Any, field: str) -> None:
         """Lone surrogate escapes (``"\\ud800"``) decode to text no encoder can write back."""
         if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
+            if _LONE_SURROGATE.search(value):
                 self.fail(field, "a string holds a lone surrogate escape")
         elif isinstance(value, dict):
             for key, item in value.items():
-                self._no_lone_surrogates(key, field)
+                if _LONE_SURROGATE.search(key):
+                    self.fail(field, "a key holds a lone surrogate escape")
                 self._no_lone_surrogates(item, key)
         elif isinstance(value, list):
             for item in value:
@@ -256,8 +301,10 @@ class Wire:
         raise self.error(f"{where}{key}", f"not a boolean: {_shown(value)}")
 
     def integer(self, data: Mapping[str, Any], key: str, where: str = "", *,
-                required: bool = False, minimum: int | None = None) -> int | None:
-        """An integer sent as a JSON number or its ASCII digits."""
+                required: bool = False, minimum: int | None = None,
+                maximum: int = MAX_INTEGER) -> int | None:
+        """An integer sent as a JSON number or its ASCII digits, at most ``maximum`` (by
+        default what a signed 64-bit store column holds) and at least ``minimum``."""
         value = data.get(key)
         field = f"{where}{key}"
         if value is None or value == "":
@@ -272,6 +319,8 @@ class Wire:
         number = int(digits)
         if minimum is not None and number < minimum:
             self.fail(field, f"{number} is below {minimum}")
+        if number > maximum or number < -MAX_INTEGER - 1:
+            self.fail(field, f"{_shown(value)} is out of range (at most {maximum})")
         return number
 
     def timestamp(self, data: Mapping[str, Any], key: str, where: str = "", *,
@@ -323,7 +372,7 @@ class Wire:
         match = _ASCII_DECIMAL.fullmatch(shown)
         if match is None or len(shown) > MAX_NUMBER_DIGITS:
             self.fail(field, f"not a decimal amount: {_shown(value)}")
-        digits = exponent(currency)
+        digits = self._exponent(currency, field)
         frac = match["frac"] or ""
         warning = None
         minor = int(match["int"]) * 10**digits + int(frac[:digits].ljust(digits, "0") or "0")
@@ -337,11 +386,14 @@ class Wire:
             minor = -minor
         return self._bounded(minor, currency, field, positive=positive), warning
 
-    def _bounded(self, minor: int, currency: str, field: str, *, positive: bool) -> Money:
+    def _exponent(self, currency: str, field: str) -> int:
         try:
-            bound = MAX_MAJOR_UNITS * 10 ** exponent(currency)
+            return exponent(currency)
         except MoneyError as exc:
             self.fail(field, exc.reason)
+
+    def _bounded(self, minor: int, currency: str, field: str, *, positive: bool) -> Money:
+        bound = MAX_MAJOR_UNITS * 10 ** self._exponent(currency, field)
         if positive and minor <= 0:
             self.fail(field, f"must be positive, got {minor}")
         if minor < 0:
