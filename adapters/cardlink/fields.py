@@ -19,6 +19,9 @@ from .vocab import PROVIDER
 WIRE = Wire(PROVIDER)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+ORDER_NUMBER_MAX = 255
+"""The seed's bound on ``orderNumber``, the merchant's own reference, which may hold spaces
+("your order number"), so it is read as text, not as an id."""
 
 
 def money(data: Mapping[str, Any], path: str = "", *, required: bool = True) -> Money | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from paychart.adapters._wire import mask_pan
 
-from .fields import WIRE, money
+from .fields import ORDER_NUMBER_MAX, WIRE, money
 from .report import Report
 from .vocab import Kind, Via
 
@@ -42,7 +42,7 @@ def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> 
     elif kind is Kind.PAYMENT:
         staged = WIRE.flag(data, "needConfirmation", default=False)
         remember.append(("two_stage", "true" if staged else "false"))
-    order = WIRE.identifier(data, "orderNumber", required=False)
+    order = WIRE.text(data, "orderNumber", max_len=ORDER_NUMBER_MAX)
     if order:
         remember.append(("order_number", order))
     masked = _masked_card(data)

@@ -12,7 +12,7 @@ from typing import Any
 
 from paychart.errors import InputError
 
-from .fields import WIRE, customer_action, epoch_ms, methods_fact, money
+from .fields import ORDER_NUMBER_MAX, WIRE, customer_action, epoch_ms, methods_fact, money
 from .report import Report
 from .vocab import Kind, Via
 
@@ -108,7 +108,7 @@ def _listed(item: Mapping[str, Any], path: str, two_stage: TwoStage) -> Report:
     if kind is None:
         raise InputError(f"{path}operation_type", f"unknown operation type {operation!r}",
                          provider=WIRE.provider, object_id=token)
-    order = WIRE.identifier(item, "order_number", path, required=False)
+    order = WIRE.text(item, "order_number", path, max_len=ORDER_NUMBER_MAX)
     facts = (("order_number", order),) if order else ()
     return Report(kind, token, _status(item, path), f"{path}status",
                   _via(kind, token, two_stage), money(item, path, required=False),

@@ -220,6 +220,12 @@ def test_hostile_request_fields_are_invalid(field: str, value: str) -> None:
     assert invalid(json.dumps(data).encode(), "request", "create", TOKEN).field == field
 
 
+def test_order_number_is_the_merchants_text_spaces_included() -> None:
+    data = {**fixture("request_create_two_stage.json"), "orderNumber": "your order 10447"}
+    (event,) = parse(json.dumps(data).encode(), "request", "create", TOKEN).events
+    assert dict(event.remember)["order_number"] == "your order 10447"
+
+
 # -- through the engine: an invalid decision, nothing applied ------------------------------------
 
 @pytest.mark.parametrize("body", [
