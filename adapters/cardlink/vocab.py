@@ -91,10 +91,11 @@ MOVES: tuple[StatusMove, ...] = (
            (S.DECLINED, "decline", "declined")),
     *_rows(Kind.PAYMENT, Via.DECLINE, (S.DECLINED, "decline", "declined")),
     *_rows(Kind.PAYMENT, Via.REQUEST, (S.INIT, "create", "init")),
-    # payouts: `processing` is still pending (docs/PROVIDERS.md §1, Payout)
+    # payouts: `init|pending → approved|declined`, `processing` is still pending; a payout
+    # never expires (docs/PROVIDERS.md §1, Payout), so `expired` is invalid for one
     *_rows(Kind.PAYOUT, Via.REPORT, (S.INIT, "create", "init"), (S.PENDING, "start", "pending"),
            (S.PROCESSING, "start", "pending"), (S.APPROVED, "approve", "approved"),
-           (S.DECLINED, "decline", "declined"), (S.EXPIRED, "expire", "expired")),
+           (S.DECLINED, "decline", "declined")),
     *_rows(Kind.PAYOUT, Via.REQUEST, (S.INIT, "create", "init")),
     # refunds: callbacks may pass through `pending` (docs/PROVIDERS.md §1, Refund)
     *_rows(Kind.REFUND, Via.REPORT, (S.PENDING, "start", "pending"),
@@ -107,7 +108,9 @@ MOVES: tuple[StatusMove, ...] = (
            (S.DECLINED, "decline", "declined")),
     *_rows(Kind.DISPUTE, Via.REQUEST, (S.PENDING, "open", "pending")),
 )
-"""(object, status, how it was reported) → (chart trigger, reported chart state)."""
+"""(object, status, how it was reported) → (chart trigger, reported chart state). Rows whose
+trigger is no edge of the chart (a refund request's ``create``, a dispute's ``open``) report
+the chart's initial state: the engine creates the object there."""
 
 _BY_KEY: Mapping[tuple[str, str, str], StatusMove] = {
     (move.object_kind, move.via, move.status): move for move in MOVES}
