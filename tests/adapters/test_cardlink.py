@@ -206,6 +206,8 @@ INVALID: list[tuple[str, str, str | None, str | None, str, tuple[str, ...]]] = [
      "callback", None, None, "amount", ("integer",)),
     ('{"token": "t", "type": "pay", "status": "approved", "amount": 1, "currency": "XXQ"}',
      "callback", None, None, "currency", ("ISO 4217",)),
+    ('{"token": "t", "type": "payout", "status": "expired", "amount": 1, "currency": "EUR"}',
+     "callback", None, None, "status", ("payout", "'expired'")),
     ('{"type": "pay", "status": "approved", "amount": 1, "currency": "EUR"}', "callback", None,
      None, "token", ("missing",)),
     ("{'success': false, 'result': 1, 'status': 403, 'errors': [{'code': 'merchant_not_found',"
