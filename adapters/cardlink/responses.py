@@ -1,4 +1,4 @@
-"""CARDLINK API responses, status queries and merchant requests, read into ``Report``s.
+"""CARDLINK API responses and status queries, read into ``Report``s.
 
 Shapes follow the seed's "Return status 200 and JSON" samples section by section; which
 section a body answers is the ``operation`` the backend recorded with it, because several
@@ -7,175 +7,164 @@ share no distinguishing key (confirm and decline answers carry no token at all).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from paychart.errors import InputError
 
-from .fields import (
-    PROVIDER,
-    Kind,
-    Report,
-    Via,
-    customer_action,
-    epoch_ms,
-    flag,
-    mask_pan,
-    money,
-    need,
-    processing_methods,
-    table,
-    text,
-)
+from .fields import ORDER_NUMBER_MAX, WIRE, customer_action, epoch_ms, methods_fact, money
+from .report import Report
+from .vocab import Kind, Via
 
 TwoStage = Callable[[str], bool]
 """Whether the payment with this token was created in two-stage mode (remembered)."""
+ResponseReader = Callable[[Mapping[str, Any], str | None, TwoStage], list[Report]]
 
 _OPERATION_KINDS = {"pay": Kind.PAYMENT, "payment": Kind.PAYMENT, "payout": Kind.PAYOUT}
 
 
-def provider_error(data: dict[str, Any]) -> InputError | None:
+def provider_error(data: Mapping[str, Any]) -> InputError | None:
     """The 403 error shape: ``errors`` as a list or as ``{"list": [...]}`` of code/kind."""
     errors = data.get("errors")
     if isinstance(errors, dict):
         errors = errors.get("list")
     items = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    if data.get("success") is not False and not items:
+    if WIRE.flag(data, "success") is not False and not items:
         return None
-    named = ", ".join(f"{e.get('code', '?')} (kind {e.get('kind', '?')})" for e in items)
-    status = data.get("status")
+    named = ", ".join(f"{WIRE.text(e, 'code', f'errors[{i}].', max_len=64) or '?'} (kind "
+                      f"{WIRE.text(e, 'kind', f'errors[{i}].', max_len=64) or '?'})"
+                      for i, e in enumerate(items))
+    status = WIRE.text(data, "status", max_len=16)
     reason = f"CARDLINK error{f' {status}' if status else ''}: {named or 'no error code given'}"
-    return InputError("errors", reason, provider=PROVIDER)
+    return WIRE.error("errors", reason)
 
 
-def _two_stage_via(kind: Kind, token: str, two_stage: TwoStage) -> Via:
+def _status(data: Mapping[str, Any], path: str) -> str | None:
+    return WIRE.text(data, "status", path, max_len=64)
+
+
+def _via(kind: Kind, token: str, two_stage: TwoStage) -> Via:
     return Via.HOLD if kind is Kind.PAYMENT and two_stage(token) else Via.REPORT
 
 
-def _methods_fact(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    methods = processing_methods(data)
-    return (("methods", ",".join(name for name, _ in methods)),) if methods else ()
-
-
-def create(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
+def create(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
     """POST /api/v1/payments: token, ``payment`` status (``init``, or ``declined`` at once
     for host-to-host), the 3-D Secure ``redirectRequest`` or the ``processingUrl``(s)."""
-    token = need(data, "token")
-    payment = table(data, "payment")
-    remember: tuple[tuple[str, str], ...] = ()
-    stage = payment.get("two_stage_mode")
-    if stage is not None:
-        remember = (("two_stage", "true" if flag(stage) else "false"),)
-    staged = flag(stage) if stage is not None else two_stage(token)
-    return [Report(Kind.PAYMENT, token, str(payment.get("status") or ""), "payment.status",
+    token = WIRE.need_id(data, "token")
+    payment = WIRE.table(data, "payment") or {}
+    stage = WIRE.flag(payment, "two_stage_mode", "payment.")
+    remember = () if stage is None else (("two_stage", "true" if stage else "false"),)
+    staged = stage if stage is not None else two_stage(token)
+    return [Report(Kind.PAYMENT, token, _status(payment, "payment."), "payment.status",
                    Via.HOLD if staged else Via.REPORT, money(payment, "payment."),
-                   facts=_methods_fact(data), remember=remember,
+                   facts=methods_fact(data), remember=remember,
                    customer_action=customer_action(data))]
 
 
-def payout(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
+def payout(data: Mapping[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
     """POST /api/v1/payouts: host-to-host ``payout{token,status,timestamp}`` or the p2p /
     multi-provider shape with ``token``, ``processingUrl`` and ``payment``."""
-    inner = data.get("payout")
-    if isinstance(inner, dict):
-        token = need(inner, "token", "payout.")
-        return [Report(Kind.PAYOUT, token, str(inner.get("status") or ""), "payout.status",
+    inner = WIRE.table(data, "payout", required=False)
+    if inner is not None:
+        token = WIRE.need_id(inner, "token", "payout.")
+        return [Report(Kind.PAYOUT, token, _status(inner, "payout."), "payout.status",
                        money=money(inner, "payout.", required=False),
                        sequence=epoch_ms(inner, "timestamp", "payout."))]
-    token = need(data, "token")
-    payment = table(data, "payment")
-    return [Report(Kind.PAYOUT, token, str(payment.get("status") or ""), "payment.status",
-                   money=money(payment, "payment."), facts=_methods_fact(data),
+    token = WIRE.need_id(data, "token")
+    payment = WIRE.table(data, "payment") or {}
+    return [Report(Kind.PAYOUT, token, _status(payment, "payment."), "payment.status",
+                   money=money(payment, "payment."), facts=methods_fact(data),
                    customer_action=customer_action(data))]
 
 
-def _two_step(via: Via) -> Callable[[dict[str, Any], str | None, TwoStage], list[Report]]:
-    def parse(data: dict[str, Any], ref: str | None, _two_stage: TwoStage) -> list[Report]:
+def _two_step(via: Via) -> ResponseReader:
+    def parse(data: Mapping[str, Any], ref: str | None, _two_stage: TwoStage) -> list[Report]:
         """POST /api/v1/payments/confirm|decline: ``payment`` without a token (use ``ref``)."""
         if not ref:
-            raise InputError("ref", f"a {via.value} response carries no token; record the "
-                             "payment token as `ref`", provider=PROVIDER)
-        payment = table(data, "payment")
-        return [Report(Kind.PAYMENT, ref, str(payment.get("status") or ""), "payment.status", via,
-                       money(payment, "payment."), remember=(("two_stage", "true"),))]
+            WIRE.fail("ref", f"a {via.value} response carries no token; record the payment "
+                      "token as `ref`")
+        token = WIRE.need_id({"ref": ref}, "ref")
+        payment = WIRE.table(data, "payment") or {}
+        return [Report(Kind.PAYMENT, token, _status(payment, "payment."), "payment.status",
+                       via, money(payment, "payment."), remember=(("two_stage", "true"),))]
     return parse
 
 
-def refund(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
+def refund(data: Mapping[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
     """POST /api/v1/refunds: the payment ``token`` and the ``refund`` object with its own."""
-    parent = need(data, "token")
-    inner = table(data, "refund")
-    token = need(inner, "token", "refund.")
-    return [Report(Kind.REFUND, token, str(inner.get("status") or ""), "refund.status",
+    parent = WIRE.need_id(data, "token")
+    inner = WIRE.table(data, "refund") or {}
+    token = WIRE.need_id(inner, "token", "refund.")
+    return [Report(Kind.REFUND, token, _status(inner, "refund."), "refund.status",
                    money=money(inner, "refund.", required=False), parent_id=parent,
                    remember=(("payment", parent),))]
 
 
-def _listed(item: dict[str, Any], path: str, two_stage: TwoStage) -> Report:
+def _listed(item: Mapping[str, Any], path: str, two_stage: TwoStage) -> Report:
     """One payment as GET /api/v1/payments[/token|/order/n] lists it."""
-    token = need(item, "token", path)
-    operation = str(item.get("operation_type") or "pay")
+    token = WIRE.need_id(item, "token", path)
+    operation = WIRE.text(item, "operation_type", path, max_len=64) or "pay"
     kind = _OPERATION_KINDS.get(operation)
     if kind is None:
         raise InputError(f"{path}operation_type", f"unknown operation type {operation!r}",
-                         provider=PROVIDER, object_id=token)
-    facts = (("order_number", str(item["order_number"])),) if item.get("order_number") else ()
-    return Report(kind, token, str(item.get("status") or ""), f"{path}status",
-                  _two_stage_via(kind, token, two_stage), money(item, path, required=False),
+                         provider=WIRE.provider, object_id=token)
+    order = WIRE.text(item, "order_number", path, max_len=ORDER_NUMBER_MAX)
+    facts = (("order_number", order),) if order else ()
+    return Report(kind, token, _status(item, path), f"{path}status",
+                  _via(kind, token, two_stage), money(item, path, required=False),
                   sequence=epoch_ms(item, "updated_at", path), facts=facts)
 
 
-def status(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
+def status(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
     """GET /api/v1/payments/[token]: one payment or payout, with ``updated_at``."""
-    return [_listed(table(data, "payment"), "payment.", two_stage)]
+    return [_listed(WIRE.table(data, "payment") or {}, "payment.", two_stage)]
 
 
-def listing(data: dict[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
-    """GET /api/v1/payments/order/[n] and GET /api/v1/payments: a page of payments."""
-    items = data.get("payments")
+def _entries(data: Mapping[str, Any], key: str, what: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path, entry) of a non-empty list of objects."""
+    items = data.get(key)
     if not isinstance(items, list) or not items:
-        raise InputError("payments", "missing, empty or not a list: no payment to decide",
-                         provider=PROVIDER)
-    return [_listed(item, f"payments[{i}].", two_stage) if isinstance(item, dict) else
-            _not_object(f"payments[{i}]") for i, item in enumerate(items)]
+        WIRE.fail(key, f"missing, empty or not a list: no {what} to decide")
+    entries = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            WIRE.fail(f"{key}[{i}]", "not an object")
+        entries.append((f"{key}[{i}].", item))
+    return entries
 
 
-def _not_object(path: str) -> Report:
-    raise InputError(path, "not an object", provider=PROVIDER)
+def listing(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
+    """GET /api/v1/payments/order/[n] and GET /api/v1/payments: a page of payments."""
+    return [_listed(item, path, two_stage)
+            for path, item in _entries(data, "payments", "payment")]
 
 
-def dispute(data: dict[str, Any], ref: str | None, _two_stage: TwoStage) -> list[Report]:
+def dispute(_data: Mapping[str, Any], ref: str | None, _two_stage: TwoStage) -> list[Report]:
     """POST /api/v1/disputes answers only ``success``: the dispute, keyed by its payment's
     token (``ref``), is pending from now on."""
     if not ref:
-        raise InputError("ref", "a dispute response carries no token; record the payment "
-                         "token as `ref`", provider=PROVIDER)
-    return [Report(Kind.DISPUTE, ref, "pending", "status", parent_id=ref)]
+        WIRE.fail("ref", "a dispute response carries no token; record the payment token as "
+                  "`ref`")
+    token = WIRE.need_id({"ref": ref}, "ref")
+    return [Report(Kind.DISPUTE, token, "pending", "status", parent_id=token)]
 
 
-def disputes(data: dict[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
+def disputes(data: Mapping[str, Any], _ref: str | None, _two_stage: TwoStage) -> list[Report]:
     """GET /api/v1/disputes: numeric ids without payment tokens, so entries stay unlinked."""
-    items = data.get("disputes")
-    if not isinstance(items, list) or not items:
-        raise InputError("disputes", "missing, empty or not a list: no dispute to decide",
-                         provider=PROVIDER)
     reports = []
-    for i, item in enumerate(items):
-        path = f"disputes[{i}]."
-        if not isinstance(item, dict):
-            raise InputError(path.rstrip("."), "not an object", provider=PROVIDER)
-        ident = text(item, "id", path)
-        facts = tuple((key, str(item[key])) for key in ("reason_code", "dispute_type",
-                                                         "feed_id") if item.get(key) is not None)
-        reports.append(Report(Kind.DISPUTE, f"#{ident}", str(item.get("status") or ""),
-                              f"{path}status", money=money(item, path, required=False),
+    for path, item in _entries(data, "disputes", "dispute"):
+        ident = WIRE.need_id(item, "id", path)
+        facts = tuple((key, value) for key in ("reason_code", "dispute_type", "feed_id")
+                      if (value := WIRE.text(item, key, path, max_len=64)) is not None)
+        reports.append(Report(Kind.DISPUTE, f"#{ident}", _status(item, path), f"{path}status",
+                              money=money(item, path, required=False),
                               sequence=epoch_ms(item, "updated_at", path), facts=facts,
                               warnings=("the dispute list names no payment token; this "
                                         "dispute is not linked to its payment",)))
     return reports
 
 
-RESPONSES: dict[str, Callable[[dict[str, Any], str | None, TwoStage], list[Report]]] = {
+RESPONSES: Mapping[str, ResponseReader] = {
     "create": create,
     "payout": payout,
     "confirm": _two_step(Via.CONFIRM),
@@ -187,43 +176,4 @@ RESPONSES: dict[str, Callable[[dict[str, Any], str | None, TwoStage], list[Repor
     "dispute": dispute,
     "disputes": disputes,
 }
-"""Merchant call (``RawInput.operation``) → the parser of its response body."""
-
-
-def request(operation: str | None, data: dict[str, Any], ref: str | None) -> Report:
-    """The merchant's own request, journaled before the answer: the card number is kept
-    masked and the CVV is never read. The token comes from the answer, recorded as ``ref``."""
-    if operation == "dispute":
-        token = need(data, "token")
-        return Report(Kind.DISPUTE, token, "pending", "status", Via.REQUEST, parent_id=token)
-    kinds = {"create": Kind.PAYMENT, "payout": Kind.PAYOUT, "refund": Kind.REFUND}
-    kind = kinds.get(operation or "")
-    if kind is None:
-        raise InputError("operation", f"no request shape for operation {operation!r} "
-                         f"(one of create, payout, refund, dispute)", provider=PROVIDER)
-    if not ref:
-        raise InputError("ref", f"a {operation} request has no token yet; record the token "
-                         "of its answer as `ref`", provider=PROVIDER)
-    remember: list[tuple[str, str]] = []
-    facts: list[tuple[str, str]] = []
-    parent = None
-    if kind is Kind.REFUND:
-        parent = need(data, "token")
-        remember.append(("payment", parent))
-    elif kind is Kind.PAYMENT:
-        remember.append(("two_stage", "true" if flag(data.get("needConfirmation")) else "false"))
-    if data.get("orderNumber"):
-        remember.append(("order_number", str(data["orderNumber"])))
-    card = data.get("card")
-    masked = mask_pan(card.get("pan")) if isinstance(card, dict) else None
-    if masked is not None:
-        remember.append(("card", masked))
-        facts.append(("host_to_host", "true"))
-    if kind is Kind.REFUND and data.get("currency") is None:
-        amount = None  # a refund request names only the amount; the payment has the currency
-        if data.get("amount") is not None:
-            facts.append(("requested_amount", str(data["amount"])))
-    else:
-        amount = money(data, required=kind is not Kind.REFUND)
-    return Report(kind, ref, "init", "status", Via.REQUEST, amount, parent_id=parent,
-                  facts=tuple(facts), remember=tuple(remember))
+"""Merchant call (``AdapterContext.operation``) → the reader of its response body."""

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from paychart import AdapterContext, Channel, ChartSet, Orchestrator, RawInput, SignatureStatus
-from paychart.adapters.cardlink import parse as cardlink
-from paychart.adapters.cardlink.parse import ADAPTER, parse_callback, sign, signature_base
+from paychart.adapters.cardlink import ADAPTER
+from paychart.adapters.cardlink import signature as cardlink_signature
+from paychart.adapters.cardlink.parse import parse_callback
+from paychart.adapters.cardlink.signature import digest, signature_base
 from paychart.errors import InputError
 from paychart.secrets import Secrets
 from paychart.serialize import to_json
@@ -204,6 +206,8 @@ INVALID: list[tuple[str, str, str | None, str | None, str, tuple[str, ...]]] = [
      "callback", None, None, "amount", ("integer",)),
     ('{"token": "t", "type": "pay", "status": "approved", "amount": 1, "currency": "XXQ"}',
      "callback", None, None, "currency", ("ISO 4217",)),
+    ('{"token": "t", "type": "payout", "status": "expired", "amount": 1, "currency": "EUR"}',
+     "callback", None, None, "status", ("payout", "'expired'")),
     ('{"type": "pay", "status": "approved", "amount": 1, "currency": "EUR"}', "callback", None,
      None, "token", ("missing",)),
     ("{'success': false, 'result': 1, 'status': 403, 'errors': [{'code': 'merchant_not_found',"
@@ -260,7 +264,7 @@ def test_signature_framing_is_length_prefixed_in_documented_order() -> None:
                                      "extraReturnParam": "_blank_", "orderNumber": "7",
                                      "amount": "100", "currency": "EUR"})
     assert with_optionals == "4ab123pay8approved7_blank_17" "3100" "3EUR" "0" "0"
-    assert sign({"token": "ab12", "type": "pay"}, "k") == hashlib.md5(
+    assert digest({"token": "ab12", "type": "pay"}, "k") == hashlib.md5(
         b"4ab123pay" b"0" b"0" b"0" b"0" b"0" b"k").hexdigest()
 
 
@@ -318,7 +322,7 @@ def test_signatures_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatc
         calls.append((a, b))
         return a == b
 
-    monkeypatch.setattr(cardlink.hmac, "compare_digest", spy)
+    monkeypatch.setattr(cardlink_signature.hmac, "compare_digest", spy)
     assert parse("callback_pay_approved", "callback").events[0].signature.value == "valid"
     assert len(calls) == 1
 
@@ -415,11 +419,15 @@ def test_callback_keeps_correlation_facts_but_no_credentials_or_names() -> None:
         assert value not in kept  # recurring token charges the card again; holder is personal
     body = json.dumps({**_callback_body(extraReturnParam="order 10442 / basket 7")})
     data = json.loads(body)
-    data["signature"] = sign(data, KEY)
+    data["signature"] = digest(data, KEY)
     (signed_event,) = parse("", "callback", body=json.dumps(data).encode()).events
     assert signed_event.signature is SignatureStatus.VALID
     assert dict(signed_event.facts)["extra_return_param"] == "order 10442 / basket 7"
 
+
+OPERATIONS = ("create", "payout", "confirm", "decline", "refund", "status", "order", "list",
+              "dispute", "disputes")
+"""The merchant calls whose answers CARDLINK sends (``RawInput.operation``)."""
 
 _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
                      | st.text(max_size=12),
@@ -430,10 +438,9 @@ _KEYS = st.sampled_from(["token", "type", "status", "amount", "currency", "signa
                          "success", "card", "redirectRequest", "processingUrl", "updated_at"])
 
 
-@settings(max_examples=300, deadline=None)
 @given(body=st.dictionaries(_KEYS, _JSON, max_size=8) | _JSON,
        channel=st.sampled_from(list(Channel)),
-       operation=st.sampled_from([None, *cardlink.responses.RESPONSES, "balance"]),
+       operation=st.sampled_from([None, *OPERATIONS, "balance"]),
        ref=st.none() | st.text(max_size=6))
 def test_parse_never_raises_for_bad_input(body, channel, operation, ref) -> None:
     raw = RawInput("cardlink", channel, json.dumps(body).encode(), {}, None, ref, operation)
@@ -441,7 +448,6 @@ def test_parse_never_raises_for_bad_input(body, channel, operation, ref) -> None
     assert (result.error is None) == bool(result.events)
 
 
-@settings(max_examples=100, deadline=None)
 @given(body=st.binary(max_size=64), channel=st.sampled_from(list(Channel)))
 def test_parse_never_raises_for_arbitrary_bytes(body: bytes, channel: Channel) -> None:
     result = ADAPTER.parse(RawInput("cardlink", channel, body, {}, None, None, "create"),

@@ -31,7 +31,7 @@ def _lines() -> list[dict]:
 
 
 def _verifies(body: dict) -> bool:
-    """Independent check of the callback signature (PROVIDERS.md §1)."""
+    """Independent check of the callback signature (docs/PROVIDERS.md §1)."""
     base = ""
     for name in ("token", "type", "status", "extraReturnParam", "orderNumber", "amount",
                  "currency", "gatewayAmount", "gatewayCurrency"):
