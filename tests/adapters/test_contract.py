@@ -222,6 +222,9 @@ def test_every_move_is_an_edge_of_the_chart(name: str) -> None:
         chart = subj.charts.find(subj.adapter.provider, move.object_kind)
         if chart is None:
             missing.append(f"no chart for {move.object_kind}")
+        elif move.state == chart.initial and not any(e.trigger == move.trigger
+                                                     for e in chart.edges):
+            continue  # the status of an object's creation: it starts there, by no edge
         elif not any(e.trigger == move.trigger and move.state in (None, e.target)
                      for e in chart.edges):
             missing.append(f"{move.object_kind} {move.status}{move.via}: "
@@ -404,7 +407,8 @@ def test_hostile_ids_and_amounts_are_invalid_naming_the_field(name: str, key: st
 
 # -- the journal keeps no card data ---------------------------------------------------------
 
-DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
+"""Letters count as part of a token: digits inside a hex digest are not a card number."""
 
 
 def luhn(digits: str) -> bool:
@@ -424,22 +428,25 @@ def card_numbers(text: str) -> list[str]:
 def test_no_full_card_number_or_cvv_reaches_the_journal(name: str) -> None:
     subj = subject(name)
     requests = list(subj.contract.get("request", []))
-    assert requests, f"{name}: contract.toml declares no [[request]] with card data"
+    assert requests or subj.contract.get("no_card_requests"), (
+        f"{name}: contract.toml declares no [[request]] with card data, and no "
+        "`no_card_requests` saying why the protocol has none")
     store = MemoryStore()
     orchestrator = Orchestrator(subj.charts, store)
     context = AdapterContext(secrets=subj.secrets)
-    inputs = [(subj.body(r["file"]), r.get("channel", "request")) for r in requests]
-    inputs += [(body, channel) for body in subj.bodies() for channel in subj.adapter.parsers]
-    for body, channel in inputs:
-        orchestrator.ingest(RawInput(subj.adapter.provider, channel, body), subj.adapter,
-                            context)
+    inputs = [RawInput(subj.adapter.provider, r.get("channel", "request"), subj.body(r["file"]),
+                       ref=r.get("ref"), operation=r.get("operation")) for r in requests]
+    inputs += [RawInput(subj.adapter.provider, channel, body)
+               for body in subj.bodies() for channel in subj.adapter.parsers]
+    for raw in inputs:
+        orchestrator.ingest(raw, subj.adapter, context)
     journal = json.dumps([to_json(entry) for entry in store.journal()], ensure_ascii=False)
     assert card_numbers(journal) == []
     for request in requests:
         assert card_numbers(subj.body(request["file"]).decode()), "the request has no card"
-        cvv = str(request["cvv"])
-        assert re.search(rf"(?<!\d){cvv}(?!\d)", subj.body(request["file"]).decode())
-        assert not re.search(rf"(?<!\d){cvv}(?!\d)", journal), f"CVV {cvv} journaled"
+        cvv = re.compile(rf"(?<![0-9A-Za-z.]){request['cvv']}(?![0-9A-Za-z.])")
+        assert cvv.search(subj.body(request["file"]).decode()), "the request has no CVV"
+        assert not cvv.search(journal), f"CVV {request['cvv']} journaled"
 
 
 # -- fixtures regenerate --------------------------------------------------------------------
