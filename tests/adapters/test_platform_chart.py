@@ -1,4 +1,4 @@
-"""The platform charts and rules: what PROVIDERS.md section 2 decides, checked on the specs."""
+"""The platform charts and rules: what docs/PROVIDERS.md §2 decides, checked on the specs."""
 
 from __future__ import annotations
 
