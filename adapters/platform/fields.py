@@ -1,63 +1,55 @@
-"""Extractors for the platform protocol: form and JSON bodies, money, dates, redirects.
+"""Platform readers built on ``adapters/_wire.py``: the body shapes and fields only it has.
 
 Requests and callbacks are ``application/x-www-form-urlencoded`` with nested keys
-(``custom_data[key]``, ``redirect_params[PaReq]``); responses are JSON whose numbers are read
-as text, so an amount never passes through a float.
+(``custom_data[key]``, ``redirect_params[PaReq]``); responses are JSON whose numbers stay
+text, so an amount never passes through a float. The vendor's published JSON is indented with
+U+00A0, which this module turns into a space outside strings before ``Wire.load_json`` reads
+it. Dates are the platform's ``2022-10-26 11:51:53``, amounts decimal major units.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
-from paychart.errors import InputError, MoneyError
+from paychart.adapters._wire import Wire
 from paychart.event import CustomerAction
 from paychart.money import Money
 
 from .vocab import PROVIDER
 
+WIRE = Wire(PROVIDER)
 Fields = Mapping[str, Any]
 _NESTED = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\[\]]*)\]$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+"""ASCII digits only: ``strptime`` alone would take "٢٠٢٢" for 2022."""
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 
-def _error(field: str, reason: str) -> InputError:
-    return InputError(field, reason, provider=PROVIDER)
-
-
-def parse_form(body: bytes) -> dict[str, Any]:
+def load_form(body: bytes) -> dict[str, Any]:
     """A form body as a dict; ``name[key]=v`` pairs become ``{"name": {"key": "v"}}``."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _error("body", "form body is not UTF-8") from None
     fields: dict[str, Any] = {}
-    try:
-        pairs = parse_qsl(text.strip(), keep_blank_values=True, strict_parsing=True,
-                          errors="strict")
-    except (ValueError, UnicodeDecodeError):
-        raise _error("body", "not an application/x-www-form-urlencoded body") from None
-    for key, value in pairs:
+    for key, value in WIRE.load_form(body).items():
         nested = _NESTED.match(key)
-        if nested is not None:
-            table = fields.setdefault(nested["name"], {})
-            if not isinstance(table, dict):
-                raise _error(nested["name"], "given both as a value and as a table")
-            table[nested["key"]] = value
-        elif key in fields:
-            raise _error(key, "given more than once")
-        else:
+        if nested is None:
+            if isinstance(fields.get(key), dict):
+                WIRE.fail(key, "given both as a value and as a table")
             fields[key] = value
+            continue
+        table = fields.setdefault(nested["name"], {})
+        if not isinstance(table, dict):
+            WIRE.fail(nested["name"], "given both as a value and as a table")
+        table[nested["key"]] = value
     return fields
 
 
 def _nbsp_outside_strings(text: str) -> str:
     """The vendor's published samples are indented with U+00A0 (copied from HTML), which
     JSON does not allow as whitespace; outside string literals it is only layout."""
+    if "\u00a0" not in text:
+        return text
     out, in_string, escaped = [], False, False
     for char in text:
         if in_string:
@@ -75,46 +67,35 @@ def _nbsp_outside_strings(text: str) -> str:
     return "".join(out)
 
 
-def parse_json(body: bytes) -> dict[str, Any]:
-    """A JSON object; numbers stay text (``parse_float=str``) so money is never a float."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _error("body", "response body is not UTF-8") from None
-    try:
-        data = json.loads(_nbsp_outside_strings(text), parse_float=str, parse_int=str)
-    except json.JSONDecodeError as exc:
-        raise _error("body", f"not a JSON document ({exc.msg} at {exc.pos})") from None
-    if not isinstance(data, dict):
-        raise _error("body", "a response must be a JSON object")
+def load_json(body: bytes) -> dict[str, Any]:
+    """A JSON object read by ``Wire.load_json`` (depth, duplicate keys, surrogates, number
+    length), once U+00A0 indentation is made a space."""
+    data: dict[str, Any] = WIRE.load_json(_nbsp_outside_strings(WIRE.decode(body)))
     return data
 
 
 def text(fields: Fields, name: str) -> str | None:
     """A scalar field as text; ``None`` when absent or empty."""
-    value = fields.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise _error(name, f"expected a value, got {type(value).__name__}")
-    return value
+    return WIRE.text(fields, name)
+
+
+def identifier(fields: Fields, name: str) -> str | None:
+    """An id (``trans_id``): bounded, no whitespace or control characters."""
+    return WIRE.identifier(fields, name, required=False)
 
 
 def money(fields: Fields, amount_field: str, currency_field: str,
           fallback_currency: str | None) -> tuple[Money | None, list[str]]:
-    """Decimal major units ("1.99") to minor units; a missing currency falls back to the one
-    the transaction already used, otherwise the amount is dropped with a warning."""
+    """Decimal major units ("1.99") to positive minor units; a missing currency falls back to
+    the one the transaction already used, otherwise the amount is dropped with a warning."""
     amount = text(fields, amount_field)
     if amount is None:
         return None, []
-    currency = text(fields, currency_field) or fallback_currency
+    currency = WIRE.currency(fields, currency_field, required=False, fallback=fallback_currency)
     if currency is None:
         return None, [f"{amount_field} {amount} ignored: no currency known"]
-    try:
-        return Money.parse(amount, currency), []
-    except MoneyError as exc:
-        field = currency_field if "currency" in exc.reason else amount_field
-        raise _error(field, exc.reason) from None
+    value, _ = WIRE.decimal_amount(amount, currency, amount_field, positive=True)
+    return value, []
 
 
 def sequence(fields: Fields, name: str) -> int | None:
@@ -122,12 +103,13 @@ def sequence(fields: Fields, name: str) -> int | None:
     value = text(fields, name)
     if value is None:
         return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return int(datetime.strptime(value, fmt).strftime("%Y%m%d%H%M%S"))
-        except ValueError:
-            continue
-    raise _error(name, f"not a date: {value!r}")
+    if _DATE.fullmatch(value):
+        for fmt in _DATE_FORMATS:
+            try:
+                return int(datetime.strptime(value, fmt).strftime("%Y%m%d%H%M%S"))
+            except ValueError:
+                continue
+    raise WIRE.error(name, f"not a date: {value[:40]!r}")
 
 
 def customer_action(fields: Fields) -> CustomerAction | None:
@@ -139,9 +121,10 @@ def customer_action(fields: Fields) -> CustomerAction | None:
     if params in (None, "", []):
         pairs: tuple[tuple[str, str], ...] = ()
     elif isinstance(params, dict):
-        pairs = tuple((str(k), str(v)) for k, v in params.items())
+        pairs = tuple((WIRE.need({"redirect_params": key}, "redirect_params"),
+                       WIRE.text(params, key, "redirect_params.") or "") for key in params)
     else:
-        raise _error("redirect_params", "expected an object of parameters")
+        WIRE.fail("redirect_params", "expected an object of parameters")
     method = (text(fields, "redirect_method") or "GET").upper()
     return CustomerAction(url, method, pairs)
 
@@ -153,6 +136,6 @@ def error_reason(fields: Fields) -> str:
     parts = [f"platform answered ERROR{' ' + code if code else ''}: {message}"]
     details = fields.get("errors")
     if isinstance(details, list):
-        parts += [str(d.get("error_message")) for d in details
-                  if isinstance(d, dict) and d.get("error_message")]
+        parts += [shown for detail in details if isinstance(detail, dict)
+                  and (shown := text(detail, "error_message")) is not None]
     return "; ".join(parts)

@@ -1,4 +1,4 @@
-"""Rules only the platform's POST protocol needs (PROVIDERS.md section 2).
+"""Rules only the platform's POST protocol needs (docs/PROVIDERS.md §2).
 
 One capture per hold, a hold reversed only whole, a void that unsettles a same-day sale, and
 dispute steps that restate the disputed amount.
@@ -26,7 +26,7 @@ def _not_captured(g: GuardInput) -> str | None:
 
 @_book.guard("platform_reverses_all")
 def _reverses_all(g: GuardInput) -> str | None:
-    """A CREDITVOID of a hold reverses the full amount only (PROVIDERS.md 2)."""
+    """A CREDITVOID of a hold reverses the full amount only (docs/PROVIDERS.md §2)."""
     money = g.event.money
     if money is None or money.amount == g.ledger.capturable or g.ledger.authorized == 0:
         return None

@@ -1,4 +1,4 @@
-"""The platform charts and rules: what PROVIDERS.md section 2 decides, checked on the specs."""
+"""The platform charts and rules: what docs/PROVIDERS.md §2 decides, checked on the specs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ from pathlib import Path
 import pytest
 
 from paychart.adapters.platform.rules import RULES
+from paychart.adapters.platform.vocab import (
+    MOVES,
+    NOT_MAPPED,
+    STATUS_QUERY,
+    VOCABULARY,
+    Action,
+    Result,
+    Status,
+    route,
+)
 from paychart.charts import ChartSet
 from paychart.decision import Outcome
 from paychart.event import Channel, Event
@@ -173,3 +183,31 @@ def test_payout_flow():
                                 Channel.CALLBACK, "p2", state="SETTLED"))
     assert (first.to_state, second.to_state, second.canonical.value) == (
         "PREPARE", "SETTLED", "succeeded")
+
+
+# -- the status table against the charts --------------------------------------------------------
+
+def test_every_status_word_has_a_move_or_a_reason():
+    moved = {move.status for move in MOVES}
+    assert moved | set(NOT_MAPPED) == VOCABULARY
+    assert not moved & set(NOT_MAPPED)
+
+
+@pytest.mark.parametrize("move", MOVES, ids=lambda m: f"{m.object_kind}:{m.via}:{m.status}")
+def test_every_move_is_an_edge_of_its_chart(move):
+    chart = {"transaction": TRANSACTION, "payout": PAYOUT}[move.object_kind]
+    assert any(t.trigger == move.trigger and t.target == move.state
+               for t in chart.transitions), move
+
+
+def test_the_parser_routes_by_moves():
+    """Each row of MOVES is what ``route`` answers for the message it describes."""
+    for move in MOVES:
+        status = Status(move.status)
+        if move.via == STATUS_QUERY:
+            got = route(Action.GET_TRANS_STATUS, Result.SUCCESS, status)
+        else:
+            action, result = move.via.split("/")
+            got = route(Action(action), Result(result), status)
+        assert (got.kind, got.trigger, got.state) == (move.object_kind, move.trigger,
+                                                      move.state)

@@ -1,6 +1,6 @@
 """The issue's platform sequences, run through ``validate_file`` as recorded traffic.
 
-Each JSONL file under ``fixtures/platform/sequences`` is written by ``generate.py`` with real
+Each JSONL file under ``fixtures/platform/sequences`` is written by ``make_fixtures.py`` with real
 hashes for the test secrets; the expectations below are the decisions the charts must make.
 """
 
