@@ -78,6 +78,20 @@ class Subject:
         return dict(self.contract.get("secrets", {}))
 
     @property
+    def remembered(self) -> dict[str, str]:
+        """Facts the engine would have kept from earlier inputs (a platform SALE callback's
+        hash covers the payer e-mail, which only the SALE request carries)."""
+        facts: dict[str, str] = {}
+        for callback in self.contract.get("callback", []):
+            facts.update(callback.get("remembered", {}))
+        return facts
+
+    def context(self, secrets: Mapping[str, str] | None = None) -> AdapterContext:
+        facts = self.remembered
+        return AdapterContext(secrets=self.secrets if secrets is None else secrets,
+                              remembered=lambda _kind, _id: facts)
+
+    @property
     def callbacks(self) -> list[dict[str, Any]]:
         found = list(self.contract.get("callback", []))
         assert found, f"{self.name}: contract.toml declares no [[callback]]"
@@ -137,8 +151,10 @@ def edited(doc: Mapping[str, Any], path: str, value: object) -> dict[str, Any]:
 
 def sign(subj: Subject, body: bytes, headers: Headers,
          secrets: Mapping[str, str] | None = None) -> tuple[bytes, Headers]:
+    facts = subj.remembered
+    extra = {"facts": facts} if facts else {}
     signed: tuple[bytes, Headers] = subj.module("signature").sign(
-        body, headers, subj.secrets if secrets is None else secrets)
+        body, headers, subj.secrets if secrets is None else secrets, **extra)
     return signed
 
 
@@ -151,13 +167,13 @@ def wrong(secrets: Mapping[str, str], schema: SecretsSchema) -> dict[str, str]:
 def decide(subj: Subject, body: bytes, headers: Headers, channel: str = "callback",
            secrets: Mapping[str, str] | None = None) -> tuple[Decision, ...]:
     raw = RawInput(subj.adapter.provider, channel, body, dict(headers))
-    context = AdapterContext(secrets=subj.secrets if secrets is None else secrets)
-    return Orchestrator(subj.charts, MemoryStore()).ingest(raw, subj.adapter, context)
+    return Orchestrator(subj.charts, MemoryStore()).ingest(raw, subj.adapter,
+                                                           subj.context(secrets))
 
 
 def parse(subj: Subject, body: bytes, headers: Headers, channel: Channel | str) -> ParseResult:
     raw = RawInput(subj.adapter.provider, channel, body, dict(headers))
-    return subj.adapter.parse(raw, AdapterContext(secrets=subj.secrets))
+    return subj.adapter.parse(raw, subj.context())
 
 
 def signed_callback(subj: Subject, callback: Mapping[str, Any], path: str | None = None,
@@ -433,7 +449,7 @@ def test_no_full_card_number_or_cvv_reaches_the_journal(name: str) -> None:
         "`no_card_requests` saying why the protocol has none")
     store = MemoryStore()
     orchestrator = Orchestrator(subj.charts, store)
-    context = AdapterContext(secrets=subj.secrets)
+    context = subj.context()
     inputs = [RawInput(subj.adapter.provider, r.get("channel", "request"), subj.body(r["file"]),
                        ref=r.get("ref"), operation=r.get("operation")) for r in requests]
     inputs += [RawInput(subj.adapter.provider, channel, body)
