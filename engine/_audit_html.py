@@ -116,6 +116,11 @@ def _summary(run: ValidationRun, source: str, options: Sequence[str]) -> str:
     if run.unchecked_providers:
         parts.append(f'<p class="warn">Signatures NOT checked (no secrets given) for: '
                      f"{_e(', '.join(sorted(run.unchecked_providers)))}</p>")
+    if run.internal_errors:
+        parts.append('<p id="internal-errors" class="o-rejected">Internal errors (paychart '
+                     "failed on these inputs; each was decided invalid): "
+                     + "; ".join(f"line {r.line}: {_e(r.internal_error)}"
+                                 for r in run.internal_errors) + "</p>")
     return "\n".join(parts)
 
 
