@@ -112,10 +112,16 @@ def _summary(run: ValidationRun, source: str, options: Sequence[str]) -> str:
              f"{_e(', '.join(options) or 'none')}.</p>",
              f'<p id="verdict" class="{"" if run.clean else "o-rejected"}">'
              f"Verdict: {_e(verdict)}</p>",
-             _table(list(summary), [[_e(v) for v in summary.values()]], "summary")]
+             _table([k.replace("_", " ") for k in summary], [[_e(v) for v in summary.values()]],
+                    "summary")]
     if run.unchecked_providers:
         parts.append(f'<p class="warn">Signatures NOT checked (no secrets given) for: '
                      f"{_e(', '.join(sorted(run.unchecked_providers)))}</p>")
+    if run.internal_errors:
+        parts.append('<p id="internal-errors" class="o-rejected">Internal errors (paychart '
+                     "failed on these inputs; each was decided invalid): "
+                     + "; ".join(f"line {r.line}: {_e(r.internal_error)}"
+                                 for r in run.internal_errors) + "</p>")
     return "\n".join(parts)
 
 

@@ -1,7 +1,7 @@
 """How each recorded object actually went: its decisions in order and its path as steps.
 
-Built from a ``ValidationRun`` and its journal (the journal holds when and by which channel
-each input arrived, also for inputs recorded as normalized events). A parent moved by a child
+Built from a ``ValidationRun``'s results alone (each carries when and by which channel its
+input arrived), never from the store. A parent moved by a child
 (a refund's ``parent_trigger``) gets a step too, noted with the child that caused it, since the
 orchestrator records that move only as a warning on the child's decision.
 """
@@ -58,23 +58,14 @@ class Trail:
 
 
 def rows_of(run: ValidationRun) -> list[Row]:
-    """Every decision of the run in order, joined with its journal entry."""
-    entries = list(run.orchestrator.store.journal())
-    rows = []
-    for index, result in enumerate(run.results):
-        entry = entries[index] if len(entries) == len(run.results) else None
-        received = entry.received_at if entry else (result.raw.received_at if result.raw
-                                                    else None)
-        channel = entry.channel if entry else (result.raw.channel.value if result.raw
-                                               else None)
-        rows.append(Row(index, result.line, received, channel, result.decision,
-                        result.signature.value if result.signature else None))
-    return rows
+    """Every decision of the run in order, with when and how its input arrived."""
+    return [Row(index, result.line, result.received_at, result.channel, result.decision,
+                result.signature.value if result.signature else None)
+            for index, result in enumerate(run.results)]
 
 
 def trails(run: ValidationRun) -> list[Trail]:
     """One trail per object the run knows, in the run's object order."""
-    orchestrator = run.orchestrator
     records = {record.key: record for record in run.objects()}
     by_key: dict[str, list[Row]] = defaultdict(list)
     steps: dict[str, list[Step]] = defaultdict(list)
@@ -93,10 +84,11 @@ def trails(run: ValidationRun) -> list[Trail]:
         by_key[key].append(row)
     result = []
     for key, record in records.items():
-        chart = orchestrator.charts.named(record.chart)
+        chart = run.charts.named(record.chart)
+        canonical = run.canonical(record)
         title = (f"{chart.provider} {chart.object_kind} {record.object_id}: "
-                 f"{record.state} «{orchestrator.canonical(record)}» ({chart.name})")
-        result.append(Trail(record, chart, orchestrator.canonical(record),
+                 f"{record.state} «{canonical}» ({chart.name})")
+        result.append(Trail(record, chart, canonical,
                             tuple(by_key.get(key, ())),
                             Highlight(tuple(steps.get(key, ())), record.state, title)))
     return result
@@ -108,7 +100,7 @@ def _parent_steps(run: ValidationRun, child: ObjectRecord | None, decision: Deci
     returns the parent's key and step number for each step added."""
     if child is None or child.parent is None:
         return []
-    chart = run.orchestrator.charts.named(child.chart)
+    chart = run.charts.named(child.chart)
     move = decision.parent_move
     if move is None or move.from_state == move.to_state:
         return []

@@ -1,284 +1,227 @@
 """The ``paychart`` command: list and check charts, parse one input, validate recordings,
-replay a store, draw diagrams and write the audit pack.
+replay or list a store, draw diagrams and write the audit pack.
 
-Exit status: 0 success/clean, 1 findings (invalid spec, rejected or invalid inputs, replay
-differences), 2 the input could not be read or the command was used wrongly.
+This is the only module with argparse, printing to the terminal and exit statuses (those are
+defined in ``exit.py``): 0 success/clean, 1 findings (invalid spec, rejected or invalid
+inputs, replay differences), 2 the command was used wrongly or its input could not be read,
+3 paychart itself failed. No error reaches the user as a traceback: each is one line on
+stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
-from .adapter import AdapterContext, RawInput
-from .charts import ChartSet
-from .errors import PaychartError, SpecError
+from . import _cli_commands as commands
+from .errors import PaychartError
 from .event import Channel
-from .loader import bundled_spec_texts, load_spec, parse_spec
-from .secrets import Secrets
-from .serialize import to_json
+from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
+from .inputs import RECORD_FORMAT
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+__all__ = ["build_parser", "main"]
 
-
-def _print_json(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
-    out.write("\n")
-
-
-def _secrets(path: str | None) -> Secrets:
-    return Secrets.load(path) if path else Secrets()
+_FORMAT_HELP = "text for people (default) or json for machines"
+_CHART_HELP = "also load this chart spec file (repeatable)"
+_SECRETS_HELP = "TOML secrets file, one table per provider; without it signatures are unchecked"
+_OPTION_HELP = "enable an override option a chart declares (repeatable; see `paychart charts`)"
 
 
-# -- charts / check ---------------------------------------------------------------------------
+class _ArgumentError(UsageError):
+    """An argument argparse refused, with the (sub)command it was given to."""
 
-def cmd_charts(args: argparse.Namespace) -> int:
-    charts = ChartSet.bundled()
-    rows = [{"name": c.name, "provider": c.provider, "object": c.object_kind,
-             "states": len(c.spec.states), "transitions": len(c.spec.transitions),
-             "parent": c.spec.parent} for c in sorted(charts, key=lambda c: c.name)]
-    if args.format == "json":
-        _print_json(rows, sys.stdout)
-        return EXIT_OK
-    if not rows:
-        print("no charts bundled")
-        return EXIT_OK
-    width = max(len(c.name) for c in charts)
-    for r in rows:
-        parent = f"  (child of {r['parent']})" if r["parent"] else ""
-        print(f"{r['name']:<{width}}  {r['provider']}/{r['object']}: {r['states']} states, "
-              f"{r['transitions']} transitions{parent}")
-    return EXIT_OK
+    def __init__(self, prog: str, message: str) -> None:
+        self.prog = prog
+        super().__init__(f"{message} (see `{prog} --help`)")
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    status = EXIT_OK
-    targets: list[tuple[str, str | None]] = [(p, None) for p in args.paths] or [
-        (f"specs/{name}", text) for name, text in bundled_spec_texts()]
-    if not targets:
-        print("no chart to check")
-        return EXIT_FINDINGS
-    for name, text in targets:
-        try:
-            if text is None:
-                load_spec(name)
-            else:
-                parse_spec(text, name)
-        except SpecError as exc:
-            status = EXIT_FINDINGS
-            print(f"{exc.file}:")
-            for finding in exc.findings:
-                print(f"  - {finding}")
-            continue
-        print(f"{name}: ok")
-    return status
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes become one line and exit 2, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgumentError(self.prog, message)
 
 
-# -- parse ------------------------------------------------------------------------------------
-
-def _headers(values: Sequence[str]) -> dict[str, str]:
-    headers = {}
-    for value in values:
-        name, sep, content = value.partition(":")
-        if not sep or not name.strip():
-            raise argparse.ArgumentTypeError(f"--header wants NAME:VALUE, got {value!r}")
-        headers[name.strip()] = content.strip()
-    return headers
-
-
-def cmd_parse(args: argparse.Namespace) -> int:
-    from paychart.adapters import get_adapter
-
-    body = Path(args.file).read_bytes()
-    raw = RawInput(args.provider, Channel(args.channel), body, _headers(args.header),
-                   ref=args.ref, operation=args.operation)
-    adapter = get_adapter(args.provider)
-    result = adapter.parse(raw, AdapterContext(_secrets(args.secrets).for_provider(
-        args.provider)))
-    if result.error is not None:
-        _print_json({"invalid": {"field": result.error.field, "reason": result.error.reason}},
-                    sys.stdout)
-        return EXIT_FINDINGS
-    _print_json({"events": [to_json(e) for e in result.events], "reply": result.reply},
-                sys.stdout)
-    return EXIT_OK
-
-
-# -- validate / replay ------------------------------------------------------------------------
-
-class _Progress:
-    """A one-line counter on a terminal, silent when stderr is a pipe or a file."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-
-    def __call__(self, done: int) -> None:
-        if self.enabled and done % 500 == 0:
-            self.stream.write(f"\r{done} inputs decided…")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\033[K")
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .inputs import read_records
-    from .report import as_json, as_text
-    from .stores.base import open_store
-    from .validate import validate_records
-
+def _version() -> str:
     try:
-        with open(args.file, encoding="utf-8"):
-            pass
-    except OSError as exc:
-        print(f"paychart validate: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    store = open_store(args.store) if args.store else None
-    progress = _Progress(sys.stderr)
-    try:
-        run = validate_records(read_records(args.file), charts=ChartSet.bundled(args.chart),
-                               secrets=_secrets(args.secrets), options=args.option,
-                               store=store, progress=progress)
-        progress.finish()
-        if args.format == "json":
-            _print_json(as_json(run), sys.stdout)
-        else:
-            sys.stdout.write(as_text(run, args.file))
-    except UnicodeDecodeError:
-        progress.finish()
-        print(f"paychart validate: {args.file} is not UTF-8 text", file=sys.stderr)
-        return EXIT_UNREADABLE
-    finally:
-        if store is not None:
-            store.close()
-    return EXIT_OK if run.clean else EXIT_FINDINGS
+        return version("paychart")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    from .replay import replay
-    from .stores.base import open_store
-
-    if not args.store.startswith("sqlite:"):
-        print("paychart replay: give a durable store, sqlite:PATH", file=sys.stderr)
-        return EXIT_UNREADABLE
-    path = args.store.removeprefix("sqlite:")
-    if not Path(path).is_file():
-        print(f"paychart replay: no store at {path}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    store = open_store(args.store)
-    try:
-        report = replay(store, ChartSet.bundled(args.chart))
-    finally:
-        store.close()
-    print(f"{report.entries} journal entries, {report.replayed} events replayed, "
-          f"{report.objects} objects")
-    if report.ok:
-        print("replay matches the store: every object and decision reproduced")
-        return EXIT_OK
-    print(f"{len(report.differences)} differences:")
-    for difference in report.differences:
-        print(f"  - {difference}")
-    return EXIT_FINDINGS
+def _sub(sub: argparse._SubParsersAction[_Parser], name: str, help_text: str,
+         examples: str) -> _Parser:
+    return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:],
+                          epilog="examples:\n" + examples,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-# -- diagrams / audit (implemented in their own modules) --------------------------------------
-
-def cmd_diagram(args: argparse.Namespace) -> int:
-    from .diagrams import run_diagram
-
-    return run_diagram(args)
+def _add_charts(p: _Parser) -> None:
+    p.add_argument("--chart", action="append", default=[], metavar="PATH", help=_CHART_HELP)
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import run_audit
+def _add_run_inputs(p: _Parser) -> None:
+    p.add_argument("--secrets", metavar="FILE", help=_SECRETS_HELP)
+    p.add_argument("--option", action="append", default=[], metavar="NAME", help=_OPTION_HELP)
+    _add_charts(p)
 
-    return run_audit(args)
+
+def _add_charts_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = _sub(sub, "charts", "list the loaded charts: provider, object, states, transitions",
+             "  paychart charts\n  paychart charts --format json\n")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    _add_charts(p)
+    p.set_defaults(func=commands.cmd_charts)
+
+    p = _sub(sub, "check", "check chart spec files (default: the bundled ones)",
+             "  paychart check\n  paychart check my_chart.toml other.toml\n")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="chart spec files (TOML)")
+    p.set_defaults(func=commands.cmd_check)
+
+    p = _sub(sub, "parse", "print the normalized event(s) of one raw input",
+             "  paychart parse cardlink body.json --channel callback --secrets secrets.toml\n"
+             "  paychart parse paylink resp.json --channel response --operation capture "
+             "--ref T-1\n")
+    p.add_argument("provider", help="provider name (as `paychart charts` lists them)")
+    p.add_argument("file", help="the raw body exactly as received")
+    p.add_argument("--channel", choices=[c.value for c in Channel], default="callback",
+                   help="how the input arrived (default: callback)")
+    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                   help="an HTTP header of the input (repeatable)")
+    p.add_argument("--secrets", metavar="FILE", help=_SECRETS_HELP)
+    p.add_argument("--ref", metavar="ID", help="provider object id when the body lacks it")
+    p.add_argument("--operation", metavar="OP", help="merchant call a response answers")
+    p.set_defaults(func=commands.cmd_parse)
+
+
+def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = _sub(sub, "validate", "decide every input of a JSONL recording and report",
+             "  paychart validate day.jsonl --secrets secrets.toml\n"
+             "  paychart validate day.jsonl --store sqlite:day.sqlite --format json\n\n"
+             + RECORD_FORMAT + "\n\nexit status: 0 clean, 1 something rejected or invalid,\n"
+             "  2 unreadable or empty recording or a bad argument, 3 paychart failed on an\n"
+             "  input (reported with its line number; every other line is still decided)\n")
+    p.add_argument("file", metavar="FILE.jsonl", help="the recording, one JSON object a line")
+    p.add_argument("--store", metavar="STORE",
+                   help="keep the journal in sqlite:PATH (default memory:, kept nowhere)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    _add_run_inputs(p)
+    p.set_defaults(func=commands.cmd_validate)
+
+    p = _sub(sub, "audit", "write a self-contained HTML audit of a recording",
+             "  paychart audit day.jsonl --secrets secrets.toml --out audit/\n")
+    p.add_argument("file", metavar="FILE.jsonl", help="the recording (as for validate)")
+    p.add_argument("--out", metavar="DIR", required=True,
+                   help="folder to write audit.html into (created if missing)")
+    _add_run_inputs(p)
+    p.set_defaults(func=commands.cmd_audit)
+
+    p = _sub(sub, "replay", "rebuild every object from a store's journal and compare",
+             "  paychart replay sqlite:day.sqlite\n"
+             "  paychart replay sqlite:day.sqlite --format json\n")
+    p.add_argument("store", metavar="sqlite:PATH", help="the store to replay")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help=_FORMAT_HELP + ': json is {"entries", "objects", "differences"}')
+    _add_charts(p)
+    p.set_defaults(func=commands.cmd_replay)
+
+    p = _sub(sub, "objects", "list a store's objects: state, canonical status, ledger",
+             "  paychart objects sqlite:day.sqlite\n"
+             "  paychart objects sqlite:day.sqlite --format json\n")
+    p.add_argument("store", metavar="sqlite:PATH", help="the store to list")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    _add_charts(p)
+    p.set_defaults(func=commands.cmd_objects)
+
+    p = _sub(sub, "diagram", "draw charts (Mermaid, DOT, SVG) or one object's path",
+             "  paychart diagram cardlink_payment --format dot\n"
+             "  paychart diagram --out diagrams\n"
+             "  paychart diagram cardlink_payment --trace day.jsonl --object TOKEN\n")
+    p.add_argument("charts", nargs="*", metavar="CHART",
+                   help="chart names to draw (default: every loaded chart)")
+    p.add_argument("--format", choices=("mermaid", "dot"),
+                   help="printed format (default: mermaid)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write .mmd, .dot and (with Graphviz) .svg files into DIR")
+    p.add_argument("--trace", metavar="FILE.jsonl",
+                   help="draw the path one object took in this recording (needs --object)")
+    p.add_argument("--object", metavar="ID", help="object id or store key to trace")
+    _add_run_inputs(p)
+    p.set_defaults(func=commands.cmd_diagram)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="paychart",
         description="Decide what payment-provider callbacks, responses and polls mean, "
-                    "against declarative state charts.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("charts", help="list the bundled charts")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=cmd_charts)
-
-    p = sub.add_parser("check", help="check chart spec files (default: the bundled ones)")
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.set_defaults(func=cmd_check)
-
-    p = sub.add_parser("parse", help="print the normalized event(s) of one raw input")
-    p.add_argument("provider")
-    p.add_argument("file", help="the raw body exactly as received")
-    p.add_argument("--channel", choices=[c.value for c in Channel], default="callback")
-    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE")
-    p.add_argument("--secrets", metavar="FILE")
-    p.add_argument("--ref", metavar="ID", help="provider object id when the body lacks it")
-    p.add_argument("--operation", metavar="OP", help="merchant call a response answers")
-    p.set_defaults(func=cmd_parse)
-
-    p = sub.add_parser("validate", help="decide every input of a JSONL recording and report")
-    p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--secrets", metavar="FILE")
-    p.add_argument("--store", metavar="sqlite:PATH", help="keep the journal in a SQLite file")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--option", action="append", default=[], metavar="NAME",
-                   help="enable an override option (repeatable)")
-    p.add_argument("--chart", action="append", default=[], metavar="PATH",
-                   help="also load this chart spec (repeatable)")
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("replay", help="rebuild every object from a store's journal and compare")
-    p.add_argument("store", metavar="sqlite:PATH")
-    p.add_argument("--chart", action="append", default=[], metavar="PATH",
-                   help="also load this chart spec (repeatable)")
-    p.set_defaults(func=cmd_replay)
-
-    p = sub.add_parser("diagram", help="draw charts (Mermaid, DOT, SVG) or one object's path")
-    p.add_argument("charts", nargs="*", metavar="CHART")
-    p.add_argument("--format", choices=("mermaid", "dot"))
-    p.add_argument("--out", metavar="DIR")
-    p.add_argument("--trace", metavar="FILE.jsonl")
-    p.add_argument("--object", metavar="ID")
-    p.add_argument("--secrets", metavar="FILE")
-    p.add_argument("--option", action="append", default=[], metavar="NAME")
-    p.add_argument("--chart", action="append", default=[], metavar="PATH",
-                   help="also load this chart spec (repeatable)")
-    p.set_defaults(func=cmd_diagram)
-
-    p = sub.add_parser("audit", help="write a self-contained HTML audit of a recording")
-    p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--secrets", metavar="FILE")
-    p.add_argument("--option", action="append", default=[], metavar="NAME")
-    p.add_argument("--out", metavar="DIR", required=True)
-    p.add_argument("--chart", action="append", default=[], metavar="PATH",
-                   help="also load this chart spec (repeatable)")
-    p.set_defaults(func=cmd_audit)
+                    "against declarative state charts.",
+        epilog="examples:\n  paychart charts\n  paychart validate day.jsonl --secrets s.toml\n"
+               "  paychart COMMAND --help\n\nexit status: 0 ok, 1 findings, "
+               "2 usage or unreadable input, 3 internal error",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"paychart {_version()}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+    _add_charts_commands(sub)
+    _add_run_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _say(line: str) -> None:
+    """One line on stderr, whatever its encoding can show."""
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
+        stream.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # stderr closed too: nothing left to tell
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit status (``paychart.cli:main`` is the script)."""
+    name = "paychart"
+    try:
+        args = build_parser().parse_args(argv)
+        name = f"paychart {args.command}"
         status: int = args.func(args)
-    except BrokenPipeError:  # output piped into `head`: not an error of ours
-        sys.stderr.close()
+        sys.stdout.flush()
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except BrokenPipeError:  # output piped into `head`: the reader had enough
+        _silence_stdout()
         return EXIT_OK
+    except UnicodeEncodeError as exc:
+        _say(f"{name}: the output encoding {exc.encoding} cannot show "
+             f"{exc.object[exc.start:exc.end]!a}; set PYTHONIOENCODING=utf-8")
+        return EXIT_USAGE
     except OSError as exc:
-        print(f"paychart {args.command}: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    except (PaychartError, argparse.ArgumentTypeError) as exc:
-        print(f"paychart {args.command}: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        where = f" {exc.filename}:" if exc.filename else ""
+        _say(f"{name}:{where} {exc.strerror or exc}")
+        return EXIT_USAGE
+    except _ArgumentError as exc:
+        _say(f"{exc.prog}: {exc}")
+        return EXIT_USAGE
+    except PaychartError as exc:
+        _say(f"{name}: {exc}")
+        return EXIT_USAGE
+    except Exception as exc:  # a bug of ours: say where, never dump a traceback on users
+        _say(f"{name}: internal error: {where_failed(exc)} (please report it)")
+        return EXIT_INTERNAL
     return status
 
 

@@ -9,25 +9,27 @@ why SVG was skipped.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._diagram_index import index
 from ._diagram_render import Highlight, to_dot, to_mermaid
 from .chart import Chart
 from .charts import ChartSet
 from .errors import PaychartError
-from .secrets import Secrets
 
-__all__ = ["GraphvizMissing", "render_svg", "run_diagram", "to_dot", "to_mermaid",
+if TYPE_CHECKING:
+    from ._audit_trace import Trail
+    from .validate import ValidationRun
+
+__all__ = ["GraphvizMissing", "NoSuchObjectError", "UnknownChartNameError", "render",
+           "render_svg", "select_charts", "to_dot", "to_mermaid", "trace", "trace_stem",
            "write_pack", "write_trace"]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("mermaid", "dot")
 
 
@@ -92,64 +94,50 @@ def write_trace(chart: Chart, highlight: Highlight, out: str | Path, stem: str) 
     return None
 
 
-def _select(charts: ChartSet, names: Sequence[str]) -> list[Chart]:
+class UnknownChartNameError(PaychartError, LookupError):
+    """A chart asked for by name that no loaded spec defines."""
+
+    def __init__(self, missing: Sequence[str], known: Sequence[str]) -> None:
+        self.missing = tuple(missing)
+        self.known = tuple(known)
+        super().__init__(f"unknown chart {', '.join(missing)}; known: "
+                         f"{', '.join(known) or '(none)'}")
+
+
+class NoSuchObjectError(PaychartError, LookupError):
+    """``--trace`` names no single object of the recording."""
+
+
+def select_charts(charts: ChartSet, names: Sequence[str]) -> list[Chart]:
+    """The charts named, in that order (all, by name, when none is named)."""
     if not names:
         return sorted(charts, key=lambda c: c.name)
     known = {chart.name: chart for chart in charts}
     missing = [name for name in names if name not in known]
     if missing:
-        raise PaychartError(f"unknown chart {', '.join(missing)}; known: "
-                            f"{', '.join(sorted(known)) or '(none)'}")
+        raise UnknownChartNameError(missing, sorted(known))
     return [known[name] for name in names]
 
 
-def _render(chart: Chart, fmt: str, highlight: Highlight | None = None) -> str:
+def render(chart: Chart, fmt: str = "mermaid", highlight: Highlight | None = None) -> str:
+    """One chart as Mermaid or DOT text, with an object's path drawn over it if given."""
+    if fmt not in FORMATS:
+        raise PaychartError(f"unknown diagram format {fmt!r}; known: {', '.join(FORMATS)}")
     return to_dot(chart, highlight) if fmt == "dot" else to_mermaid(chart, highlight)
 
 
-def _trace(args: argparse.Namespace, charts: ChartSet, selected: list[Chart]) -> int:
-    from ._audit_trace import find_trail, trails
-    from .validate import validate_file
+def trace_stem(trail: Trail) -> str:
+    """The file name (without extension) of one object's traced path."""
+    return f"{trail.chart.name}__{re.sub(r'[^A-Za-z0-9_.-]', '_', trail.record.object_id)}"
 
-    if not args.object:
-        print("paychart diagram: --trace needs --object ID", file=sys.stderr)
-        return EXIT_USAGE
-    secrets = Secrets.load(args.secrets) if args.secrets else Secrets()
-    run = validate_file(args.trace, charts=charts, secrets=secrets, options=args.option or ())
-    chart_name = selected[0].name if getattr(args, "charts", None) else None
-    trail = find_trail(trails(run), args.object, chart_name)
+
+def trace(run: ValidationRun, object_id: str, chart: str | None = None) -> Trail:
+    """The path of one object of a validate run (by id or store key, optionally of one
+    chart); ``NoSuchObjectError`` when no single object matches."""
+    from ._audit_trace import find_trail, trails  # validate loads every provider: only when tracing
+
+    trail = find_trail(trails(run), object_id, chart)
     if trail is None:
-        print(f"paychart diagram: no single object `{args.object}`"
-              + (f" of chart {chart_name}" if chart_name else "") + f" in {args.trace}",
-              file=sys.stderr)
-        return EXIT_FINDINGS
-    if args.out:
-        stem = f"{trail.chart.name}__{re.sub(r'[^A-Za-z0-9_.-]', '_', trail.record.object_id)}"
-        skipped = write_trace(trail.chart, trail.highlight, args.out, stem)
-        if skipped:
-            print(f"paychart diagram: SVG skipped: {skipped}", file=sys.stderr)
-        print(f"wrote {Path(args.out) / stem}.{{mmd,dot{'' if skipped else ',svg'}}}")
-    else:
-        sys.stdout.write(_render(trail.chart, args.format or "mermaid", trail.highlight))
-    return EXIT_OK
-
-
-def run_diagram(args: argparse.Namespace) -> int:
-    """``paychart diagram``: print charts, write the pack, or draw one object's path."""
-    try:
-        charts = ChartSet.bundled(getattr(args, "chart", None) or ())
-        selected = _select(charts, getattr(args, "charts", None) or [])
-        if getattr(args, "trace", None):
-            return _trace(args, charts, selected)
-        if args.out:
-            skipped = write_pack(selected, args.out)
-            if skipped:
-                print(f"paychart diagram: SVG skipped: {skipped}", file=sys.stderr)
-            print(f"wrote {len(selected)} charts and README.md to {args.out}")
-            return EXIT_OK
-    except (PaychartError, OSError) as exc:
-        print(f"paychart diagram: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    fmt = args.format or "mermaid"
-    sys.stdout.write("\n".join(_render(chart, fmt) for chart in selected))
-    return EXIT_OK
+        raise NoSuchObjectError(f"no single object `{object_id}`"
+                                + (f" of chart {chart}" if chart else "") + " in the recording")
+    return trail

@@ -1,18 +1,22 @@
 """Recorded inputs for ``paychart validate``: one JSON object a line.
 
-A record is either raw input (``provider``, ``channel``, ``received_at``, ``headers``, ``body``
-exactly as received, optional ``ref`` and ``operation``) or an already-normalized event
-(``{"event": {...}}``). A line that is not a valid record becomes an ``InputError`` that names
-the field, so the run journals it as ``invalid`` instead of stopping.
+A record is either raw input (``provider``, ``channel``, ``received_at``, ``headers``, the body
+exactly as received as ``body`` (text) or ``body_base64`` (bytes that are not text: signatures
+are over raw bytes), optional ``ref`` and ``operation``) or an already-normalized event
+(``{"event": {...}}``). Whatever spoils one line (not UTF-8, not JSON, not an object, a field
+missing or of the wrong type) becomes that line's ``InputError`` naming the field, so the run
+journals it as ``invalid`` and goes on with the next line.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import cattrs
@@ -25,8 +29,19 @@ from .serialize import from_json
 MAX_BODY_BYTES = 1_000_000
 """Larger bodies are refused as ``invalid`` (field ``body``) before any parsing."""
 
-_RAW_KEYS = frozenset({"provider", "channel", "received_at", "headers", "body", "ref",
-                       "operation"})
+_RAW_KEYS = frozenset({"provider", "channel", "received_at", "headers", "body", "body_base64",
+                       "ref", "operation"})
+
+RECORD_FORMAT = """\
+record format (one JSON object a line; blank lines are skipped):
+  {"provider": "cardlink", "channel": "callback", "received_at": "2026-11-20T00:37:01+00:00",
+   "headers": {"Content-Type": "application/json"}, "body": "<the body exactly as received>",
+   "ref": "<object id when the body lacks it>", "operation": "<merchant call a response answers>"}
+  channel: request | response | callback | poll | timer; provider, channel and one of body
+  or body_base64 (the raw bytes, base64, for bodies that are not UTF-8 text) are required.
+  {"event": {...}} gives an already-normalized event instead.
+  A line that is not UTF-8, not a JSON object, or lacks a field is decided `invalid`."""
+"""The format as ``paychart validate --help`` shows it."""
 
 
 @attrs.frozen
@@ -53,6 +68,21 @@ def _required(data: dict[str, Any], key: str) -> str:
     return value
 
 
+def _body(data: dict[str, Any], provider: str) -> bytes:
+    """The raw bytes from ``body`` (text, sent as UTF-8) or ``body_base64``: exactly one."""
+    text, encoded = _text(data, "body"), _text(data, "body_base64")
+    if (text is None) == (encoded is None):
+        raise InputError("body", "give exactly one of body and body_base64",
+                         provider=provider)
+    if text is not None:
+        return text.encode("utf-8")
+    assert encoded is not None
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("body_base64", "not valid base64", provider=provider) from None
+
+
 def parse_raw(data: dict[str, Any]) -> RawInput:
     """A raw-input record as ``RawInput``; ``InputError`` names the bad field."""
     unknown = set(data) - _RAW_KEYS
@@ -65,10 +95,9 @@ def parse_raw(data: dict[str, Any]) -> RawInput:
     except ValueError:
         raise InputError("channel", f"unknown channel {channel_text!r} (one of "
                          f"{', '.join(c.value for c in Channel)})", provider=provider) from None
-    body = _required(data, "body")
-    encoded = body.encode("utf-8")
-    if len(encoded) > MAX_BODY_BYTES:
-        raise InputError("body", f"{len(encoded)} bytes exceeds the {MAX_BODY_BYTES} byte limit",
+    body = _body(data, provider)
+    if len(body) > MAX_BODY_BYTES:
+        raise InputError("body", f"{len(body)} bytes exceeds the {MAX_BODY_BYTES} byte limit",
                          provider=provider)
     headers = data.get("headers") or {}
     if not isinstance(headers, dict) or not all(
@@ -82,7 +111,7 @@ def parse_raw(data: dict[str, Any]) -> RawInput:
         except ValueError:
             raise InputError("received_at", f"not ISO 8601: {received_text!r}",
                              provider=provider) from None
-    return RawInput(provider, channel, encoded, headers, received_at, _text(data, "ref"),
+    return RawInput(provider, channel, body, headers, received_at, _text(data, "ref"),
                     _text(data, "operation"))
 
 
@@ -92,6 +121,8 @@ def parse_record(text: str, line: int) -> Record:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return Record(line, error=InputError("line", f"not JSON: {exc.msg}"))
+    except RecursionError:
+        return Record(line, error=InputError("line", "not JSON: nested too deeply"))
     if not isinstance(data, dict):
         return Record(line, error=InputError("line", "a record must be a JSON object"))
     if "event" in data:
@@ -107,9 +138,31 @@ def parse_record(text: str, line: int) -> Record:
         return Record(line, error=exc)
 
 
+def decode_line(data: bytes, line: int) -> Record | str:
+    """The text of one line, or the ``invalid`` record of a line that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Record(line, error=InputError(
+            "line", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {exc.start + 1})"))
+
+
+def records_of(lines: Iterable[bytes]) -> Iterator[Record]:
+    """Records of recording lines (bytes, numbered from 1), blank lines skipped."""
+    for number, data in enumerate(lines, start=1):
+        if not data.strip():
+            continue
+        text = decode_line(data, number)
+        yield text if isinstance(text, Record) else parse_record(text, number)
+
+
+def _lines_then_close(handle: BinaryIO) -> Iterator[Record]:
+    with handle:
+        yield from records_of(handle)
+
+
 def read_records(path: str | Path) -> Iterator[Record]:
-    """Records of a JSONL file, blank lines skipped; ``OSError`` if it cannot be read."""
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if text.strip():
-                yield parse_record(text, number)
+    """Records of a JSONL file. The file is opened now, so ``OSError`` (missing, a folder,
+    unreadable) is raised by this call, not by the first record."""
+    handle = open(path, "rb")  # noqa: SIM115 - closed by the generator when it ends
+    return _lines_then_close(handle)

@@ -1,4 +1,7 @@
-"""The ``paychart validate`` report: a page a person reads at a glance, or JSON for machines."""
+"""The ``paychart validate`` report: a page a person reads at a glance, or JSON for machines.
+
+Built from the run's results alone (its decisions and the objects it wrote), never by asking
+the orchestrator or the store afterwards: a store holding earlier runs does not leak in."""
 
 from __future__ import annotations
 
@@ -49,18 +52,20 @@ def _decision_json(result: InputResult) -> dict[str, Any]:
 
 
 def as_json(run: ValidationRun) -> dict[str, Any]:
-    """``{"summary", "objects", "decisions"}``; decisions lists every one not applied."""
-    orchestrator = run.orchestrator
+    """``{"summary", "objects", "decisions", "internal_errors", "unchecked_signatures"}``;
+    decisions lists every one not applied, objects those the run wrote, as they ended."""
     objects = []
     for record in run.objects():
-        chart = orchestrator.charts.named(record.chart)
+        chart = run.charts.named(record.chart)
         objects.append({"provider": chart.provider, "object": chart.object_kind,
                         "id": record.object_id, "state": record.state,
-                        "canonical": orchestrator.canonical(record),
+                        "canonical": run.canonical(record),
                         "ledger": to_json(record.ledger)})
     return {"summary": run.summary(), "objects": objects,
             "decisions": [_decision_json(r) for r in run.results
                           if r.decision.outcome is not Outcome.APPLIED],
+            "internal_errors": [{"line": r.line, "error": r.internal_error}
+                                for r in run.internal_errors],
             "unchecked_signatures": sorted(run.unchecked_providers)}
 
 
@@ -76,15 +81,23 @@ def as_text(run: ValidationRun, source: str) -> str:
     """Headline, signature coverage, where objects ended, then every decision not applied."""
     summary = run.summary()
     counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
+    if summary["internal_errors"]:
+        counts += f" · {summary['internal_errors']} internal errors"
     verdict = "clean" if run.clean else "NEEDS ATTENTION (rejected or invalid inputs)"
     lines = [f"paychart validate {source}", f"{summary['inputs']} inputs: {counts}",
              f"verdict: {verdict}", ""]
     if run.unchecked_providers:
         lines += [f"signatures NOT checked for: {', '.join(sorted(run.unchecked_providers))} "
                   "(no secret given; pass --secrets FILE)", ""]
+    internal = run.internal_errors
+    if internal:
+        lines.append(f"INTERNAL ERRORS ({len(internal)}): paychart failed on these inputs "
+                     "(each decided invalid; please report):")
+        lines += _table([(f"line {r.line}", r.internal_error or "") for r in internal])
+        lines.append("")
     by_chart: dict[str, Counter[str]] = defaultdict(Counter)
     for record in run.objects():
-        by_chart[record.chart][run.orchestrator.canonical(record)] += 1
+        by_chart[record.chart][run.canonical(record)] += 1
     if by_chart:
         lines.append(f"objects ({sum(sum(c.values()) for c in by_chart.values())}), "
                      "by canonical status:")

@@ -1,58 +1,101 @@
 """``paychart validate``: decide every recorded input and summarize what happened.
 
 Runs the same orchestrator a backend embeds, over a store (memory by default, SQLite when
-asked), so a day of production logs is judged exactly as live traffic would have been.
+asked), so a day of production logs is judged exactly as live traffic would have been. One
+hostile line never ends the run: whatever goes wrong while deciding it is that line's
+internal error (journaled as ``invalid`` while the store still works), and the next line is
+decided. The run's result carries everything a report needs (every decision, and the last
+record of every object the run wrote), so reports never query the orchestrator or store.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 
 import attrs
 
 from paychart.adapters import get_adapter
 
-from .adapter import AdapterContext, RawInput
+from .adapter import Adapter, AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
 from .charts import ChartSet
 from .decision import Decision, Outcome
-from .errors import InputError, UnknownProviderError
+from .errors import InputError, PaychartError, UnknownProviderError
 from .event import SignatureStatus
+from .exit import where_failed
 from .inputs import Record, read_records
+from .journal import JournalEntry
+from .ledger import refine
 from .orchestrator import Orchestrator
 from .record import ObjectRecord
+from .rulebook import Rules
 from .secrets import Secrets
 from .stores.base import Store
+from .stores.memory import MemoryStore
 
 Progress = Callable[[int], None]
 
 
+class UnknownOptionError(PaychartError):
+    """An override option no loaded chart declares (a typo would silently change nothing)."""
+
+    def __init__(self, unknown: Sequence[str], known: Sequence[str]) -> None:
+        self.unknown = tuple(unknown)
+        self.known = tuple(known)
+        super().__init__(f"unknown option {', '.join(unknown)}; known: "
+                         f"{', '.join(known) or '(none)'}")
+
+
 @attrs.frozen
 class InputResult:
-    """One decision about one recorded input (an input with two events has two results)."""
+    """One decision about one recorded input (an input with two events has two results).
+
+    ``internal_error`` says where paychart itself failed on this input (an exception, or an
+    adapter's ``ParseResult.defect``); the input is then ``invalid``."""
 
     line: int
     decision: Decision
     raw: RawInput | None = None
     signature: SignatureStatus | None = None
+    received_at: datetime | None = None
+    channel: str | None = None
+    internal_error: str | None = None
 
 
 @attrs.frozen
 class ValidationRun:
-    """Every decision of a run, plus the orchestrator holding the objects it built."""
+    """Every decision of a run and the last record of every object it wrote.
+
+    ``orchestrator`` stays available to callers who want to ask the engine more (allowed
+    actions, prechecks); the reports read only ``results`` and ``written``."""
 
     results: tuple[InputResult, ...]
     orchestrator: Orchestrator
     inputs: int
     unchecked_providers: frozenset[str]
+    charts: ChartSet
+    written: tuple[ObjectRecord, ...] = ()
 
     def summary(self) -> dict[str, int]:
         counts = Counter(result.decision.outcome for result in self.results)
-        return {"inputs": self.inputs, **{o.value: counts.get(o, 0) for o in Outcome}}
+        return {"inputs": self.inputs, **{o.value: counts.get(o, 0) for o in Outcome},
+                "internal_errors": len(self.internal_errors)}
 
     def objects(self) -> list[ObjectRecord]:
-        return sorted(self.orchestrator.store.objects(), key=lambda r: r.key)
+        """Objects this run wrote, by key, as they ended (not what the store held before)."""
+        return list(self.written)
+
+    def canonical(self, record: ObjectRecord) -> str:
+        """An object's canonical status: its state's, refined by its ledger."""
+        return refine(self.charts.named(record.chart).canonical[record.state],
+                      record.ledger).value
+
+    @property
+    def internal_errors(self) -> tuple[InputResult, ...]:
+        return tuple(r for r in self.results if r.internal_error is not None)
 
     @property
     def clean(self) -> bool:
@@ -61,48 +104,160 @@ class ValidationRun:
                        for r in self.results)
 
 
+class _Observed:
+    """The run's store, noting the last record of each object every commit writes."""
+
+    def __init__(self, store: Store) -> None:
+        self.inner = store
+        self.latest: dict[str, ObjectRecord] = {}
+
+    def get(self, key: str) -> ObjectRecord | None:
+        return self.inner.get(key)
+
+    def seen(self, object_key: str, dedupe_key: str) -> bool:
+        return self.inner.seen(object_key, dedupe_key)
+
+    def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
+        return self.inner.load(object_key, dedupe_key)
+
+    def children(self, parent_key: str) -> Sequence[ObjectRecord]:
+        return self.inner.children(parent_key)
+
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
+        seq = self.inner.commit(entry, records)
+        for record in records:
+            self.latest[record.key] = record
+        return seq
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self.inner.batch()
+
+    def journal(self) -> Iterator[JournalEntry]:
+        return self.inner.journal()
+
+    def objects(self) -> Iterator[ObjectRecord]:
+        return self.inner.objects()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@attrs.define
+class _DefectWatch:
+    """An adapter that remembers the ``defect`` of its last parse (``ingest`` drops it)."""
+
+    adapter: Adapter
+    defect: str | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.adapter.provider
+
+    @property
+    def rules(self) -> Rules:
+        return self.adapter.rules
+
+    @property
+    def signature(self) -> SignatureScope:
+        return self.adapter.signature
+
+    @property
+    def secrets(self) -> SecretsSchema:
+        return self.adapter.secrets
+
+    def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
+        result = self.adapter.parse(raw, context)
+        self.defect = result.defect
+        return result
+
+
+def _result(record: Record, decision: Decision, raw: RawInput | None = None,
+            internal: str | None = None) -> InputResult:
+    event = record.event
+    source_at = event.received_at if event is not None else raw.received_at if raw else None
+    channel = event.channel if event is not None else raw.channel if raw else None
+    return InputResult(record.line, decision, raw,
+                       event.signature if event is not None else None,
+                       source_at, None if channel is None else channel.value, internal)
+
+
 def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets,
             unchecked: set[str]) -> list[InputResult]:
     line = record.line
     if record.error is not None:
-        return [InputResult(line, orchestrator.invalid(record.error, line=line))]
+        return [_result(record, orchestrator.invalid(record.error, line=line))]
     if record.event is not None:
-        return [InputResult(line, orchestrator.apply(record.event, line=line),
-                            signature=record.event.signature)]
+        return [_result(record, orchestrator.apply(record.event, line=line))]
     raw = record.raw
     assert raw is not None
     try:
-        adapter = get_adapter(raw.provider)
+        adapter = _DefectWatch(get_adapter(raw.provider))
     except UnknownProviderError as exc:
         error = InputError("provider", str(exc), provider=raw.provider)
-        return [InputResult(line, orchestrator.invalid(error, raw=raw, line=line), raw)]
+        return [_result(record, orchestrator.invalid(error, raw=raw, line=line), raw)]
     context = AdapterContext(secrets.for_provider(raw.provider),
                              orchestrator.remembered_for(raw.provider))
     if raw.provider not in secrets:
         unchecked.add(raw.provider)
-    return [InputResult(line, decision, raw)
-            for decision in orchestrator.ingest(raw, adapter, context, line=line)]
+    decisions = orchestrator.ingest(raw, adapter, context, line=line)
+    return [_result(record, decision, raw, adapter.defect) for decision in decisions]
+
+
+def _internal(orchestrator: Orchestrator, record: Record, where: str) -> InputResult:
+    """The result of a line paychart failed on: journaled ``invalid`` if the store can."""
+    raw = record.raw
+    provider = raw.provider if raw is not None else record.event.provider if record.event else None
+    error = InputError("line", f"internal error while deciding this input ({where})",
+                       provider=provider)
+    try:
+        decision = orchestrator.invalid(error, raw=raw, line=record.line)
+    except Exception as exc:  # the store is failing too: report the line unjournaled
+        decision = Decision(Outcome.INVALID, f"{error.reason}; not journaled ({where_failed(exc)})",
+                            provider=provider, field="line")
+    return _result(record, decision, raw, where)
+
+
+def check_options(charts: ChartSet, options: Iterable[str]) -> None:
+    """``UnknownOptionError`` unless every option is declared by a loaded chart."""
+    known = sorted({name for chart in charts for name in chart.spec.options})
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise UnknownOptionError(unknown, known)
 
 
 def validate_records(records: Iterable[Record], *, charts: ChartSet | None = None,
                      secrets: Secrets | None = None, options: Iterable[str] = (),
                      store: Store | None = None, progress: Progress | None = None
                      ) -> ValidationRun:
-    """Decide every record in order; ``progress`` is called with the count of inputs done."""
-    orchestrator = Orchestrator(charts or ChartSet.bundled(), store, options=options)
+    """Decide every record in order; ``progress`` is called with the count of inputs done.
+    ``UnknownOptionError`` when an option is declared by no chart."""
+    charts = charts or ChartSet.bundled()
+    options = list(options)
+    check_options(charts, options)
+    observed = _Observed(store if store is not None else MemoryStore())
+    orchestrator = Orchestrator(charts, observed, options=options)
     secrets = secrets or Secrets()
     unchecked: set[str] = set()
     results: list[InputResult] = []
     inputs = 0
     with orchestrator.store.batch():
         for record in records:
-            results += _decide(orchestrator, record, secrets, unchecked)
+            try:
+                results += _decide(orchestrator, record, secrets, unchecked)
+            except Exception as exc:  # one hostile line must not end the run
+                results.append(_internal(orchestrator, record, where_failed(exc)))
             inputs += 1
             if progress is not None:
                 progress(inputs)
-    return ValidationRun(tuple(results), orchestrator, inputs, frozenset(unchecked))
+    written = tuple(sorted(observed.latest.values(), key=lambda r: r.key))
+    return ValidationRun(tuple(results), orchestrator, inputs, frozenset(unchecked), charts,
+                         written)
 
 
-def validate_file(path: str | Path, **kwargs: object) -> ValidationRun:
+def validate_file(path: str | Path, *, charts: ChartSet | None = None,
+                  secrets: Secrets | None = None, options: Iterable[str] = (),
+                  store: Store | None = None, progress: Progress | None = None
+                  ) -> ValidationRun:
     """``validate_records`` over a JSONL file; ``OSError`` when it cannot be read."""
-    return validate_records(read_records(path), **kwargs)  # type: ignore[arg-type]
+    return validate_records(read_records(path), charts=charts, secrets=secrets,
+                            options=options, store=store, progress=progress)

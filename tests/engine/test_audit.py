@@ -3,7 +3,6 @@ that a real headless browser (Debian ``chromium``) renders it without script err
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import struct
@@ -16,6 +15,7 @@ import pytest
 
 from paychart import audit
 from paychart.charts import ChartSet
+from paychart.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests/engine/fixtures/audit"
@@ -90,8 +90,8 @@ def _sections(html: str) -> dict[str, str]:
 def test_summary_counts_every_outcome(report: Path) -> None:
     tables = _parse(report.read_text()).tables
     assert tables["summary"] == [
-        ["inputs", "applied", "duplicate", "stale", "rejected", "invalid"],
-        ["14", "10", "1", "1", "1", "1"]]
+        ["inputs", "applied", "duplicate", "stale", "rejected", "invalid", "internal errors"],
+        ["14", "10", "1", "1", "1", "1", "0"]]
     assert "Verdict: NEEDS ATTENTION" in report.read_text()
 
 
@@ -175,33 +175,39 @@ def test_override_option_changes_the_report(tmp_path: Path) -> None:
 
 # -- the command ---------------------------------------------------------------------------
 
-def _args(file: Path | str, out: Path, **values: object) -> argparse.Namespace:
-    return argparse.Namespace(**{"file": str(file), "secrets": None, "option": [],
-                                 "out": str(out), "chart": [str(SHOP), str(REFUND)], **values})
+def _audit(file: Path | str, out: Path, *extra: str) -> int:
+    return main(["audit", str(file), "--out", str(out), "--chart", str(SHOP), "--chart",
+                 str(REFUND), *extra])
 
 
-def test_run_audit_writes_the_report_and_exits_like_validate(
+def test_audit_command_writes_the_report_and_exits_like_validate(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert audit.run_audit(_args(TRAFFIC, tmp_path)) == 1
+    assert _audit(TRAFFIC, tmp_path) == 1
     assert (tmp_path / audit.REPORT_NAME).is_file()
-    assert "14 inputs, 10 applied, 1 duplicate, 1 stale, 1 rejected, 1 invalid" in (
-        capsys.readouterr().out)
+    assert ("14 inputs, 10 applied, 1 duplicate, 1 stale, 1 rejected, 1 invalid, "
+            "0 internal errors") in capsys.readouterr().out
     clean = tmp_path / "clean.jsonl"
     clean.write_text("\n".join(TRAFFIC.read_text().splitlines()[:2]) + "\n")
-    assert audit.run_audit(_args(clean, tmp_path / "clean")) == 0
+    assert _audit(clean, tmp_path / "clean") == 0
 
 
-@pytest.mark.parametrize(("file", "secrets", "message"), [
-    ("missing.jsonl", None, "No such file"),
-    (str(TRAFFIC), "missing.toml", "cannot read secrets file"),
+@pytest.mark.parametrize(("file", "extra", "message"), [
+    ("missing.jsonl", (), "No such file"),
+    ("traffic", ("--secrets", "missing.toml"), "cannot read secrets file"),
+    ("empty.jsonl", (), "holds no input"),
+    ("traffic", ("--option", "nope"), "unknown option nope; known: allow_late_approval"),
 ])
-def test_run_audit_reports_unreadable_inputs(tmp_path: Path, file: str, secrets: str | None,
-                                             message: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    secrets_path = str(tmp_path / secrets) if secrets else None
-    assert audit.run_audit(_args(tmp_path / file if file == "missing.jsonl" else file,
-                                 tmp_path / "out", secrets=secrets_path)) == 2
-    assert message in capsys.readouterr().err
+def test_audit_command_reports_unreadable_inputs(tmp_path: Path, file: str,
+                                                 extra: tuple[str, ...], message: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    path = TRAFFIC if file == "traffic" else tmp_path / file
+    extra = tuple(str(tmp_path / a) if a.endswith(".toml") else a for a in extra)
+    assert _audit(path, tmp_path / "out", *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / audit.REPORT_NAME).exists()
 
 
 # -- a real browser ------------------------------------------------------------------------

@@ -3,7 +3,6 @@ the ``paychart diagram`` entry point (static charts and one object's traced path
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 from pathlib import Path
@@ -16,6 +15,7 @@ from paychart._diagram_index import index
 from paychart._diagram_render import CAUSE_COLORS, Highlight, Step, to_dot, to_mermaid
 from paychart.chart import Chart
 from paychart.charts import ChartSet
+from paychart.cli import main
 from paychart.spec import CausedBy
 from paychart.validate import validate_file
 
@@ -45,11 +45,10 @@ def _need_dot() -> None:
                     ".ci/run installs it")
 
 
-def _args(**values: object) -> argparse.Namespace:
-    base: dict[str, object] = {"charts": [], "format": None, "out": None, "trace": None,
-                               "object": None, "secrets": None, "option": [],
-                               "chart": [str(SHOP), str(REFUND)]}
-    return argparse.Namespace(**{**base, **values})
+def _diagram(*argv: str, charts: tuple[Path, ...] = (SHOP, REFUND)) -> int:
+    """``paychart diagram ARGV`` with the frozen test charts loaded too."""
+    loaded = [arg for path in charts for arg in ("--chart", str(path))]
+    return main(["diagram", *argv, *loaded])
 
 
 # -- what a static diagram shows ----------------------------------------------------------
@@ -175,7 +174,7 @@ def test_pack_without_graphviz_writes_mermaid_and_dot_and_says_why(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(diagrams.shutil, "which", lambda _name: None)
-    status = diagrams.run_diagram(_args(charts=["shop_payment"], out=str(tmp_path)))
+    status = _diagram("shop_payment", "--out", str(tmp_path))
     assert status == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "README.md", "shop_payment.dot", "shop_payment.mmd"]
@@ -185,7 +184,7 @@ def test_pack_without_graphviz_writes_mermaid_and_dot_and_says_why(
 
 def test_pack_with_graphviz_writes_svg(tmp_path: Path) -> None:
     _need_dot()
-    assert diagrams.run_diagram(_args(charts=["shop_payment"], out=str(tmp_path))) == 0
+    assert _diagram("shop_payment", "--out", str(tmp_path)) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "README.md", "shop_payment.dot", "shop_payment.mmd", "shop_payment.svg"]
 
@@ -197,20 +196,19 @@ def test_pack_with_graphviz_writes_svg(tmp_path: Path) -> None:
                                             ("dot", 'digraph "shop_payment" {')])
 def test_diagram_prints_a_chart(fmt: str | None, start: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    assert diagrams.run_diagram(_args(charts=["shop_payment"], format=fmt)) == 0
+    assert _diagram("shop_payment", *(("--format", fmt) if fmt else ())) == 0
     assert capsys.readouterr().out.startswith(start)
 
 
 def test_diagram_refuses_an_unknown_chart(capsys: pytest.CaptureFixture[str]) -> None:
-    assert diagrams.run_diagram(_args(charts=["nope"])) == 2
+    assert _diagram("nope") == 2
     err = capsys.readouterr().err
     assert "unknown chart nope" in err
     assert "shop_payment" in err
 
 
 def test_trace_numbers_the_taken_edges_in_order(capsys: pytest.CaptureFixture[str]) -> None:
-    args = _args(charts=["shop_payment"], trace=str(TRAFFIC), object="p-100")
-    assert diagrams.run_diagram(args) == 0
+    assert _diagram("shop_payment", "--trace", str(TRAFFIC), "--object", "p-100") == 0
     text = capsys.readouterr().out
     assert "created --> pending: (1) start (customer)" in text
     assert "pending --> paid: (2) pay (issuer)" in text
@@ -222,8 +220,8 @@ def test_trace_numbers_the_taken_edges_in_order(capsys: pytest.CaptureFixture[st
 
 def test_trace_of_an_object_first_seen_later_starts_from_unknown_history(
         capsys: pytest.CaptureFixture[str]) -> None:
-    args = _args(trace=str(TRAFFIC), object="shop/payment/p-200", format="dot")
-    assert diagrams.run_diagram(args) == 0
+    assert _diagram("--trace", str(TRAFFIC), "--object", "shop/payment/p-200",
+                    "--format", "dot") == 0
     text = capsys.readouterr().out
     assert '__start -> "held" [label="(1) first seen,\\nhistory unknown"' in text
     assert '"held" -> "paid" [label="(2)\\ncapture (merchant)' in text
@@ -233,23 +231,27 @@ def test_trace_of_an_object_first_seen_later_starts_from_unknown_history(
 
 def test_trace_writes_files(tmp_path: Path) -> None:
     _need_dot()
-    args = _args(charts=["shop_payment"], trace=str(TRAFFIC), object="p-300", out=str(tmp_path))
-    assert diagrams.run_diagram(args) == 0
+    assert _diagram("shop_payment", "--trace", str(TRAFFIC), "--object", "p-300",
+                    "--out", str(tmp_path)) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [f"shop_payment__p-300.{ext}" for ext in ("dot", "mmd", "svg")]
     assert "«failed»" in (tmp_path / "shop_payment__p-300.svg").read_text()
 
 
-@pytest.mark.parametrize(("values", "status", "message"), [
-    ({"object": None}, 2, "--trace needs --object"),
-    ({"object": "p-999"}, 1, "no single object `p-999`"),
-    ({"trace": "/nonexistent.jsonl", "object": "p-100"}, 2, "No such file"),
+@pytest.mark.parametrize(("argv", "status", "message"), [
+    (("--trace", str(TRAFFIC)), 2, "--trace needs --object"),
+    (("--object", "p-100"), 2, "--object needs --trace"),
+    (("--trace", str(TRAFFIC), "--object", "p-999"), 1, "no single object `p-999`"),
+    (("--trace", "/nonexistent.jsonl", "--object", "p-100"), 2, "No such file"),
+    (("--trace", str(TRAFFIC), "--object", "p-100", "--option", "nope"), 2,
+     "unknown option nope; known: allow_late_approval"),
 ])
-def test_trace_errors(values: dict[str, object], status: int, message: str,
+def test_trace_errors(argv: tuple[str, ...], status: int, message: str,
                       capsys: pytest.CaptureFixture[str]) -> None:
-    args = _args(charts=["shop_payment"], **{"trace": str(TRAFFIC), **values})
-    assert diagrams.run_diagram(args) == status
-    assert message in capsys.readouterr().err
+    assert _diagram("shop_payment", *argv) == status
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
 
 
 def test_parent_moved_by_a_child_gets_a_noted_step(capsys: pytest.CaptureFixture[str]) -> None:
@@ -260,8 +262,8 @@ def test_parent_moved_by_a_child_gets_a_noted_step(capsys: pytest.CaptureFixture
     assert steps == [(1, None, "paid", "pay", ""),
                      (2, "paid", "refunded", "refunds_complete", "by refund r-400")]
     assert [(row.line, row.step) for row in trail.rows] == [(13, 1), (14, 2)]
-    args = _args(charts=["shop_payment"], trace=str(TRAFFIC), object="p-400", format="dot")
-    assert diagrams.run_diagram(args) == 0
+    assert _diagram("shop_payment", "--trace", str(TRAFFIC), "--object", "p-400",
+                    "--format", "dot") == 0
     assert '"paid" -> "refunded" [label="(2)\\nrefunds_complete (provider)' in (
         capsys.readouterr().out)
 
@@ -276,6 +278,6 @@ def test_a_step_off_the_chart_is_drawn_with_its_note(shop: Chart) -> None:
 
 def test_diagram_without_names_prints_every_bundled_chart(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert diagrams.run_diagram(_args(chart=[])) == 0
+    assert _diagram(charts=()) == 0
     out = capsys.readouterr().out
     assert out.count("stateDiagram-v2") == len(ChartSet.bundled())
