@@ -23,7 +23,10 @@ _SECRET_KEY = re.compile(
     r"(cvv|cvc|cvv2|cvc2|cid|security[_-]?code|card[_-]?code|password|passwd|secret|"
     r"private[_-]?key|api[_-]?key|secure[_-]?key|access[_-]?token|authorization)",
     re.IGNORECASE)
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+_SECRET_HEADER = re.compile(r"authori[sz]ation|token|key|secret|signature|cookie|password",
+                            re.IGNORECASE)
+"""Header names that carry a credential (``Authorization``, ``X-Auth-Token``, ``AuthToken``,
+``X-Api-Key``, ``Cookie``, ``Content-Signature``…): dropped, never masked."""
 REMOVED = "[removed]"
 
 
@@ -87,10 +90,17 @@ def redact_body(body: bytes, dropped: frozenset[str] = frozenset()) -> str:
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.dumps(_redact_value(json.loads(stripped), dropped), ensure_ascii=False,
-                              separators=(",", ":"))
-        except ValueError:
-            pass
+            redacted = json.dumps(_redact_value(json.loads(stripped), dropped),
+                                  ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, RecursionError):
+            pass  # not JSON, or nested too deep to walk: masked as text below
+        else:
+            try:
+                redacted.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped
+                return json.dumps(_redact_value(json.loads(stripped), dropped),
+                                  separators=(",", ":"))
+            return redacted
     if "=" in stripped and "\n" not in stripped and " " not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
@@ -102,5 +112,5 @@ def redact_body(body: bytes, dropped: frozenset[str] = frozenset()) -> str:
 
 def redact_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """Headers minus credentials; values masked like bodies."""
-    return tuple((k, REMOVED if k.lower() in _SECRET_HEADERS else mask_card_numbers(v))
+    return tuple((k, REMOVED if _SECRET_HEADER.search(k) else mask_card_numbers(v))
                  for k, v in headers.items())

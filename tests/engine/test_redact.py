@@ -83,3 +83,19 @@ def test_journal_holds_only_redacted_payloads() -> None:
     assert not re.search(r"\d{13,19}", stored)
     assert "321" not in stored and "k3y" not in stored and '"k"' not in stored
     assert entry.payload_sha256 is not None and len(entry.payload_sha256) == 64
+
+
+def test_bodies_no_walker_can_take_are_still_redacted_as_text() -> None:
+    deep = b"[" * 50_000 + b'"4111111111111111"' + b"]" * 50_000
+    assert "4111111111111111" not in redact_body(deep)
+    lone = b'{"note": "\\ud800", "pan": "4111111111111111"}'
+    redacted = redact_body(lone)
+    redacted.encode("utf-8")  # journaled as UTF-8: a lone surrogate must stay escaped
+    assert "4111111111111111" not in redacted
+
+
+def test_headers_named_like_a_credential_are_dropped() -> None:
+    headers = dict(redact_headers({"X-Auth-Token": "t0k3n", "AuthToken": "abc",
+                                   "Content-Signature": "sig", "X-Request-Id": "r-1"}))
+    assert headers == {"X-Auth-Token": "[removed]", "AuthToken": "[removed]",
+                       "Content-Signature": "[removed]", "X-Request-Id": "r-1"}
