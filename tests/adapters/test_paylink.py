@@ -2,7 +2,7 @@
 
 Payloads: ``fixtures/paylink/real`` (the platform's published bodies, byte for byte),
 ``fixtures/paylink/seed`` (the seed's three status-query responses) and
-``fixtures/paylink/bodies`` (written by ``generate.py``).
+``fixtures/paylink/bodies`` (written by ``make_fixtures.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from paychart.adapter import AdapterContext, ParseResult, RawInput
@@ -384,7 +384,6 @@ _fields = st.fixed_dictionaries({}, optional={
     "gateway_response": _json, "order": _json})
 
 
-@settings(max_examples=200, deadline=None)
 @given(fields=_fields, shape=st.sampled_from(["transaction", "checkout", "bare"]),
        channel=st.sampled_from([CB, POLL, Channel.RESPONSE]))
 def test_parse_never_raises(fields: dict[str, object], shape: str, channel: Channel) -> None:
