@@ -8,7 +8,10 @@ Payloads: ``fixtures/paylink/real`` (the platform's published bodies, byte for b
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,6 +221,32 @@ def test_request_channel_is_refused() -> None:
     result = parse(b"{}", Channel.REQUEST)
     assert result.error is not None
     assert result.error.field == "channel"
+
+
+def _generated(out: Path) -> list[Path]:
+    made = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert Path("contract.toml") in made
+    assert Path("bodies/authorization_successful.json") in made
+    return made
+
+
+def test_committed_fixtures_are_what_generate_writes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("paylink_make_fixtures",
+                                                  FIXTURES / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(tmp_path)
+    for path in _generated(tmp_path):
+        assert (FIXTURES / path).read_bytes() == (tmp_path / path).read_bytes(), path
+
+
+def test_make_fixtures_command_line_writes_the_same_files(tmp_path: Path) -> None:
+    script = str(FIXTURES / "make_fixtures.py")
+    subprocess.run([sys.executable, script, str(tmp_path)],  # noqa: S603 - our own script
+                   check=True, capture_output=True)
+    for path in _generated(tmp_path):
+        assert (FIXTURES / path).read_bytes() == (tmp_path / path).read_bytes(), path
 
 
 # -- lenient fields ---------------------------------------------------------------------------
