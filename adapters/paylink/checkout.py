@@ -75,6 +75,9 @@ def checkout_events(checkout: Mapping[str, Any], where: str,
     message = text(checkout, "message", where)
     if message:
         facts.append(("message", message[:120]))
+    tracking = text(order, "tracking_id", f"{where}.order")
+    if tracking:
+        facts.append(("tracking_id", tracking[:120]))  # the merchant's order reference
     dedupe = (f"{PROVIDER}/{CHECKOUT}/{token}/{move.state}/{uid or '-'}/"
               f"{tx_status.value if tx_status else '-'}")
     head = Event(provider=PROVIDER, object_kind=CHECKOUT, object_id=token,

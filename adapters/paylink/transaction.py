@@ -62,6 +62,9 @@ def transaction_event(tx: Mapping[str, Any], where: str, envelope: Envelope, *,
         facts.append(("message", message[:_FACT_LIMIT]))
     if "test" in tx:
         facts.append(("test", str(flag(tx, "test", where)).lower()))
+    tracking = text(tx, "tracking_id", where)
+    if tracking:
+        facts.append(("tracking_id", tracking[:_FACT_LIMIT]))  # the merchant's order reference
     parent_id, parent_facts, remember = _parent(tx, kind, where, envelope.context)
     facts += parent_facts
     detail = section(tx, kind.value, where)
