@@ -1,7 +1,17 @@
-"""The paylink provider package: see ``parse`` for the protocol."""
+"""The PayLink provider package (docs/PROVIDERS.md §3): see ``parse`` for the protocol."""
 
-from .parse import ADAPTER
+from paychart.adapter import ProviderAdapter
+from paychart.event import Channel
 
-PROVIDER = ADAPTER.provider
+from .parse import parse_callback, parse_poll, parse_response
+from .rules import RULES
+from .signature import SCOPE, SECRETS
+from .vocab import PROVIDER
+
+ADAPTER = ProviderAdapter(
+    provider=PROVIDER,
+    parsers={Channel.CALLBACK: parse_callback, Channel.RESPONSE: parse_response,
+             Channel.POLL: parse_poll},
+    rules=RULES, signature=SCOPE, secrets=SECRETS)
 
 __all__ = ["ADAPTER", "PROVIDER"]

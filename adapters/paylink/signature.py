@@ -1,10 +1,14 @@
-"""PayLink notification authentication (PROVIDERS.md §3, "Notifications").
+"""PayLink notification authentication (docs/PROVIDERS.md §3, "Notifications").
 
-Every notification carries HTTP Basic ``shop_id:secret_key``. Optionally a ``Content-Signature``
-header holds the base64 RSA PKCS#1 v1.5 SHA-256 signature of the raw body bytes, verified with
-the shop's public key; when that header is present and a key is configured it alone decides.
-RSA is done by ``cryptography``, never by hand. Secrets (``shop_id``, ``secret_key``,
-``public_key`` PEM) never appear in an error.
+Every notification carries HTTP Basic ``shop_id:secret_key``, which binds no byte of the body.
+Optionally a ``Content-Signature`` header holds the base64 RSA PKCS#1 v1.5 SHA-256 signature
+of the raw body bytes, verified with the shop's ``public_key``; when that header is present
+and a key is configured it alone decides. Decision (ours): a shop that configured only the
+public key expects every notification signed, so a missing header is then ``invalid``.
+
+RSA is done by ``cryptography``, never by hand; HTTP Basic is compared with
+``hmac.compare_digest``. Secrets never appear in an error. ``private_key`` (PEM) is read only
+by ``sign``, which renders test notifications: the shop never holds the gateway's private key.
 """
 
 from __future__ import annotations
@@ -19,35 +23,74 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from paychart.adapter import RawInput
+from paychart.adapter import SecretsSchema, SignatureScope, header
 from paychart.errors import InputError
 from paychart.event import SignatureStatus
 
-from .fields import PROVIDER
+from .vocab import PROVIDER
 
 SIGNATURE_HEADER = "Content-Signature"
 AUTH_HEADER = "Authorization"
 
+SCOPE = SignatureScope(
+    "RSA PKCS#1 v1.5 SHA-256 Content-Signature over the raw body (public_key), "
+    "or HTTP Basic shop_id:secret_key binding no body", frozenset({"*"}))
 
-def authenticate(raw: RawInput, secrets: Mapping[str, str]) -> SignatureStatus:
-    """``valid`` or ``unchecked`` (nothing configured); ``InputError`` naming the header when
-    the notification is not the shop's."""
-    signature = raw.header(SIGNATURE_HEADER)
+SECRETS = SecretsSchema(
+    optional=frozenset({"shop_id", "secret_key", "public_key", "private_key"}),
+    redacted_fields=frozenset({"credit_card.token"}))
+"""``shop_id`` and ``secret_key`` check HTTP Basic, ``public_key`` (PEM) the RSA signature;
+``private_key`` is test-only (``sign``). ``credit_card.token`` charges the card again."""
+
+
+def verify(body: bytes, headers: Mapping[str, str],
+           secrets: Mapping[str, str]) -> SignatureStatus:
+    """``valid``, or ``unchecked`` when nothing is configured; ``InputError`` naming the
+    header when the notification is not the shop's."""
+    signature = header(headers, SIGNATURE_HEADER)
     public_key = secrets.get("public_key")
-    if signature is not None and public_key:
-        _verify_signature(raw.body, signature, public_key)
-        return SignatureStatus.VALID
     shop_id, secret_key = secrets.get("shop_id"), secrets.get("secret_key")
+    if public_key and (signature is not None or not (shop_id and secret_key)):
+        if signature is None:
+            raise InputError(SIGNATURE_HEADER, "missing: the shop's public key is configured "
+                             "and no HTTP Basic credentials are", provider=PROVIDER)
+        _verify_signature(body, signature, public_key)
+        return SignatureStatus.VALID
     if not shop_id or not secret_key:
         return SignatureStatus.UNCHECKED
-    _verify_basic(raw.header(AUTH_HEADER), shop_id, secret_key)
+    _verify_basic(header(headers, AUTH_HEADER), shop_id, secret_key)
     return SignatureStatus.VALID
 
 
-def _verify_basic(header: str | None, shop_id: str, secret_key: str) -> None:
-    if header is None:
+def sign(body: bytes, headers: Mapping[str, str],
+         secrets: Mapping[str, str]) -> tuple[bytes, dict[str, str]]:
+    """The notification as the gateway sends it: HTTP Basic from ``shop_id``/``secret_key``
+    and a ``Content-Signature`` by ``private_key`` (test-only), for those that are given."""
+    _, signed = unsign(body, headers)
+    shop_id, secret_key = secrets.get("shop_id"), secrets.get("secret_key")
+    if shop_id and secret_key:
+        signed[AUTH_HEADER] = basic_credentials(shop_id, secret_key)
+    private_key = secrets.get("private_key")
+    if private_key:
+        signed[SIGNATURE_HEADER] = base64.b64encode(_private_key(private_key).sign(
+            body, padding.PKCS1v15(), hashes.SHA256())).decode("ascii")
+    return body, signed
+
+
+def unsign(body: bytes, headers: Mapping[str, str]) -> tuple[bytes, dict[str, str]]:
+    """The notification without its credentials (the body carries none)."""
+    dropped = {SIGNATURE_HEADER.lower(), AUTH_HEADER.lower()}
+    return body, {key: value for key, value in headers.items() if key.lower() not in dropped}
+
+
+def basic_credentials(shop_id: str, secret_key: str) -> str:
+    return "Basic " + base64.b64encode(f"{shop_id}:{secret_key}".encode()).decode("ascii")
+
+
+def _verify_basic(value: str | None, shop_id: str, secret_key: str) -> None:
+    if value is None:
         raise InputError(AUTH_HEADER, "missing HTTP Basic credentials", provider=PROVIDER)
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _, token = value.strip().partition(" ")
     if scheme.lower() != "basic" or not token:
         raise InputError(AUTH_HEADER, "not HTTP Basic credentials", provider=PROVIDER)
     try:
@@ -69,7 +112,7 @@ def _verify_signature(body: bytes, signature: str, public_key: str) -> None:
         raw_signature = base64.b64decode(signature.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise InputError(SIGNATURE_HEADER, "not base64", provider=PROVIDER) from None
-    key = _load_key(public_key)
+    key = _public_key(public_key)
     if key is None:
         raise InputError(SIGNATURE_HEADER, "the configured public key is not an RSA public "
                          "key in PEM", provider=PROVIDER)
@@ -81,10 +124,18 @@ def _verify_signature(body: bytes, signature: str, public_key: str) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_key(pem: str) -> rsa.RSAPublicKey | None:
+def _public_key(pem: str) -> rsa.RSAPublicKey | None:
     """The shop's RSA public key; parsed once per process, ``None`` when it is not one."""
     try:
         key = serialization.load_pem_public_key(pem.encode("utf-8"))
-    except (ValueError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeError):
         return None
     return key if isinstance(key, rsa.RSAPublicKey) else None
+
+
+@functools.lru_cache(maxsize=2)
+def _private_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("private_key is not an RSA private key")
+    return key

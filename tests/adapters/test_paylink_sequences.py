@@ -1,6 +1,6 @@
 """The issue's PayLink sequences, run through ``validate_file`` as recorded traffic.
 
-Each JSONL file under ``fixtures/paylink/sequences`` is written by ``generate.py`` with real
+Each JSONL file under ``fixtures/paylink/sequences`` is written by ``make_fixtures.py`` with real
 HTTP Basic credentials and RSA signatures for the test secrets; the expectations below are the
 decisions the charts must make (outcome per decision, final state, canonical status, ledger).
 """
