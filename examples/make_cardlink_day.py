@@ -44,7 +44,7 @@ def token() -> str:
 
 def signed(tok: str, kind: str, status: str, amount: int, currency: str, **extra: Any
            ) -> dict[str, Any]:
-    """A callback body signed by the length-prefixed MD5 scheme (PROVIDERS.md §1)."""
+    """A callback body signed by the length-prefixed MD5 scheme (docs/PROVIDERS.md §1)."""
     body: dict[str, Any] = {"token": tok, "type": kind, "status": status, **extra,
                             "amount": amount, "currency": currency}
     base = ""
