@@ -46,7 +46,8 @@ class TransitionSpec:
     target: str
     caused_by: CausedBy
     source: str
-    """Where the documentation supports this edge (a section of `docs/sources/`, a `docs/PROVIDERS.md` decision)."""
+    """Where the documentation supports this edge (a source document in `docs/sources/`, a
+    `docs/PROVIDERS.md` decision)."""
     guard: str | None = None
     effect: str | None = None
     override: str | None = None
