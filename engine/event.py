@@ -52,6 +52,9 @@ class Event:
     provider's own ordering (timestamp or counter) when the payload carries one.
     ``facts`` are short provider facts worth keeping (error code, resolution…) and
     ``remember`` those the object must keep for later verification (payer email, card mask).
+    ``confirmed`` is ``False`` when the signature does not bind what the event decides
+    (status, amount): only the provider's answer to ``confirm_by`` (a poll operation such as
+    ``GET_TRANS_STATUS``) can confirm it.
     """
 
     provider: str
@@ -70,6 +73,8 @@ class Event:
     facts: tuple[tuple[str, str], ...] = ()
     remember: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    confirmed: bool = True
+    confirm_by: str | None = None
     key: str = attrs.field(init=False, eq=False, repr=False)
     """The store key of the object this event is about (computed once: every step uses it)."""
 

@@ -34,7 +34,7 @@ from paychart.event import Channel, Event, SignatureStatus
 
 from .checkout import checkout_events
 from .fields import WIRE, section, text
-from .signature import verify
+from .signature import CONFIRM_BY, binds_body, verify
 from .transaction import Envelope, transaction_event
 from .vocab import PROVIDER
 
@@ -45,7 +45,18 @@ def parse_callback(body: bytes, headers: Mapping[str, str],
                    context: AdapterContext) -> ParseResult:
     """A notification: authenticate first (``InputError`` on a forged one), then parse."""
     signature = verify(body, headers, context.secrets)
-    return ParseResult.of(*_events(body, Envelope(Channel.CALLBACK, signature, context)))
+    events = _events(body, Envelope(Channel.CALLBACK, signature, context))
+    if signature is SignatureStatus.VALID and not binds_body(context.secrets):
+        events = tuple(_unconfirmed(event) for event in events)
+    return ParseResult.of(*events)
+
+
+def _unconfirmed(event: Event) -> Event:
+    """HTTP Basic authenticated the sender, not the body: status and amount await a query."""
+    return attrs.evolve(
+        event, confirmed=False, confirm_by=CONFIRM_BY,
+        warnings=(*event.warnings, f"HTTP Basic binds no byte of the body: status and amount "
+                  f"are unconfirmed until a `{CONFIRM_BY}` query reports them"))
 
 
 def parse_response(body: bytes, headers: Mapping[str, str],

@@ -3,8 +3,11 @@
 Every notification carries HTTP Basic ``shop_id:secret_key``, which binds no byte of the body.
 Optionally a ``Content-Signature`` header holds the base64 RSA PKCS#1 v1.5 SHA-256 signature
 of the raw body bytes, verified with the shop's ``public_key``; when that header is present
-and a key is configured it alone decides. Decision (ours): a shop that configured only the
-public key expects every notification signed, so a missing header is then ``invalid``.
+and a key is configured it alone decides. Decision (ours, fail closed): a shop that configured
+the public key expects every notification signed, so a missing header is then ``invalid``,
+even when HTTP Basic credentials would pass (dropping the header is a downgrade). HTTP Basic
+alone binds no body: such notifications are valid but unconfirmed until a status query
+(``CONFIRM_BY``) reports the same.
 
 RSA is done by ``cryptography``, never by hand; HTTP Basic is compared with
 ``hmac.compare_digest``. Secrets never appear in an error. ``private_key`` (PEM) is read only
@@ -32,9 +35,13 @@ from .vocab import PROVIDER
 SIGNATURE_HEADER = "Content-Signature"
 AUTH_HEADER = "Authorization"
 
+CONFIRM_BY = "status"
+"""The merchant's status query (``GET /checkouts/{token}``) confirms what Basic cannot."""
+
 SCOPE = SignatureScope(
-    "RSA PKCS#1 v1.5 SHA-256 Content-Signature over the raw body (public_key), "
-    "or HTTP Basic shop_id:secret_key binding no body", frozenset({"*"}))
+    "RSA PKCS#1 v1.5 SHA-256 Content-Signature over the raw body (public_key; required once "
+    "configured), or HTTP Basic shop_id:secret_key binding no body (events unconfirmed)",
+    frozenset({"*"}))
 
 SECRETS = SecretsSchema(
     optional=frozenset({"shop_id", "secret_key", "public_key", "private_key"}),
@@ -50,16 +57,23 @@ def verify(body: bytes, headers: Mapping[str, str],
     signature = header(headers, SIGNATURE_HEADER)
     public_key = secrets.get("public_key")
     shop_id, secret_key = secrets.get("shop_id"), secrets.get("secret_key")
-    if public_key and (signature is not None or not (shop_id and secret_key)):
+    if public_key:
         if signature is None:
-            raise InputError(SIGNATURE_HEADER, "missing: the shop's public key is configured "
-                             "and no HTTP Basic credentials are", provider=PROVIDER)
+            raise InputError(SIGNATURE_HEADER, "missing: the shop's public key is configured, "
+                             "so every notification must be signed (HTTP Basic alone binds "
+                             "no body)", provider=PROVIDER)
         _verify_signature(body, signature, public_key)
         return SignatureStatus.VALID
     if not shop_id or not secret_key:
         return SignatureStatus.UNCHECKED
     _verify_basic(header(headers, AUTH_HEADER), shop_id, secret_key)
     return SignatureStatus.VALID
+
+
+def binds_body(secrets: Mapping[str, str]) -> bool:
+    """Whether a notification that ``verify`` accepts had its body bound (RSA), rather than
+    only its sender authenticated (HTTP Basic)."""
+    return bool(secrets.get("public_key"))
 
 
 def sign(body: bytes, headers: Mapping[str, str],

@@ -57,6 +57,7 @@ BASIC_ONLY = {"shop_id": SHOP_ID, "secret_key": SECRET}
 def test_valid_basic_auth(key: rsa.RSAPrivateKey) -> None:
     (event,) = parse(BODY, headers={"Authorization": basic()}, secrets=BASIC_ONLY).events
     assert event.signature is SignatureStatus.VALID
+    assert (event.confirmed, event.confirm_by) == (False, "status")
 
 
 @pytest.mark.parametrize(("header", "reason"), [
@@ -103,13 +104,12 @@ def test_malformed_signature_is_invalid(key: rsa.RSAPrivateKey, bad: str) -> Non
     assert result.error.field == "Content-Signature"
 
 
-def test_missing_signature_header_falls_back_to_basic(key: rsa.RSAPrivateKey) -> None:
+def test_missing_signature_header_is_a_downgrade_not_a_fallback(key: rsa.RSAPrivateKey) -> None:
     secrets = {**BASIC_ONLY, "public_key": pem(key)}
-    (event,) = parse(BODY, headers={"Authorization": basic()}, secrets=secrets).events
-    assert event.signature is SignatureStatus.VALID
-    wrong = parse(BODY, headers={"Authorization": basic(secret="x")}, secrets=secrets)
-    assert wrong.error is not None
-    assert wrong.error.field == "Authorization"
+    result = parse(BODY, headers={"Authorization": basic()}, secrets=secrets)
+    assert result.error is not None
+    assert result.error.field == "Content-Signature"
+    assert result.events == ()
 
 
 def test_signature_header_without_a_configured_key_leaves_basic_to_decide(
