@@ -7,7 +7,7 @@ the merchant's ``notificationUrl`` carrying an md5 ``checksum`` (see ``signature
 
 The long ``status`` drives the chart; a response without one is read from its result code
 and the call it answers (``vocab.MOVES`` rows ``via`` a response); the short
-``transactionStatus`` is only cross-checked. Every field is read through ``fields.WIRE``.
+``transactionStatus`` is signed, so a long status contradicting it is ``invalid``. Every field is read through ``fields.WIRE``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .fields import (
 from .signature import CHECKSUM, SECRET_KEY, is_md5_hex, verify
 from .vocab import (
     AGREEING_SHORTS,
+    MERCHANT_MONEY_MOVES,
     CANCEL_FAILED,
     LONG_STATUS_MOVES,
     OPERATION_TYPES,
@@ -91,19 +92,17 @@ def _parse(doc: dict[str, Any], context: AdapterContext, channel: Channel) -> Pa
         WIRE.fail("status", f"status `{move.trigger}` is not a payout status")
     kind, trigger = move.object_kind, move.trigger
     object_id, operation_id = _object_id(doc, payment_type, context)
-    _cross_check(doc, move, warnings)
     amount = _amount(doc, context, kind, object_id, warnings)
     if amount is None and payment_type in OPERATION_TYPES and trigger != CANCEL_FAILED:
         warnings.append(f"{payment_type.value} response carries no amount; the whole "
                         "remaining amount is assumed")
     signature = _signature(doc, amount, context, channel, warnings)
+    _cross_check(doc, move, channel, warnings)
     timestamp = WIRE.text(doc, "timestamp", max_len=64)
     event = Event(
         provider=PROVIDER, object_kind=kind, object_id=object_id, trigger=trigger,
-        channel=channel,
-        dedupe_key=":".join((PROVIDER, kind, object_id, operation_id or "", trigger,
-                             amount.money.to_decimal_string() if amount else "",
-                             timestamp or "")),
+        channel=channel, dedupe_key=_dedupe_key(doc, kind, object_id, operation_id, trigger,
+                                                amount, timestamp),
         state=move.state,
         money=amount.money if amount else None,
         sequence=sequence(timestamp, warnings),
@@ -113,6 +112,21 @@ def _parse(doc: dict[str, Any], context: AdapterContext, channel: Channel) -> Pa
         remember=remember(doc, amount, context.ref, object_id),
         warnings=tuple(warnings))
     return ParseResult.of(event)
+
+
+def _dedupe_key(doc: Mapping[str, Any], kind: str, object_id: str, operation_id: str | None,
+                trigger: str, amount: Amount | None, timestamp: str | None) -> str:
+    """What the checksum covers (ids, amount, short code) and the trigger cross-checked
+    against it. The uncovered ``timestamp`` only tells apart provider-initiated reports the
+    checksum cannot (``settled`` again after a chargeback is reversed); a capture, refund or
+    cancel the merchant started is one message whatever its timestamp, so a re-post with a
+    new date is a duplicate and cannot move money twice. The channel is not part of it, so
+    the callback echoing the merchant's own RF response is that response's duplicate."""
+    moment = "" if trigger in MERCHANT_MONEY_MOVES else (timestamp or "")
+    return ":".join((PROVIDER, kind, object_id, operation_id or "", trigger,
+                     amount.money.to_decimal_string() if amount else "",
+                     WIRE.text(doc, "merchantTransactionId", max_len=256) or "",
+                     WIRE.text(doc, "transactionStatus", max_len=8) or "", moment))
 
 
 def _refuse_non_events(doc: Mapping[str, Any]) -> None:
@@ -202,8 +216,12 @@ def _object_id(doc: Mapping[str, Any], payment_type: PaymentType | None,
     return object_id, None
 
 
-def _cross_check(doc: Mapping[str, Any], move: StatusMove, warnings: list[str]) -> None:
-    """A short code disagreeing with the long status is a warning naming both."""
+def _cross_check(doc: Mapping[str, Any], move: StatusMove, channel: Channel,
+                 warnings: list[str]) -> None:
+    """The long status drives the chart but the checksum does not cover it: on a
+    notification it must agree with the signed short code, else ``invalid`` naming both. A
+    response or inquiry answer comes over the merchant's own TLS call (real ones do
+    disagree, ``capturesuccess`` with ``P``): there it is a warning."""
     short = WIRE.text(doc, "transactionStatus", max_len=8)
     if short is None:
         return
@@ -215,8 +233,13 @@ def _cross_check(doc: Mapping[str, Any], move: StatusMove, warnings: list[str]) 
     expected = AGREEING_SHORTS.get(move.trigger, frozenset({ShortStatus.FAILED}))
     if code not in expected:
         shown = " or ".join(sorted(s.value for s in expected))
-        warnings.append(f"short transactionStatus `{short}` disagrees with long status "
-                        f"`{move.trigger}` (expects {shown}); the long status is applied")
+        if channel is not Channel.CALLBACK:
+            warnings.append(f"short transactionStatus `{short}` disagrees with long status "
+                            f"`{move.trigger}` (expects {shown}); the long status is applied")
+            return
+        WIRE.fail("status", f"long status `{move.trigger}` contradicts the signed short "
+                  f"transactionStatus `{short}` (which expects {shown}); the long status is "
+                  "not covered by the checksum")
 
 
 def _amount(doc: Mapping[str, Any], context: AdapterContext, kind: str, object_id: str,

@@ -218,3 +218,10 @@ OPERATION_TYPES = frozenset({_PT.CAPTURE, _PT.REVERSAL, _PT.REFUND})
 
 THREE_D_TYPES = frozenset({_PT.PREAUTH, _PT.DEBIT})
 """Calls a 3-D Secure challenge can interrupt."""
+
+
+MERCHANT_MONEY_MOVES = frozenset({
+    LongStatus.CAPTURESUCCESS, LongStatus.MARKEDFORREVERSAL, LongStatus.REVERSED,
+    LongStatus.PARTIALREFUND, LongStatus.AUTHCANCELLED, LongStatus.CANCELLED})
+"""Steps the merchant's own CP / RF / RV call starts: each is keyed by covered fields only,
+so a re-post with the unsigned ``timestamp`` changed is a duplicate, never a second refund."""

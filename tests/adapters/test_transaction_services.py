@@ -286,13 +286,14 @@ def test_dedupe_key_ignores_the_channel_and_sequence_is_the_timestamp() -> None:
     assert by_callback.sequence == 1768039200
 
 
-def test_short_and_long_status_disagreement_is_a_warning_naming_both() -> None:
-    event = one_event(ADAPTER.parse(raw(json.dumps(notification(transactionStatus="N"))),
-                                    AdapterContext()))
-    assert event.trigger == "capturesuccess"
-    (warning,) = event.warnings
-    assert "`N`" in warning
-    assert "`capturesuccess`" in warning
+def test_notification_whose_long_status_contradicts_the_short_code_is_invalid_naming_both(
+        ) -> None:
+    result = ADAPTER.parse(raw(json.dumps(notification(transactionStatus="N"))),
+                           AdapterContext())
+    assert result.error is not None
+    assert result.error.field == "status"
+    assert "`N`" in result.error.reason
+    assert "`capturesuccess`" in result.error.reason
 
 
 @pytest.mark.parametrize("short", ["C", "P", "Y"])

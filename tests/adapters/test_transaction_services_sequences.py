@@ -130,12 +130,13 @@ def test_sequence_payout_notification_checksum_is_valid() -> None:
 
 
 def test_sequence_short_and_long_status_disagree() -> None:
+    """The long status is not covered by the checksum; the signed short `N` contradicts it."""
     result = run("status_disagreement")
-    assert outcomes(result) == ["applied", "applied"]
-    (warning,) = result.results[1].decision.warnings
-    assert "`N`" in warning
-    assert "`settled`" in warning
-    assert final(result, "70007")[0] == "settled"
+    assert outcomes(result) == ["applied", "invalid"]
+    reason = result.results[1].decision.reason
+    assert "`N`" in reason
+    assert "`settled`" in reason
+    assert final(result, "70007")[0] == "capturesuccess"
 
 
 def test_sequence_duplicates() -> None:
