@@ -47,12 +47,22 @@ def _facts(fields: f.Fields, action: Action, result: Result) -> tuple[tuple[str,
     return tuple(found)
 
 
+CONFIRM_BY = Action.GET_TRANS_STATUS.value
+"""The status query that confirms what a callback's ``hash`` does not bind."""
+
+_MERCHANT_MONEY_MOVES = frozenset({Action.CAPTURE, Action.CREDITVOID, Action.VOID})
+"""Steps the merchant's own call starts: one message each whatever its (unsigned) date."""
+
+
 def _dedupe(kind: str, trans_id: str, fields: f.Fields, action: Action, result: Result,
             amount: str) -> str:
     """What identifies one platform message; the channel is not part of it, so a response
-    and a callback saying the same are one message."""
-    date = f.text(fields, "trans_date") or "/".join(
-        f.text(fields, name) or "" for name in ("chargeback_date", "bank_date"))
+    and a callback saying the same are one message. The dates are not covered by the hash:
+    a capture, refund or void the merchant made is keyed without them, so a re-post with a
+    new date is a duplicate and cannot move money twice (disputes keep their dates, which
+    are all that tells a second chargeback from a first)."""
+    date = "" if action in _MERCHANT_MONEY_MOVES else (f.text(fields, "trans_date") or "/".join(
+        f.text(fields, name) or "" for name in ("chargeback_date", "bank_date")))
     status = f.text(fields, "status") or ""
     return f"{PROVIDER}/{kind}/{trans_id}/{action.value}/{result.value}/{status}/{amount}/{date}"
 
@@ -89,6 +99,9 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
     if channel is Channel.CALLBACK:
         signature = verify_callback(fields, target.kind, trans_id, kept, context.secrets,
                                     warnings)
+        warnings.append(f"the platform `hash` binds trans_id, payer email and card digits, "
+                        f"not status or amount: unconfirmed until `{CONFIRM_BY}` reports "
+                        "them")
     money, notes = f.money(fields, "amount", "currency", kept.get("currency"))
     warnings += notes
     if action in POLLS and target.state not in ("SETTLED", "PENDING"):
@@ -102,7 +115,8 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         signature=signature, customer_action=f.customer_action(fields),
         facts=_facts(fields, action, result),
         remember=_remember(fields, kept, money.currency if money else None),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), confirmed=channel is not Channel.CALLBACK,
+        confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None)
 
 
 # -- provider → merchant ----------------------------------------------------------------------
