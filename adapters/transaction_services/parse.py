@@ -7,7 +7,8 @@ the merchant's ``notificationUrl`` carrying an md5 ``checksum`` (see ``signature
 
 The long ``status`` drives the chart; a response without one is read from its result code
 and the call it answers (``vocab.MOVES`` rows ``via`` a response); the short
-``transactionStatus`` is signed, so a long status contradicting it is ``invalid``. Every field is read through ``fields.WIRE``.
+``transactionStatus`` is signed, so on a notification a long status contradicting it is
+``invalid``. Every field is read through ``fields.WIRE``.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from .fields import (
 from .signature import CHECKSUM, SECRET_KEY, is_md5_hex, verify
 from .vocab import (
     AGREEING_SHORTS,
-    MERCHANT_MONEY_MOVES,
     CANCEL_FAILED,
     LONG_STATUS_MOVES,
+    MERCHANT_MONEY_MOVES,
     OPERATION_TYPES,
     OPERATIONS,
     PAYOUT,
