@@ -129,7 +129,7 @@ def test_no_card_number_cvv_or_secret_is_stored_or_shown(
         texts.append((f"parse {file}", _cli(capsys, "parse", provider, str(folder / file),
                                             "--channel", channel, "--secrets", str(secrets))))
     texts += [(str(db), _dump(db)) for db in sorted(tmp_path.glob("*.sqlite"))]
-    assert len([db for db in tmp_path.glob("*.sqlite")]) == len(sequences)
+    assert len(list(tmp_path.glob("*.sqlite"))) == len(sequences)
     secret = secret_values(provider)
     cvvs = cvv_values(provider)
     for where, text in texts:
