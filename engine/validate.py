@@ -93,9 +93,12 @@ class ValidationRun:
 
     @property
     def unverified(self) -> dict[str, int]:
-        """Callbacks decided ``unchecked`` (no secret to verify them), per provider."""
+        """Callbacks the adapter decided ``unchecked`` (no secret to verify them), per
+        provider. Recorded events (``{"event": …}``) are the recording's own word, not
+        counted here; with secrets, an unchecked recorded callback is ``invalid``."""
         return unverified_by_provider(
-            (r.decision.provider or "", r.channel, r.authenticity) for r in self.results)
+            (r.decision.provider or "", r.channel, r.authenticity) for r in self.results
+            if r.raw is not None)
 
     @property
     def unchecked_providers(self) -> frozenset[str]:
