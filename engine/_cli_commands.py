@@ -181,17 +181,19 @@ def _read_nothing(file: str) -> UsageError:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .inputs import read_records
     from .report import as_json, as_text
-    from .validate import check_options, validate_records
+    from .validate import check_allowed_unverified, check_options, validate_records
 
     charts = ChartSet.bundled(args.chart)
     check_options(charts, args.option)
+    check_allowed_unverified(args.allow_unverified)
     secrets = _secrets(args.secrets)
     records = read_records(args.file)
     store = open_store(args.store) if args.store else None
     progress = _Progress(sys.stderr)
     try:
         run = validate_records(records, charts=charts, secrets=secrets, options=args.option,
-                               store=store, progress=progress)
+                               store=store, progress=progress,
+                               allow_unverified=args.allow_unverified)
     finally:
         progress.finish()
         if store is not None:
@@ -213,15 +215,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from .validate import validate_file
 
     charts = ChartSet.bundled(args.chart)
+    from .report import verdict
+
     run = validate_file(args.file, charts=charts, secrets=_secrets(args.secrets),
-                        options=args.option)
+                        options=args.option, allow_unverified=args.allow_unverified)
     if run.inputs == 0:
         raise _read_nothing(args.file)
     report = write_run(run, Path(args.file).name, args.out, args.option)
     summary = run.summary()
     out(f"wrote {report}: {summary['inputs']} inputs, "
         + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in list(summary.items())[1:])
-        + "\n")
+        + f"\nverdict: {verdict(run)}\n")
     return _run_status(run)
 
 

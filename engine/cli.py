@@ -27,7 +27,10 @@ __all__ = ["build_parser", "main"]
 
 _FORMAT_HELP = "text for people (default) or json for machines"
 _CHART_HELP = "also load this chart spec file (repeatable)"
-_SECRETS_HELP = "TOML secrets file, one table per provider; without it signatures are unchecked"
+_SECRETS_HELP = ("TOML secrets file, one table per provider, checked against each provider's "
+                 "keys; a provider without a table has its callbacks unverified")
+_ALLOW_HELP = ("accept unverified callbacks of this provider (no secret given) in a clean "
+               "verdict (repeatable)")
 _OPTION_HELP = "enable an override option a chart declares (repeatable; see `paychart charts`)"
 
 
@@ -64,8 +67,11 @@ def _add_charts(p: _Parser) -> None:
     p.add_argument("--chart", action="append", default=[], metavar="PATH", help=_CHART_HELP)
 
 
-def _add_run_inputs(p: _Parser) -> None:
+def _add_run_inputs(p: _Parser, *, verdict: bool = True) -> None:
     p.add_argument("--secrets", metavar="FILE", help=_SECRETS_HELP)
+    if verdict:
+        p.add_argument("--allow-unverified", action="append", default=[], metavar="PROVIDER",
+                       help=_ALLOW_HELP)
     p.add_argument("--option", action="append", default=[], metavar="NAME", help=_OPTION_HELP)
     _add_charts(p)
 
@@ -102,9 +108,11 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = _sub(sub, "validate", "decide every input of a JSONL recording and report",
              "  paychart validate day.jsonl --secrets secrets.toml\n"
              "  paychart validate day.jsonl --store sqlite:day.sqlite --format json\n\n"
-             + RECORD_FORMAT + "\n\nexit status: 0 clean, 1 something rejected or invalid,\n"
-             "  2 unreadable or empty recording or a bad argument, 3 paychart failed on an\n"
-             "  input (reported with its line number; every other line is still decided)\n")
+             + RECORD_FORMAT + "\n\nexit status: 0 clean, 1 something rejected or invalid, or\n"
+             "  callbacks UNVERIFIED (a provider with no secrets, unless --allow-unverified),\n"
+             "  2 unreadable or empty recording, a bad secrets file or argument, 3 paychart\n"
+             "  failed on an input (reported with its line number; every other line is\n"
+             "  still decided)\n")
     p.add_argument("file", metavar="FILE.jsonl", help="the recording, one JSON object a line")
     p.add_argument("--store", metavar="STORE",
                    help="keep the journal in sqlite:PATH (default memory:, kept nowhere)")
@@ -150,7 +158,7 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--trace", metavar="FILE.jsonl",
                    help="draw the path one object took in this recording (needs --object)")
     p.add_argument("--object", metavar="ID", help="object id or store key to trace")
-    _add_run_inputs(p)
+    _add_run_inputs(p, verdict=False)
     p.set_defaults(func=commands.cmd_diagram)
 
 

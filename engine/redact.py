@@ -1,33 +1,58 @@
-"""Redaction of raw payloads before they are journaled.
+"""Redaction of raw payloads before they are journaled: it fails closed.
 
-Card numbers are masked to first six and last four, CVV/CVC values and secrets are dropped,
-and so are the fields a provider's adapter declares as credentials in its protocol
-(``SecretsSchema.redacted_fields``); credentials in headers are removed. Works on JSON,
-form-encoded and plain text bodies.
+A body is rewritten field by field when it parses as JSON (object or array) or as strict
+``application/x-www-form-urlencoded`` text; anything else (an unencoded space, a truncated
+JSON document, bytes that are not UTF-8) is journaled as its length, a digest and a masked
+rendering, never as raw text. Everywhere, card numbers are masked to first six and last four
+(in any field, as strings, JSON numbers or grouped digits), card security codes and secrets
+are dropped by whole key name (``authorization_code`` is kept, ``card_cvv2`` is not), and so
+are the fields a provider declares as credentials (``SecretsSchema.redacted_fields``).
+Headers named like a credential are dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote_plus, unquote_plus
+
+REMOVED = "[removed]"
 
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
-"""Letters count as part of a token: digits inside a hex id are not a card number."""
+"""In parsed fields letters count as part of a token: digits inside a hex id are no card."""
+_ANY_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ .-]?\d){12,18}(?!\d)")
+"""In text that could not be parsed, every run of 13–19 digits could be a card number."""
 _GROUPED = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?")
-_CARD_KEY = re.compile(r"(^|_|\b)(pan|card_?(number|num|no)|cardnumber|cc_?(number|num)|"
-                       r"account_?number)$", re.IGNORECASE)
-_SECRET_KEY = re.compile(
-    r"(cvv|cvc|cvv2|cvc2|cid|security[_-]?code|card[_-]?code|password|passwd|secret|"
-    r"private[_-]?key|api[_-]?key|secure[_-]?key|access[_-]?token|authorization)",
-    re.IGNORECASE)
+
+_CARD_WORDS = frozenset({"pan", "card_number", "card_num", "card_no", "cardnumber", "cc_number",
+                         "cc_num", "account_number"})
+_CVV_WORDS = frozenset({"cvv", "cvv2", "cvc", "cvc2", "cvn", "cvn2", "csc", "cid"})
+_SECRET_WORDS = frozenset({"password", "passwd", "secret", "pin"})
+_SECRET_KEYS = frozenset({
+    "api_key", "private_key", "secret_key", "secure_key", "access_token", "refresh_token",
+    "auth_token", "bearer_token", "client_secret", "security_code", "card_security_code",
+    "card_code", "authorization", "pass_phrase", "passphrase"})
 _SECRET_HEADER = re.compile(r"authori[sz]ation|token|key|secret|signature|cookie|password",
                             re.IGNORECASE)
 """Header names that carry a credential (``Authorization``, ``X-Auth-Token``, ``AuthToken``,
 ``X-Api-Key``, ``Cookie``, ``Content-Signature``…): dropped, never masked."""
-REMOVED = "[removed]"
+
+_FORM_ATOM = r"(?:[A-Za-z0-9*\-._~+]|%[0-9A-Fa-f]{2})"
+_STRICT_FORM = re.compile(rf"{_FORM_ATOM}+={_FORM_ATOM}*(?:&{_FORM_ATOM}+={_FORM_ATOM}*)*")
+"""Form encoding as browsers and HTTP clients write it: nothing unencoded but the safe set."""
+_PAIR = re.compile(r"""(?P<key>[A-Za-z%][\w%.\-]*)["']?\s*[:=]\s*"""
+                   r"""(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s&,;}\]]*)""")
+"""``key=value`` or ``"key": value`` inside text: how a CVV shows up in a body we cannot parse."""
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def normalize_key(key: str) -> str:
+    """``cardCvv2``, ``Card-CVV2`` and ``card_cvv2`` are one name: ``card_cvv2``."""
+    spaced = _CAMEL.sub("_", key.strip())
+    return re.sub(r"[\s\-_.]+", "_", spaced).strip("_").lower()
 
 
 def _luhn(digits: str) -> bool:
@@ -40,77 +65,151 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _masked(digits: str) -> str:
+    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
+
+
 def mask_card_numbers(text: str, *, card_field: bool = False) -> str:
     """Mask card numbers to ``411111******1111``: 13–19 digits, spaces or dashes allowed
     between them, that pass the Luhn check, are grouped like a card (``4617 6117 9431 3933``)
     or stand in a card-number field (``card_field``), where even a test number that fails
-    Luhn is a card number."""
+    Luhn is a card number. Phone numbers and IBANs are kept unless they pass Luhn."""
     def mask(match: re.Match[str]) -> str:
         whole = match.group(0)
         digits = whole.replace(" ", "").replace("-", "")
         if card_field or _luhn(digits) or _GROUPED.fullmatch(whole):
-            return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
+            return _masked(digits)
         return whole
     return _DIGIT_RUN.sub(mask, text)
 
 
+def mask_every_digit_run(text: str) -> str:
+    """Mask every run that could be a card number, Luhn or not: for text we cannot parse."""
+    return _ANY_DIGIT_RUN.sub(lambda m: _masked(re.sub(r"\D", "", m.group(0))), text)
+
+
 def _is_card_key(key: str) -> bool:
-    return bool(_CARD_KEY.search(key.replace("-", "_")))
+    name = normalize_key(key)
+    return name in _CARD_WORDS or name.endswith(("_pan", "card_number", "cardnumber"))
 
 
 def is_secret_key(key: str) -> bool:
-    """Whether a field name holds a secret or a card security code."""
-    return bool(_SECRET_KEY.search(key))
+    """Whether a field name, taken whole, holds a secret or a card security code."""
+    name = normalize_key(unquote_plus(key))
+    last = name.rsplit("_", 1)[-1]
+    return name in _SECRET_KEYS or last in _CVV_WORDS or last in _SECRET_WORDS
+
+
+def _normalized_fields(dropped: frozenset[str]) -> frozenset[str]:
+    return frozenset(".".join(normalize_key(p) for p in name.split(".")) for name in dropped)
+
+
+def _is_dropped(key: str, parent: str, dropped: frozenset[str]) -> bool:
+    name = normalize_key(key)
+    return is_secret_key(key) or name in dropped or f"{normalize_key(parent)}.{name}" in dropped
+
+
+def _scrub_pairs(text: str) -> str:
+    """``cvv=123`` / ``"cvv": "123"`` inside text become ``cvv=[removed]``."""
+    def drop(match: re.Match[str]) -> str:
+        key = match.group("key")
+        return f"{key}={REMOVED}" if is_secret_key(key) else match.group(0)
+    return _PAIR.sub(drop, text)
+
+
+def _redact_number(value: int | float, *, card_field: bool) -> Any:
+    if isinstance(value, float):
+        if not value.is_integer():
+            return value
+        text = str(int(value))
+    else:
+        text = str(value)
+    digits = text.lstrip("-")
+    if 13 <= len(digits) <= 19 and (card_field or _luhn(digits)):
+        return _masked(digits)
+    return value
 
 
 def _redact_value(value: Any, dropped: frozenset[str], *, card_field: bool = False,
                   parent: str = "") -> Any:
-    """``dropped`` holds key names (``token``) or parent-qualified ones (``metadata.token``:
-    a ``token`` directly under a ``metadata`` object)."""
+    """``dropped`` holds normalized key names (``token``) or parent-qualified ones
+    (``metadata.token``: a ``token`` directly under a ``metadata`` object)."""
     if isinstance(value, dict):
-        return {k: (REMOVED if is_secret_key(str(k)) or k in dropped
-                    or f"{parent}.{k}" in dropped else
+        return {mask_card_numbers(str(k)): (
+                    REMOVED if _is_dropped(str(k), parent, dropped) else
                     _redact_value(v, dropped, card_field=_is_card_key(str(k)), parent=str(k)))
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact_value(v, dropped, card_field=card_field) for v in value]
+        return [_redact_value(v, dropped, card_field=card_field, parent=parent) for v in value]
     if isinstance(value, str):
-        return mask_card_numbers(value, card_field=card_field)
-    if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(value)) <= 19:
-        masked = mask_card_numbers(str(value), card_field=card_field)
-        return value if masked == str(value) else masked
+        return _scrub_pairs(mask_card_numbers(value, card_field=card_field))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _redact_number(value, card_field=card_field)
     return value
 
 
-def redact_body(body: bytes, dropped: frozenset[str] = frozenset()) -> str:
-    """The body as text that is safe to keep: structure preserved where it can be parsed.
-    Fields named in ``dropped`` (the adapter's credential fields) are removed wherever they
-    appear."""
-    text = body.decode("utf-8", errors="replace")
-    stripped = text.strip()
-    if stripped.startswith(("{", "[")):
+def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
+    try:
+        redacted = _redact_value(json.loads(text), dropped)
+        rendered = json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested too deep to walk
+    try:
+        rendered.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped
+        return json.dumps(redacted, separators=(",", ":"))
+    return rendered
+
+
+def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
+    if not _STRICT_FORM.fullmatch(text):
+        return None
+    pairs = []
+    for pair in text.split("&"):
+        raw_key, _, raw_value = pair.partition("=")
         try:
-            redacted = json.dumps(_redact_value(json.loads(stripped), dropped),
-                                  ensure_ascii=False, separators=(",", ":"))
-        except (ValueError, RecursionError):
-            pass  # not JSON, or nested too deep to walk: masked as text below
+            key = unquote_plus(raw_key, errors="strict")
+            value = unquote_plus(raw_value, errors="strict")
+        except UnicodeDecodeError:
+            return None
+        if _is_dropped(key, "", dropped):
+            value = REMOVED
         else:
-            try:
-                redacted.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped
-                return json.dumps(_redact_value(json.loads(stripped), dropped),
-                                  separators=(",", ":"))
-            return redacted
-    if "=" in stripped and "\n" not in stripped and " " not in stripped:
-        pairs = parse_qsl(stripped, keep_blank_values=True)
-        if pairs:
-            return urlencode([(k, REMOVED if is_secret_key(k) or k in dropped else
-                               mask_card_numbers(v, card_field=_is_card_key(k)))
-                              for k, v in pairs])
-    return mask_card_numbers(text)
+            value = _scrub_pairs(mask_card_numbers(value, card_field=_is_card_key(key)))
+        pairs.append(f"{quote_plus(mask_card_numbers(key))}={quote_plus(value)}")
+    return "&".join(pairs)
+
+
+def render_unparsed(body: bytes) -> str:
+    """What is kept of a body that is neither JSON nor strict form: its length, a digest and
+    a masked rendering. The digest is of the masked text, not of the body: a digest of the
+    original would let the masked digits of a card number be guessed back."""
+    text = body.decode("utf-8", errors="replace")
+    masked = _scrub_pairs(mask_every_digit_run(text))
+    digest = hashlib.sha256(masked.encode("utf-8", errors="backslashreplace")).hexdigest()
+    return f"[unparsed body: {len(body)} bytes, masked sha256 {digest}] {masked}"
+
+
+def redact_body(body: bytes, dropped: frozenset[str] = frozenset()) -> str:
+    """The body as text that is safe to keep: structure preserved where it parses, the
+    masked rendering of ``render_unparsed`` where it does not. Fields named in ``dropped``
+    (the adapter's credential fields) are removed wherever they appear."""
+    if not body.strip():
+        return ""
+    try:
+        stripped = body.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return render_unparsed(body)
+    fields = _normalized_fields(dropped)
+    redacted = None
+    if stripped.startswith(("{", "[")):
+        redacted = _redact_json(stripped, fields)
+    elif "=" in stripped:
+        redacted = _redact_form(stripped, fields)
+    return redacted if redacted is not None else render_unparsed(body)
 
 
 def redact_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Headers minus credentials; values masked like bodies."""
-    return tuple((k, REMOVED if _SECRET_HEADER.search(k) else mask_card_numbers(v))
-                 for k, v in headers.items())
+    """Headers minus credentials; values masked like text we cannot parse."""
+    return tuple((k, REMOVED if _SECRET_HEADER.search(k) else
+                  _scrub_pairs(mask_every_digit_run(v))) for k, v in headers.items())

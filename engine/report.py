@@ -51,9 +51,31 @@ def _decision_json(result: InputResult) -> dict[str, Any]:
             "warnings": list(d.warnings)}
 
 
+def unverified_json(run: ValidationRun) -> dict[str, Any]:
+    """``{"total", "by_provider", "allowed"}``: callbacks nobody verified."""
+    counts = run.unverified
+    return {"total": sum(counts.values()), "by_provider": counts,
+            "allowed": sorted(run.allowed_unverified)}
+
+
+def verdict(run: ValidationRun) -> str:
+    """``clean`` only when nothing needs attention and every callback was verified."""
+    parts = []
+    if run.needs_attention:
+        parts.append("NEEDS ATTENTION (rejected or invalid inputs)")
+    blocking = run.blocking_unverified
+    if blocking:
+        shown = ", ".join(f"{p} {n}" for p, n in blocking.items())
+        parts.append(f"UNVERIFIED ({sum(blocking.values())} callbacks decided with no "
+                     f"signature check: {shown}; pass --secrets FILE, or --allow-unverified "
+                     "PROVIDER to accept them)")
+    return "; ".join(parts) or "clean"
+
+
 def as_json(run: ValidationRun) -> dict[str, Any]:
     """``{"summary", "objects", "decisions", "internal_errors", "unchecked_signatures"}``;
-    decisions lists every one not applied, objects those the run wrote, as they ended."""
+    decisions lists every one not applied, objects those the run wrote, as they ended.
+    ``summary.unverified`` counts callbacks nobody verified, in total and per provider."""
     objects = []
     for record in run.objects():
         chart = run.charts.named(record.chart)
@@ -61,7 +83,9 @@ def as_json(run: ValidationRun) -> dict[str, Any]:
                         "id": record.object_id, "state": record.state,
                         "canonical": run.canonical(record),
                         "ledger": to_json(record.ledger)})
-    return {"summary": run.summary(), "objects": objects,
+    summary: dict[str, Any] = {**run.summary(), "unverified": unverified_json(run),
+                               "verdict": verdict(run)}
+    return {"summary": summary, "objects": objects,
             "decisions": [_decision_json(r) for r in run.results
                           if r.decision.outcome is not Outcome.APPLIED],
             "internal_errors": [{"line": r.line, "error": r.internal_error}
@@ -83,12 +107,12 @@ def as_text(run: ValidationRun, source: str) -> str:
     counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
     if summary["internal_errors"]:
         counts += f" · {summary['internal_errors']} internal errors"
-    verdict = "clean" if run.clean else "NEEDS ATTENTION (rejected or invalid inputs)"
     lines = [f"paychart validate {source}", f"{summary['inputs']} inputs: {counts}",
-             f"verdict: {verdict}", ""]
-    if run.unchecked_providers:
-        lines += [f"signatures NOT checked for: {', '.join(sorted(run.unchecked_providers))} "
-                  "(no secret given; pass --secrets FILE)", ""]
+             f"verdict: {verdict(run)}", ""]
+    if run.unverified:
+        shown = ", ".join(f"{p} {n}" + (" (allowed)" if p in run.allowed_unverified else "")
+                          for p, n in run.unverified.items())
+        lines += [f"callbacks NOT verified (no secret given): {shown}", ""]
     internal = run.internal_errors
     if internal:
         lines.append(f"INTERNAL ERRORS ({len(internal)}): paychart failed on these inputs "

@@ -4,7 +4,9 @@ Runs the same orchestrator a backend embeds, over a store (memory by default, SQ
 asked), so a day of production logs is judged exactly as live traffic would have been. One
 hostile line never ends the run: whatever goes wrong while deciding it is that line's
 internal error (journaled as ``invalid`` while the store still works), and the next line is
-decided. The run's result carries everything a report needs (every decision, and the last
+decided. Authenticity fails closed (``authenticity.py``): a provider with secrets must
+verify every callback, and a run with callbacks nobody verified is never clean. The run's
+result carries everything a report needs (every decision, and the last
 record of every object the run wrote), so reports never query the orchestrator or store.
 """
 
@@ -20,18 +22,19 @@ import attrs
 
 from paychart.adapters import get_adapter
 
-from .adapter import Adapter, AdapterContext, ParseResult, RawInput, SecretsSchema, SignatureScope
+from .adapter import AdapterContext, RawInput
+from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .errors import InputError, PaychartError, UnknownProviderError
-from .event import SignatureStatus
+from .event import Channel, SignatureStatus
 from .exit import where_failed
 from .inputs import Record, read_records
 from .journal import JournalEntry
 from .ledger import refine
 from .orchestrator import Orchestrator
+from .providers import available
 from .record import ObjectRecord
-from .rulebook import Rules
 from .secrets import Secrets
 from .stores.base import Store
 from .stores.memory import MemoryStore
@@ -54,7 +57,9 @@ class InputResult:
     """One decision about one recorded input (an input with two events has two results).
 
     ``internal_error`` says where paychart itself failed on this input (an exception, or an
-    adapter's ``ParseResult.defect``); the input is then ``invalid``."""
+    adapter's ``ParseResult.defect``); the input is then ``invalid``. ``signature`` is that
+    of a recorded event, ``authenticity`` that of the event the decision is about, however
+    it came (recorded, or parsed by the adapter). ``repr`` never shows headers."""
 
     line: int
     decision: Decision
@@ -63,6 +68,7 @@ class InputResult:
     received_at: datetime | None = None
     channel: str | None = None
     internal_error: str | None = None
+    authenticity: SignatureStatus | None = None
 
 
 @attrs.frozen
@@ -73,16 +79,42 @@ class ValidationRun:
     actions, prechecks); the reports read only ``results`` and ``written``."""
 
     results: tuple[InputResult, ...]
-    orchestrator: Orchestrator
+    orchestrator: Orchestrator = attrs.field(repr=False)
     inputs: int
-    unchecked_providers: frozenset[str]
-    charts: ChartSet
-    written: tuple[ObjectRecord, ...] = ()
+    charts: ChartSet = attrs.field(repr=False)
+    written: tuple[ObjectRecord, ...] = attrs.field(default=(), repr=False)
+    allowed_unverified: frozenset[str] = frozenset()
+    """Providers whose unverified callbacks the caller accepts (``--allow-unverified``)."""
 
     def summary(self) -> dict[str, int]:
         counts = Counter(result.decision.outcome for result in self.results)
         return {"inputs": self.inputs, **{o.value: counts.get(o, 0) for o in Outcome},
                 "internal_errors": len(self.internal_errors)}
+
+    @property
+    def unverified(self) -> dict[str, int]:
+        """Callbacks the adapter decided ``unchecked`` (no secret to verify them), per
+        provider. Recorded events (``{"event": …}``) are the recording's own word, not
+        counted here; with secrets, an unchecked recorded callback is ``invalid``."""
+        return unverified_by_provider(
+            (r.decision.provider or "", r.channel, r.authenticity) for r in self.results
+            if r.raw is not None)
+
+    @property
+    def unchecked_providers(self) -> frozenset[str]:
+        """Providers with callbacks nobody verified."""
+        return frozenset(self.unverified)
+
+    @property
+    def blocking_unverified(self) -> dict[str, int]:
+        """Unverified callbacks of providers the caller did not allow: the run is not clean."""
+        return {p: n for p, n in self.unverified.items() if p not in self.allowed_unverified}
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something rejected or invalid."""
+        return any(r.decision.outcome in (Outcome.REJECTED, Outcome.INVALID)
+                   for r in self.results)
 
     def objects(self) -> list[ObjectRecord]:
         """Objects this run wrote, by key, as they ended (not what the store held before)."""
@@ -99,9 +131,9 @@ class ValidationRun:
 
     @property
     def clean(self) -> bool:
-        """Nothing rejected or invalid: the exit status 0 of ``paychart validate``."""
-        return not any(r.decision.outcome in (Outcome.REJECTED, Outcome.INVALID)
-                       for r in self.results)
+        """Nothing rejected or invalid and every callback verified (or its provider allowed
+        unverified): the exit status 0 of ``paychart validate``."""
+        return not self.needs_attention and not self.blocking_unverified
 
 
 class _Observed:
@@ -142,65 +174,55 @@ class _Observed:
         self.inner.close()
 
 
-@attrs.define
-class _DefectWatch:
-    """An adapter that remembers the ``defect`` of its last parse (``ingest`` drops it)."""
-
-    adapter: Adapter
-    defect: str | None = None
-
-    @property
-    def provider(self) -> str:
-        return self.adapter.provider
-
-    @property
-    def rules(self) -> Rules:
-        return self.adapter.rules
-
-    @property
-    def signature(self) -> SignatureScope:
-        return self.adapter.signature
-
-    @property
-    def secrets(self) -> SecretsSchema:
-        return self.adapter.secrets
-
-    def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
-        result = self.adapter.parse(raw, context)
-        self.defect = result.defect
-        return result
-
-
 def _result(record: Record, decision: Decision, raw: RawInput | None = None,
-            internal: str | None = None) -> InputResult:
+            internal: str | None = None, parsed: SignatureStatus | None = None
+            ) -> InputResult:
     event = record.event
     source_at = event.received_at if event is not None else raw.received_at if raw else None
     channel = event.channel if event is not None else raw.channel if raw else None
-    return InputResult(record.line, decision, raw,
-                       event.signature if event is not None else None,
-                       source_at, None if channel is None else channel.value, internal)
+    recorded = event.signature if event is not None else None
+    return InputResult(record.line, decision, raw, recorded, source_at,
+                       None if channel is None else channel.value, internal,
+                       recorded if event is not None else parsed)
 
 
-def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets,
-            unchecked: set[str]) -> list[InputResult]:
+def _recorded_event_error(record: Record, secrets: Secrets) -> InputError | None:
+    """A recorded event claims its own signature status: for a provider with secrets, an
+    ``unchecked`` callback event is no more trusted than a raw one."""
+    event = record.event
+    if (event is None or event.provider not in secrets or event.channel is not Channel.CALLBACK
+            or event.signature not in UNVERIFIED):
+        return None
+    return InputError("signature", "a recorded callback event that was never verified, "
+                      f"although secrets for {event.provider} are configured",
+                      provider=event.provider, object_kind=event.object_kind,
+                      object_id=event.object_id)
+
+
+def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets) -> list[InputResult]:
     line = record.line
     if record.error is not None:
         return [_result(record, orchestrator.invalid(record.error, line=line))]
     if record.event is not None:
+        refused = _recorded_event_error(record, secrets)
+        if refused is not None:
+            return [_result(record, orchestrator.invalid(refused, line=line))]
         return [_result(record, orchestrator.apply(record.event, line=line))]
     raw = record.raw
     assert raw is not None
     try:
-        adapter = _DefectWatch(get_adapter(raw.provider))
+        adapter = Authenticated(get_adapter(raw.provider), required=raw.provider in secrets)
     except UnknownProviderError as exc:
         error = InputError("provider", str(exc), provider=raw.provider)
         return [_result(record, orchestrator.invalid(error, raw=raw, line=line), raw)]
     context = AdapterContext(secrets.for_provider(raw.provider),
                              orchestrator.remembered_for(raw.provider))
-    if raw.provider not in secrets:
-        unchecked.add(raw.provider)
     decisions = orchestrator.ingest(raw, adapter, context, line=line)
-    return [_result(record, decision, raw, adapter.defect) for decision in decisions]
+    statuses: list[SignatureStatus | None] = [e.signature for e in adapter.events]
+    if len(statuses) != len(decisions):  # the input was refused as a whole
+        statuses = [None] * len(decisions)
+    return [_result(record, decision, raw, adapter.defect, status)
+            for decision, status in zip(decisions, statuses, strict=True)]
 
 
 def _internal(orchestrator: Orchestrator, record: Record, where: str) -> InputResult:
@@ -225,39 +247,49 @@ def check_options(charts: ChartSet, options: Iterable[str]) -> None:
         raise UnknownOptionError(unknown, known)
 
 
+def check_allowed_unverified(providers: Iterable[str]) -> frozenset[str]:
+    """``UnknownProviderError`` for a name no adapter has: a typo must not go unnoticed."""
+    allowed = frozenset(providers)
+    known = available()
+    for provider in sorted(allowed - set(known)):
+        raise UnknownProviderError(provider, known)
+    return allowed
+
+
 def validate_records(records: Iterable[Record], *, charts: ChartSet | None = None,
                      secrets: Secrets | None = None, options: Iterable[str] = (),
-                     store: Store | None = None, progress: Progress | None = None
-                     ) -> ValidationRun:
+                     store: Store | None = None, progress: Progress | None = None,
+                     allow_unverified: Iterable[str] = ()) -> ValidationRun:
     """Decide every record in order; ``progress`` is called with the count of inputs done.
-    ``UnknownOptionError`` when an option is declared by no chart."""
+    ``UnknownOptionError`` when an option is declared by no chart; ``allow_unverified``
+    names providers whose unverified callbacks still leave the run clean."""
     charts = charts or ChartSet.bundled()
     options = list(options)
     check_options(charts, options)
+    allowed = check_allowed_unverified(allow_unverified)
     observed = _Observed(store if store is not None else MemoryStore())
     orchestrator = Orchestrator(charts, observed, options=options)
     secrets = secrets or Secrets()
-    unchecked: set[str] = set()
     results: list[InputResult] = []
     inputs = 0
     with orchestrator.store.batch():
         for record in records:
             try:
-                results += _decide(orchestrator, record, secrets, unchecked)
+                results += _decide(orchestrator, record, secrets)
             except Exception as exc:  # one hostile line must not end the run
                 results.append(_internal(orchestrator, record, where_failed(exc)))
             inputs += 1
             if progress is not None:
                 progress(inputs)
     written = tuple(sorted(observed.latest.values(), key=lambda r: r.key))
-    return ValidationRun(tuple(results), orchestrator, inputs, frozenset(unchecked), charts,
-                         written)
+    return ValidationRun(tuple(results), orchestrator, inputs, charts, written, allowed)
 
 
 def validate_file(path: str | Path, *, charts: ChartSet | None = None,
                   secrets: Secrets | None = None, options: Iterable[str] = (),
-                  store: Store | None = None, progress: Progress | None = None
-                  ) -> ValidationRun:
+                  store: Store | None = None, progress: Progress | None = None,
+                  allow_unverified: Iterable[str] = ()) -> ValidationRun:
     """``validate_records`` over a JSONL file; ``OSError`` when it cannot be read."""
     return validate_records(read_records(path), charts=charts, secrets=secrets,
-                            options=options, store=store, progress=progress)
+                            options=options, store=store, progress=progress,
+                            allow_unverified=allow_unverified)

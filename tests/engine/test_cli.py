@@ -347,3 +347,24 @@ def test_objects_lists_provider_kind_id_state_canonical_and_ledger(
     status, out, _err = _run(capsys, "objects", f"sqlite:{day_store}")
     assert out.count("\n") == 185
     assert out.startswith(f"cardlink  dispute  {first['id']}")
+
+
+HAPPY = ROOT / "tests/adapters/fixtures/cardlink/sequences/happy_3ds.jsonl"
+
+
+def test_validate_without_secrets_is_unverified_and_exits_1(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "validate", str(HAPPY))
+    assert status == EXIT_FINDINGS
+    assert "verdict: UNVERIFIED" in out
+    status, out, _ = _run(capsys, "validate", str(HAPPY), "--format", "json")
+    assert status == EXIT_FINDINGS
+    assert json.loads(out)["summary"]["unverified"]["by_provider"]["cardlink"] > 0
+
+
+def test_allow_unverified_accepts_one_provider_and_refuses_unknown_ones(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "validate", str(HAPPY), "--allow-unverified", "cardlink")
+    assert status == EXIT_OK and "verdict: clean" in out
+    status, out, err = _run(capsys, "validate", str(HAPPY), "--allow-unverified", "cardlnk")
+    assert status == EXIT_USAGE and out == "" and "unknown provider 'cardlnk'" in err

@@ -11,7 +11,9 @@ import pytest
 
 from paychart.audit import render_audit
 from paychart.charts import ChartSet
+from paychart.errors import UnknownProviderError
 from paychart.report import as_json, as_text
+from paychart.secrets import Secrets
 from paychart.stores.sqlite import SQLiteStore
 from paychart.validate import ValidationRun, validate_file
 
@@ -41,8 +43,11 @@ def test_json_report_shape(run: ValidationRun) -> None:
     report = as_json(run)
     assert sorted(report) == ["decisions", "internal_errors", "objects", "summary",
                               "unchecked_signatures"]
-    assert report["summary"] == {"inputs": 14, "applied": 10, "duplicate": 1, "stale": 1,
-                                 "rejected": 1, "invalid": 1, "internal_errors": 0}
+    summary = report["summary"]
+    assert summary.pop("unverified") == {"total": 0, "by_provider": {}, "allowed": []}
+    assert summary.pop("verdict") == "NEEDS ATTENTION (rejected or invalid inputs)"
+    assert summary == {"inputs": 14, "applied": 10, "duplicate": 1, "stale": 1,
+                       "rejected": 1, "invalid": 1, "internal_errors": 0}
     assert [d["outcome"] for d in report["decisions"]] == ["duplicate", "invalid", "stale",
                                                            "rejected"]
     invalid = report["decisions"][1]
@@ -103,3 +108,35 @@ def test_internal_errors_are_reported_with_their_lines(run: ValidationRun) -> No
     assert "INTERNAL ERRORS (1)" in text
     assert f"line {failed.line}  KeyError at parse.py:9 in read" in text
     assert 'id="internal-errors"' in render_audit(broken, "shop.jsonl")
+
+
+CARDLINK = ROOT / "tests/adapters/fixtures/cardlink"
+HAPPY = CARDLINK / "sequences/happy_3ds.jsonl"
+
+
+def test_a_run_with_unverified_callbacks_is_never_clean() -> None:
+    unverified = validate_file(HAPPY)
+    assert not unverified.needs_attention and not unverified.clean
+    callbacks = sum(1 for r in unverified.results if r.channel == "callback")
+    assert callbacks and unverified.unverified == {"cardlink": callbacks}
+    text = as_text(unverified, "happy.jsonl")
+    assert f"verdict: UNVERIFIED ({callbacks} callbacks" in text
+    assert f"callbacks NOT verified (no secret given): cardlink {callbacks}" in text
+    assert as_json(unverified)["summary"]["unverified"]["total"] == callbacks
+    assert as_json(unverified)["unchecked_signatures"] == ["cardlink"]
+
+
+def test_allowed_or_verified_callbacks_leave_the_run_clean() -> None:
+    allowed = validate_file(HAPPY, allow_unverified=["cardlink"])
+    assert allowed.clean and "verdict: clean" in as_text(allowed, "happy.jsonl")
+    count = allowed.unverified["cardlink"]
+    assert f"cardlink {count} (allowed)" in as_text(allowed, "happy.jsonl")
+    verified = validate_file(HAPPY, secrets=Secrets.load(CARDLINK / "secrets.toml"))
+    assert verified.clean and verified.unverified == {}
+    assert as_json(verified)["summary"]["unverified"] == {"total": 0, "by_provider": {},
+                                                          "allowed": []}
+
+
+def test_an_unknown_provider_cannot_be_allowed_unverified() -> None:
+    with pytest.raises(UnknownProviderError, match="cardlnk"):
+        validate_file(HAPPY, allow_unverified=["cardlnk"])
