@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from ._audit_trace import Row, Trail
-from ._diagram_render import CAUSE_COLORS, to_dot
+from ._diagram_dot import to_dot
+from ._diagram_render import CAUSE_COLORS
 from .decision import Outcome
 from .diagrams import GraphvizMissing, render_svg
 from .validate import ValidationRun
