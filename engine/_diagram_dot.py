@@ -64,7 +64,8 @@ def bundles(chart: Chart) -> tuple[list[_Bundle], list[_Bundle]]:
     fans: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
     for position, edge in enumerate(chart.edges):
         fans[(edge.target, edge_label(edge), edge.override)].append(position)
-    fan_ins, rest = [], []
+    fan_ins: list[_Bundle] = []
+    rest: list[int] = []
     for (target, _label, _override), positions in fans.items():
         if len({chart.edges[p].origin for p in positions}) >= FAN_IN:
             fan_ins.append(_Bundle(f"__fan{len(fan_ins)}", target, tuple(positions)))
