@@ -6,7 +6,7 @@ lines of script) and pages link only to each other, so the pack opens from an ar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
@@ -116,9 +116,9 @@ def _environment() -> Environment:
     return env
 
 
-def write_pages(model: AuditModel, out: Path, *, say: Say = lambda _m: None,
-                page_objects: int = PAGE_OBJECTS) -> list[Path]:
-    """Write every page of the pack into ``out``; returns their paths, ``audit.html`` first."""
+def render_pages(model: AuditModel, *, say: Say = lambda _m: None,
+                 page_objects: int = PAGE_OBJECTS) -> Iterator[tuple[str, Iterator[str]]]:
+    """Every page of the pack as (file name, its text in chunks), ``audit.html`` first."""
     pages = _pages(model, page_objects)
     page_of = {anchor(trail.key): page.file for page in pages for part in page.parts
                for trail in part.trails}
@@ -130,7 +130,6 @@ def write_pages(model: AuditModel, out: Path, *, say: Say = lambda _m: None,
     common = {"model": model, "prov": model.source.provenance, "css": Markup(css),  # noqa: S704
               "colours": [(c.value, v) for c, v in CAUSE_COLORS.items()], "svgs": svgs,
               "pages": pages, "summary": model.run.summary(), "orders": None, "main": MAIN}
-    written = []
     for page in pages:
         def link(target: str, here: str = page.file) -> str:
             where = page_of.get(target, MAIN)
@@ -138,9 +137,16 @@ def write_pages(model: AuditModel, out: Path, *, say: Say = lambda _m: None,
         say(f"writing page {page.number} of {len(pages)}…")
         template = env.get_template("audit.html.j2" if page.number == 1
                                     else "objects_page.html.j2")
-        path = out / page.file
+        yield page.file, template.generate(**common, page=page, link=link)
+
+
+def write_pages(model: AuditModel, out: Path, *, say: Say = lambda _m: None,
+                page_objects: int = PAGE_OBJECTS) -> list[Path]:
+    """Write every page of the pack into ``out``; returns their paths, ``audit.html`` first."""
+    written = []
+    for name, chunks in render_pages(model, say=say, page_objects=page_objects):
+        path = out / name
         with path.open("w", encoding="utf-8") as stream:
-            for chunk in template.generate(**common, page=page, link=link):
-                stream.write(chunk)
+            stream.writelines(chunks)
         written.append(path)
     return written

@@ -270,3 +270,11 @@ def from_store(url: str, *, charts: ChartSet, window: Window = Window(),
         _used_charts(run, chart_digests(chart_files)), tuple(sorted(options)), (),
         window.describe())
     return AuditInput(run, tuple(amounts), provenance)
+
+
+def from_run(run: ValidationRun, source: str, options: Sequence[str]) -> AuditInput:
+    """An already decided run as it is (amounts unknown: the run keeps no events)."""
+    provenance = Provenance(paychart_version(), "recording", source, "sha256 of the input",
+                            NOT_RECORDED, NOT_RECORDED, _used_charts(run, chart_digests()),
+                            tuple(options), (), Window().describe())
+    return AuditInput(run, (None,) * len(run.results), provenance)

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ._audit_html import MAIN, PAGE_OBJECTS, write_pages
+from ._audit_html import MAIN, PAGE_OBJECTS, render_pages, write_pages
 from ._audit_model import build
-from ._audit_source import AuditInput, Window, from_recording, from_store
+from ._audit_source import AuditInput, Window, from_recording, from_run, from_store
 from .charts import ChartSet
 from .secrets import Secrets
 from .validate import ValidationRun
 
-__all__ = ["REPORT_NAME", "Window", "audit_source", "write_audit", "write_input"]
+__all__ = ["REPORT_NAME", "Window", "audit_source", "render_audit", "write_audit",
+           "write_input"]
 
 REPORT_NAME = MAIN
 
@@ -63,3 +64,11 @@ def write_audit(source: str | Path, out: str | Path, *, charts: ChartSet | None 
     audited = audit_source(source, charts=charts, secrets=secrets, options=options,
                            window=window)
     return write_input(audited, out, page_objects=page_objects)[0], audited.run
+
+
+def render_audit(run: ValidationRun, source: str, options: Iterable[str] = ()) -> str:
+    """``audit.html`` of a finished run as one page (no provenance digests: the run alone
+    does not say which bytes it was decided from)."""
+    model = build(from_run(run, source, list(options)))
+    _name, chunks = next(render_pages(model, page_objects=max(len(run.written), 1)))
+    return "".join(chunks)
