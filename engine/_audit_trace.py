@@ -9,6 +9,7 @@ orchestrator records that move only as a warning on the child's decision.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
@@ -17,6 +18,7 @@ from ._diagram_render import Highlight, Step
 from .chart import Chart
 from .decision import Decision, Outcome
 from .event import object_key
+from .money import Money
 from .record import ObjectRecord
 from .validate import ValidationRun
 
@@ -33,6 +35,8 @@ class Row:
     signature: str | None = None
     step: int | None = None
     """The path step number this decision produced on its object, when applied."""
+    amount: Money | None = None
+    """The amount the input reported, when it carried one."""
 
     @property
     def key(self) -> str | None:
@@ -64,12 +68,13 @@ def rows_of(run: ValidationRun) -> list[Row]:
             for index, result in enumerate(run.results)]
 
 
-def trails(run: ValidationRun) -> list[Trail]:
-    """One trail per object the run knows, in the run's object order."""
+def trails(run: ValidationRun, rows: Sequence[Row] | None = None) -> list[Trail]:
+    """One trail per object the run knows, in the run's object order (``rows`` defaults to
+    the run's own; an audit passes them with amounts)."""
     records = {record.key: record for record in run.objects()}
     by_key: dict[str, list[Row]] = defaultdict(list)
     steps: dict[str, list[Step]] = defaultdict(list)
-    for row in rows_of(run):
+    for row in (rows_of(run) if rows is None else rows):
         key = row.key
         if key is None:
             continue

@@ -211,19 +211,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import write_run
-    from .validate import validate_file
-
-    charts = ChartSet.bundled(args.chart)
+    from .audit import Window, audit_source, write_input
     from .report import verdict
+    from .validate import check_options
 
-    run = validate_file(args.file, charts=charts, secrets=_secrets(args.secrets),
-                        options=args.option, allow_unverified=args.allow_unverified)
-    if run.inputs == 0:
+    window = Window.parse(args.since, args.until)
+    store = args.file.startswith("sqlite:")
+    if store and (args.secrets or args.option):
+        raise UsageError("a store's journal is audited as decided: --secrets and --option "
+                         "apply to recordings only")
+    charts = ChartSet.bundled(args.chart)
+    check_options(charts, args.option)
+    progress = _Progress(sys.stderr)
+    try:
+        audited = audit_source(args.file, charts=charts, secrets=_secrets(args.secrets),
+                               options=args.option, window=window, chart_files=args.chart,
+                               progress=progress, allow_unverified=args.allow_unverified)
+    finally:
+        progress.finish()
+    run = audited.run
+    if run.inputs == 0 and not store and window == Window():
         raise _read_nothing(args.file)
-    report = write_run(run, Path(args.file).name, args.out, args.option)
+
+    def say(message: str) -> None:
+        if progress.enabled:
+            sys.stderr.write(f"\r\033[K{message}")
+            sys.stderr.flush()
+
+    pages = write_input(audited, args.out, say=say)
+    progress.finish()
     summary = run.summary()
-    out(f"wrote {report}: {summary['inputs']} inputs, "
+    more = f" (+{len(pages) - 1} object pages)" if len(pages) > 1 else ""
+    out(f"wrote {pages[0]}{more}: {summary['inputs']} inputs, "
         + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in list(summary.items())[1:])
         + f"\nverdict: {verdict(run)}\n")
     return _run_status(run)

@@ -120,11 +120,17 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_run_inputs(p)
     p.set_defaults(func=commands.cmd_validate)
 
-    p = _sub(sub, "audit", "write a self-contained HTML audit of a recording",
-             "  paychart audit day.jsonl --secrets secrets.toml --out audit/\n")
-    p.add_argument("file", metavar="FILE.jsonl", help="the recording (as for validate)")
+    p = _sub(sub, "audit", "write an HTML audit pack of a recording or of a store",
+             "  paychart audit day.jsonl --secrets secrets.toml --out audit/\n"
+             "  paychart audit sqlite:prod.sqlite --since 2026-11-20T00:00:00+00:00 "
+             "--until 2026-11-21T00:00:00+00:00 --out audit/\n")
+    p.add_argument("file", metavar="FILE.jsonl|STORE",
+                   help="a recording (as for validate) or sqlite:PATH, read-only")
     p.add_argument("--out", metavar="DIR", required=True,
-                   help="folder to write audit.html into (created if missing)")
+                   help="folder to write audit.html (and further object pages) into")
+    p.add_argument("--since", metavar="TIME",
+                   help="only inputs received at or after this ISO time")
+    p.add_argument("--until", metavar="TIME", help="only inputs received before this ISO time")
     _add_run_inputs(p)
     p.set_defaults(func=commands.cmd_audit)
 

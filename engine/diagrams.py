@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._diagram_dot import to_dot
 from ._diagram_index import index
-from ._diagram_render import Highlight, to_dot, to_mermaid
+from ._diagram_render import Highlight, to_mermaid
 from .chart import Chart
 from .charts import ChartSet
 from .errors import PaychartError

@@ -3,8 +3,11 @@ that a real headless browser (Debian ``chromium``) renders it without script err
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import zlib
@@ -14,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from paychart import audit
+from paychart._audit_source import paychart_version
 from paychart.charts import ChartSet
 from paychart.cli import main
+from paychart.secrets import Secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests/engine/fixtures/audit"
@@ -25,6 +30,19 @@ TRAFFIC = FIXTURES / "shop_traffic.jsonl"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync")
+
+
+SECTION_IDS = ["summary", "provenance", "exceptions", "objects"]
+
+
+def _bench():
+    """``benchmarks/bench_audit.py`` (not a package): its generator of big days."""
+    spec = importlib.util.spec_from_file_location("bench_audit",
+                                                  ROOT / "benchmarks/bench_audit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _charts() -> ChartSet:
@@ -95,55 +113,111 @@ def test_summary_counts_every_outcome(report: Path) -> None:
     assert "Verdict: NEEDS ATTENTION" in report.read_text()
 
 
-def test_objects_table_gives_final_state_and_canonical_status(report: Path) -> None:
-    rows = _parse(report.read_text()).tables["objects"]
-    assert [row[:4] for row in rows[1:]] == [
-        ["shop/payment/p-100", "shop_payment", "refunded", "refunded"],
-        ["shop/payment/p-200", "shop_payment", "chargeback", "disputed"],
-        ["shop/payment/p-300", "shop_payment", "declined", "failed"],
-        ["shop/payment/p-400", "shop_payment", "refunded", "refunded"],
-        ["shop/refund/r-400", "shop_refund", "settled", "succeeded"]]
-    assert rows[2][4] == ("authorized 5.00 USD, captured 5.00 USD, refunded 0.00 USD, "
-                          "charged back 5.00 USD")
+def _heads(html: str) -> dict[str, str]:
+    """Each object's one-line heading text, by key."""
+    return {key: " ".join(re.sub(r"<[^>]+>", "", head).split())
+            for key, head in re.findall(r'data-key="([^"]+)">\s*<h4>(.*?)</h4>', html, re.S)}
 
 
-def test_every_decision_not_applied_is_listed_with_its_reason(report: Path) -> None:
-    rows = _parse(report.read_text()).tables["problems"][1:]
-    assert [(r[0], r[3], r[5]) for r in rows] == [
-        ("3", "shop/payment/p-100", "duplicate"), ("7", "(unidentified input)", "invalid"),
-        ("9", "shop/payment/p-200", "stale"), ("12", "shop/payment/p-300", "rejected")]
-    reasons = [r[7] for r in rows]
-    assert reasons[0] == "same message already decided"
-    assert reasons[1].startswith("field line: not JSON")
-    assert reasons[2] == "reports `held`, which `paid` has already passed"
-    assert "override that needs option `allow_late_approval` (disabled)" in reasons[3]
+def test_sections_come_in_the_audit_order(report: Path) -> None:
+    ids = re.findall(r'<section id="([a-z]+)"', report.read_text())
+    assert ids == SECTION_IDS  # no orders in this run: no orders section
+
+
+def test_objects_give_final_state_canonical_status_and_ledger(report: Path) -> None:
+    heads = _heads(report.read_text())
+    assert list(heads) == ["shop/payment/p-400", "shop/payment/p-100", "shop/payment/p-200",
+                           "shop/payment/p-300", "shop/refund/r-400"] or sorted(heads) == [
+        "shop/payment/p-100", "shop/payment/p-200", "shop/payment/p-300",
+        "shop/payment/p-400", "shop/refund/r-400"]
+    assert heads["shop/payment/p-200"].startswith("shop/payment/p-200 — chargeback «disputed»")
+    assert heads["shop/payment/p-200"].endswith(
+        "ledger: authorized 5.00 USD, captured 5.00 USD, refunded 0.00 USD, "
+        "charged back 5.00 USD")
+    assert "declined «failed»" in heads["shop/payment/p-300"]
+    assert "settled «succeeded»" in heads["shop/refund/r-400"]
+
+
+def test_exceptions_list_rejected_and_invalid_with_reasons_and_routine_by_count(
+        report: Path) -> None:
+    tables = _parse(report.read_text()).tables
+    rows = tables["exceptions"][1:]
+    assert [(r[0], r[1], r[4]) for r in rows] == [
+        ("invalid", "7", "(unidentified input)"), ("rejected", "12", "shop/payment/p-300")]
+    assert rows[0][6].startswith("field line: not JSON")
+    assert "override that needs option `allow_late_approval` (disabled)" in rows[1][6]
+    assert tables["routine"][1:] == [
+        ["duplicate", "1", "same message already decided"],
+        ["stale", "1", "reports `held`, which `paid` has already passed"]]
+
+
+def test_verification_counts_per_provider(report: Path) -> None:
+    rows = _parse(report.read_text()).tables["verification"]
+    assert rows[1] == ["shop", "0", "13", "0", "no"]
+
+
+def test_provenance_names_version_digests_options_and_secret_tables_never_values(
+        tmp_path: Path) -> None:
+    # `shop` is a test chart with no adapter, so no secrets file can hold its table (the
+    # schema check refuses it) and a table for it would make its unchecked recorded events
+    # invalid: give an unrelated table through the Python API, which must not be listed.
+    secrets = Secrets({"other": {"key": "s3cr3t-value"}})
+    audited = audit.audit_source(TRAFFIC, charts=ChartSet.bundled([SHOP, REFUND]),
+                                 secrets=secrets, options=["allow_late_approval"],
+                                 chart_files=[SHOP, REFUND])
+    audit.write_input(audited, tmp_path / "out")
+    html = (tmp_path / "out" / audit.REPORT_NAME).read_text()
+    rows = {r[0]: r[1] for r in _parse(html).tables["provenance"]}
+    assert rows["paychart version"] == paychart_version()
+    assert rows["sha256 of the recording"] == hashlib.sha256(TRAFFIC.read_bytes()).hexdigest()
+    assert rows["chain head"] == "not recorded"
+    assert rows["override options"] == "allow_late_approval"
+    assert rows["secrets tables used"] == "none"
+    for name, path in (("shop_payment", SHOP), ("shop_refund", REFUND)):
+        assert rows[f"chart {name} (sha256)"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "s3cr3t" not in html
 
 
 def test_each_object_has_its_numbered_path_and_timeline(report: Path) -> None:
     html = report.read_text()
     sections = _sections(html)
-    assert list(sections) == ["shop/payment/p-100", "shop/payment/p-200", "shop/payment/p-300",
-                              "shop/payment/p-400", "shop/refund/r-400"]
     p100 = sections["shop/payment/p-100"]
     timeline = _parse(p100).tables["timeline"]
-    assert [row[:7] for row in timeline[1:]] == [
+    assert timeline[0] == ["step", "input", "received", "channel", "trigger", "decision",
+                           "move", "amount", "ledger after", "reason"]
+    assert [row[:9] for row in timeline[1:]] == [
         ["1", "1", "2026-03-01T10:00:00+00:00", "response", "start", "applied",
-         "created → pending"],
+         "created → pending", "", "auth 0 / capt 0 / refd 0 / cb 0"],
         ["2", "2", "2026-03-01T10:01:00+00:00", "callback", "pay", "applied",
-         "pending → paid"],
-        ["", "3", "2026-03-01T10:02:00+00:00", "callback", "pay", "duplicate", ""],
+         "pending → paid", "10.00 USD", "auth 10.00 / capt 10.00 / refd 0.00 / cb 0.00 USD"],
+        ["", "3", "2026-03-01T10:02:00+00:00", "callback", "pay", "duplicate", "",
+         "10.00 USD", ""],
         ["3", "4", "2026-03-01T10:03:00+00:00", "response", "refund", "applied",
-         "paid → paid"],
+         "paid → paid", "3.00 USD", "auth 10.00 / capt 10.00 / refd 3.00 / cb 0.00 USD"],
         ["4", "5", "2026-03-01T10:04:00+00:00", "response", "refund", "applied",
-         "paid → refunded"]]
-    svg = p100[p100.index("<svg"):p100.index("</svg>")]
+         "paid → refunded", "7.00 USD", "auth 10.00 / capt 10.00 / refd 10.00 / cb 0.00 USD"]]
+    group = re.search(r'<a href="#(path-\d+)">', p100)
+    assert group is not None
+    path = html[html.index(f'id="{group[1]}"'):]
+    svg = path[path.index("<svg"):path.index("</svg>")]
     for label in ("(1)", "(2)", "(3)", "(4)"):
-        assert f">{label}</text>" in svg
+        assert f">{label}" in svg
     assert "(5)" not in svg
     p400 = _parse(sections["shop/payment/p-400"]).tables["timeline"]
     assert p400[2][4] == "refund r-400: settle"
     assert p400[2][6] == "paid → refunded"
-    assert "step (2): paid → refunded by refund r-400" in sections["shop/payment/p-400"]
+
+
+def test_objects_that_took_the_same_path_share_one_drawing(tmp_path: Path) -> None:
+    twice = tmp_path / "twice.jsonl"
+    lines = TRAFFIC.read_text().splitlines()[:2]
+    twice.write_text("\n".join([*lines, *(line.replace("p-100", "p-101") for line in lines)])
+                     + "\n")
+    path, _run = audit.write_audit(twice, tmp_path / "out", charts=_charts())
+    html = path.read_text()
+    assert len(_sections(html)) == 2
+    assert html.count("<svg") == 1
+    assert 'data-objects="2"' in html
 
 
 def test_report_is_self_contained(report: Path) -> None:
@@ -160,7 +234,62 @@ def test_report_is_self_contained(report: Path) -> None:
     assert targets <= ids, targets - ids
     assert "@import" not in html
     assert "url(" not in html
-    assert html.count("<svg") == 5
+    assert html.count("<svg") == len(re.findall(r'<section class="path"', html))
+
+
+def test_many_objects_continue_on_linked_pages(tmp_path: Path) -> None:
+    audited = audit.audit_source(TRAFFIC, charts=_charts())
+    pages = audit.write_input(audited, tmp_path, page_objects=2)
+    assert [p.name for p in pages] == ["audit.html", "audit-objects-2.html",
+                                       "audit-objects-3.html"]
+    keys = [k for p in pages for k in _sections(p.read_text())]
+    assert sorted(keys) == sorted(r.key for r in audited.run.written)
+    ids = {p.name: {a.get("id") for _t, a in _parse(p.read_text()).attrs} for p in pages}
+    for page in pages:
+        for tag, attrs in _parse(page.read_text()).attrs:
+            href = attrs.get("href") if tag == "a" else None
+            if href:
+                file, _sep, fragment = href.rpartition("#")
+                assert fragment in ids[file or page.name], (page.name, href)
+    audit.write_input(audited, tmp_path)  # a smaller run leaves no stale pages behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.html"]
+
+
+def _store(tmp_path: Path) -> Path:
+    db = tmp_path / "shop.sqlite"
+    assert main(["validate", str(TRAFFIC), "--store", f"sqlite:{db}", "--chart", str(SHOP),
+                 "--chart", str(REFUND)]) == 1
+    return db
+
+
+def test_a_store_is_audited_read_only_from_its_journal(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    db = _store(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert _audit(f"sqlite:{db}", tmp_path / "out") == 1
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    html = (tmp_path / "out" / audit.REPORT_NAME).read_text()
+    assert _parse(html).tables["summary"][1] == ["14", "10", "1", "1", "1", "1", "0"]
+    rows = {r[0]: r[1] for r in _parse(html).tables["provenance"]}
+    assert rows["chain head"] == "not recorded"
+    assert "sha256" in next(k for k in rows if k.startswith("journal head"))
+    assert "14 inputs" in capsys.readouterr().out
+    with sqlite3.connect(db) as live:  # a backend holding the store open (its -wal exists)
+        live.execute("PRAGMA journal_mode=WAL")
+        live.execute("SELECT count(*) FROM journal").fetchone()
+        assert _audit(f"sqlite:{db}", tmp_path / "live") == 1
+
+
+def test_a_window_keeps_only_inputs_received_in_it(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    window = ("--since", "2026-03-01T10:01:00+00:00", "--until", "2026-03-01T10:04:00")
+    for source in (str(TRAFFIC), f"sqlite:{db}"):
+        assert _audit(source, tmp_path / "w", *window) in (0, 1)
+        html = (tmp_path / "w" / audit.REPORT_NAME).read_text()
+        timeline = _parse(_sections(html)["shop/payment/p-100"]).tables["timeline"]
+        assert [row[1] for row in timeline[1:]] == ["2", "3", "4"]
+        assert "from 2026-03-01T10:01:00+00:00 until 2026-03-01T10:04:00+00:00" in html
 
 
 def test_override_option_changes_the_report(tmp_path: Path) -> None:
@@ -169,8 +298,7 @@ def test_override_option_changes_the_report(tmp_path: Path) -> None:
     html = path.read_text()
     assert "override options enabled: allow_late_approval" in html
     assert "override `allow_late_approval` used: `declined → paid`" in html
-    rows = _parse(html).tables["objects"]
-    assert rows[3][:4] == ["shop/payment/p-300", "shop_payment", "paid", "succeeded"]
+    assert "paid «succeeded»" in _heads(html)["shop/payment/p-300"]
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -196,12 +324,15 @@ def test_audit_command_writes_the_report_and_exits_like_validate(
     ("traffic", ("--secrets", "missing.toml"), "cannot read secrets file"),
     ("empty.jsonl", (), "holds no input"),
     ("traffic", ("--option", "nope"), "unknown option nope; known: allow_late_approval"),
+    ("traffic", ("--since", "yesterday"), "--since wants an ISO time"),
+    ("sqlite:missing.sqlite", (), "no store at"),
 ])
 def test_audit_command_reports_unreadable_inputs(tmp_path: Path, file: str,
                                                  extra: tuple[str, ...], message: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty.jsonl").write_text("\n\n")
-    path = TRAFFIC if file == "traffic" else tmp_path / file
+    path = TRAFFIC if file == "traffic" else (
+        file.replace(":", f":{tmp_path}/") if file.startswith("sqlite:") else tmp_path / file)
     extra = tuple(str(tmp_path / a) if a.endswith(".toml") else a for a in extra)
     assert _audit(path, tmp_path / "out", *extra) == 2
     err = capsys.readouterr().err
@@ -264,12 +395,35 @@ def test_browser_renders_the_report(report: Path, tmp_path: Path) -> None:
     dom, errors = _dom(report, tmp_path / "profile")
     assert errors is None, errors
     assert 'data-script="ok"' in dom, "the page's script did not run to its end"
+    assert re.findall(r'<section id="([a-z]+)"', dom) == SECTION_IDS
     for key in ("shop/payment/p-100", "shop/payment/p-200", "shop/payment/p-300",
                 "shop/payment/p-400", "shop/refund/r-400"):
         assert f'data-key="{key}"' in dom
-    problems = _parse(dom).tables["problems"]
-    assert [row[5] for row in problems[1:]] == ["duplicate", "invalid", "stale", "rejected"]
-    assert dom.count("<svg") == 5
+    exceptions = _parse(dom).tables["exceptions"]
+    assert [row[0] for row in exceptions[1:]] == ["invalid", "rejected"]
+    links = re.findall(r'<a class="to-object" href="#([^"]+)">([^<]+)</a>', dom)
+    assert links == [("obj-shop-payment-p-300", "shop/payment/p-300")]
+    for fragment, key in links:  # the exception's link lands on that object's own section
+        assert re.search(rf'<section class="object" id="{fragment}" data-key="{key}">', dom)
+
+
+def test_browser_renders_a_big_day(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """11,880 CARDLINK inputs: one page, drawn once per distinct path, no script errors."""
+    folder = tmp_path_factory.mktemp("big")
+    day = _bench().scaled_day(11880, folder / "day.jsonl")
+    audited = audit.audit_source(day, secrets=Secrets.load(
+        ROOT / "examples/cardlink_secrets.toml"))
+    pages = audit.write_input(audited, folder / "out")
+    assert len(pages) == 1
+    assert pages[0].stat().st_size < 15_000_000
+    dom, errors = _dom(pages[0], folder / "profile")
+    assert errors is None, errors
+    assert 'data-script="ok"' in dom
+    assert dom.count('<section class="object"') == len(audited.run.written)
+    assert dom.count("<svg") == len(re.findall(r'<section class="path"', dom)) < 200
+    verification = _parse(dom[:dom.index('id="provenance"')]).tables["verification"]
+    assert verification[1][0] == "cardlink"
+    assert int(verification[1][1]) > 0  # callbacks verified with the example's secrets
 
 
 def test_browser_screenshot_is_not_blank(report: Path, tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 from paychart import diagrams
 from paychart._audit_trace import find_trail, trails
+from paychart._diagram_dot import FAN_IN, bundles, to_dot
 from paychart._diagram_index import index
-from paychart._diagram_render import CAUSE_COLORS, Highlight, Step, to_dot, to_mermaid
+from paychart._diagram_render import CAUSE_COLORS, Highlight, Step, edge_label, to_mermaid
 from paychart.chart import Chart
 from paychart.charts import ChartSet
 from paychart.cli import main
@@ -95,10 +96,48 @@ def test_every_state_and_edge_of_every_chart_is_drawn(chart: Chart) -> None:
         head = f"{edge.trigger} ({edge.caused_by.value})"
         assert re.search(rf"^  {re.escape(edge.origin)} --> {re.escape(edge.target)}: .*"
                          rf"{re.escape(head)}", mermaid, re.MULTILINE)
-        assert f'"{edge.origin}" -> "{edge.target}" [label="{head}' in dot
+        assert head in dot
         if edge.override:
             assert f"override: {edge.override}" in mermaid
-    assert dot.count(" -> ") == len(chart.edges) + 1  # every edge plus the initial arrow
+    fans, parallel = bundles(chart)
+    drawn = sorted(p for bundle in (*fans, *parallel) for p in bundle.positions)
+    assert drawn == list(range(len(chart.edges)))  # every edge in exactly one arrow
+    for bundle in parallel:
+        assert f'"{bundle.origin}" -> "{bundle.target}" [' in dot
+        assert {(chart.edges[p].origin, chart.edges[p].target) for p in bundle.positions} == {
+            (bundle.origin, bundle.target)}
+    for fan in fans:
+        assert f'  {fan.origin} -> "{fan.target}" [' in dot
+        note = next(line for line in dot.splitlines() if line.startswith(f"  {fan.origin} ["))
+        for position in fan.positions:
+            assert chart.edges[position].origin in note
+    assert dot.count(" -> ") == len(fans) + len(parallel) + 1  # plus the initial arrow
+
+
+def test_a_trigger_from_many_states_is_one_note_with_one_arrow() -> None:
+    chart = ChartSet.bundled().named("invoices_payment_invoice")
+    terminate = [e for e in chart.edges if e.trigger == "terminate"]
+    assert len({e.origin for e in terminate}) >= FAN_IN
+    dot = to_dot(chart)
+    assert not any(f'"{e.origin}" -> "{e.target}"' in dot for e in terminate)
+    fans, _parallel = bundles(chart)
+    fan = next(f for f in fans if chart.edges[f.positions[0]].trigger == "terminate")
+    note = next(line for line in dot.splitlines() if line.startswith(f"  {fan.origin} ["))
+    assert "terminate (provider)" in note
+    assert "from any of:" in note
+    assert dot.count(f"  {fan.origin} -> ") == 1
+
+
+def test_parallel_edges_are_one_arrow_with_a_line_per_edge_in_its_colour() -> None:
+    chart = ChartSet.bundled().named("platform_transaction")
+    loops = [e for e in chart.edges if e.origin == e.target == "PENDING"]
+    assert len(loops) > 1
+    dot = to_dot(chart)
+    arrows = [line for line in dot.splitlines() if '"PENDING" -> "PENDING"' in line]
+    assert len(arrows) == 1
+    for edge in loops:
+        assert (f'<FONT COLOR="{CAUSE_COLORS[edge.caused_by]}">{edge_label(edge, sep=" ")}'
+                "</FONT>") in arrows[0]
 
 
 _MERMAID_LINE = re.compile(
@@ -264,8 +303,10 @@ def test_parent_moved_by_a_child_gets_a_noted_step(capsys: pytest.CaptureFixture
     assert [(row.line, row.step) for row in trail.rows] == [(13, 1), (14, 2)]
     assert _diagram("shop_payment", "--trace", str(TRAFFIC), "--object", "p-400",
                     "--format", "dot") == 0
-    assert '"paid" -> "refunded" [label="(2)\\nrefunds_complete (provider)' in (
-        capsys.readouterr().out)
+    arrow = next(line for line in capsys.readouterr().out.splitlines()
+                 if '"paid" -> "refunded"' in line)
+    assert '<FONT COLOR="#d62728">(2) refunds_complete (provider)' in arrow
+    assert arrow.endswith('color="#d62728", penwidth="2.5"];')
 
 
 def test_a_step_off_the_chart_is_drawn_with_its_note(shop: Chart) -> None:
