@@ -9,6 +9,7 @@ import weakref
 import attrs
 
 from .chart import Chart, Edge
+from .checks import reachable, successors
 from .event import Event
 from .ledger import Ledger, LedgerRefusal
 from .money import Money
@@ -18,6 +19,8 @@ Deferred = tuple[tuple[int, int | None], ...]
 
 _BITS: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDictionary()
 _BEHIND: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDictionary()
+_AHEAD: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def state_bits(chart: Chart) -> dict[str, int]:
@@ -42,6 +45,28 @@ def passed_before(chart: Chart, state: str) -> int:
             current: bits[current] | sum(bits[s] for s in bits if chart.is_behind(s, current))
             for current in bits}
     return behind[state]
+
+
+def _ahead(chart: Chart) -> dict[str, frozenset[str]]:
+    ahead = _AHEAD.get(chart)
+    if ahead is None:
+        graph = successors(chart.spec, with_overrides=False)
+        ahead = _AHEAD[chart] = {s: frozenset(reachable(graph, s)) for s in chart.spec.states}
+    return ahead
+
+
+def moved_past(chart: Chart, origin: str, target: str) -> int:
+    """``target`` and the states a move from ``origin`` jumps over: those strictly between
+    them in the chart's progression (reachable from ``origin`` and leading to ``target``, but
+    returning to neither). A direct `init → approved` passes `pending`; `paid → refunded`
+    does not pass `chargeback`, which leads back to `paid`."""
+    ahead, bits = _ahead(chart), state_bits(chart)
+    mask = bits[target]
+    for state in ahead[origin]:
+        if (state not in (origin, target) and target in ahead[state]
+                and origin not in ahead[state] and state not in ahead[target]):
+            mask |= bits[state]
+    return mask
 
 
 def visited(chart: Chart, record: ObjectRecord) -> int:

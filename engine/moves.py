@@ -11,7 +11,7 @@ from .chart import Chart, Edge, Resolution
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .event import CREATING_CHANNELS, Event, object_key
-from .history import bit, fill_skipped, passed_before, visited
+from .history import bit, fill_skipped, moved_past, passed_before, visited
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal
 from .parents import drive_parent
 from .record import ObjectRecord
@@ -85,7 +85,8 @@ class Moves:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
         updated = attrs.evolve(record, state=edge.target, ledger=ledger, parent=parent,
                                sequence=sequence, remembered=remembered, deferred=deferred,
-                               visited=visited(chart, record) | bit(chart, edge.target),
+                               visited=visited(chart, record) | moved_past(chart, record.state,
+                                                                      edge.target),
                                placeholder=False)
         move = None
         if edge.parent_effect is not None or edge.parent_trigger is not None:

@@ -20,7 +20,7 @@ from .charts import ChartSet
 from .checks import reachable, successors
 from .decision import ParentMove
 from .event import Event, object_key
-from .history import bit, visited
+from .history import moved_past, visited
 from .ledger import LedgerRefusal
 from .money import Money
 from .record import ChildEffect, ObjectRecord
@@ -84,8 +84,8 @@ def apply_to_parent(charts: ChartSet, ws: Workset, options: Collection[str], cha
         holder = parent or ObjectRecord(parent_key, parent_chart.name, parent_chart.initial,
                                         placeholder=True)
         ws.put(attrs.evolve(holder, pending=(*holder.pending, effect)))
-        return ParentOutcome(warnings=(f"{parent_chart.object_kind} {parent_id} not seen yet; "
-                                       "the effect on it waits until it is",))
+        return ParentOutcome(warnings=(f"parent {parent_key} is not known yet; the effect on "
+                                       "it waits until it is seen",))
     attempt = _apply(charts, options, parent_chart, parent, effect, event, settling=False)
     if attempt.refusal is not None:
         return ParentOutcome(refusal=attempt.refusal)
@@ -160,7 +160,7 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
                        f"no `{trigger}` edge: the money of {effect.child.split('/', 1)[1]} "
                        "is recorded, its status is unchanged; someone must look at it")
     record = attrs.evolve(parent, state=state, ledger=ledger,
-                          visited=visited(chart, parent) | bit(chart, state))
+                          visited=visited(chart, parent) | moved_past(chart, parent.state, state))
     return _Effect(record=record, move=move, warning=warning)
 
 
