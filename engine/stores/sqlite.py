@@ -68,8 +68,12 @@ class SQLiteStore:
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
             uri = f"file:{Path(self.path).resolve().as_posix()}?mode=ro"
-            db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT,
-                                 check_same_thread=False)
+            try:
+                db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                     timeout=BUSY_TIMEOUT, check_same_thread=False)
+                db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.path}: cannot open read-only ({exc})") from None
         else:
             db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT,
                                  check_same_thread=False)

@@ -181,6 +181,8 @@ class FamilyModel:
                             event)
         if chosen is not edge:
             return False
+        if ledger.currency is None and event.money is not None:
+            ledger = attrs.evolve(ledger, currency=event.money.currency)  # its first money
         try:
             ledger = model_effect(edge.spec.effect, edge.effect, ledger, event)
         except Refused:
