@@ -150,9 +150,10 @@ class Decider:
         reported = event.state
         if reported == record.state:
             return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
-        if reported in chart.canonical and has_passed(chart, record, reported):
-            return self.verdicts.stale(event, record, f"reports `{reported}`, which this "
-                                       f"{chart.object_kind} has already passed")
+        if reported is not None and reported in chart.canonical and has_passed(
+                chart, record, reported):
+            return self.verdicts.stale(event, record, f"reports `{reported}`, which "
+                                       f"`{record.state}` has already passed")
         return None
 
     def _composite(self, chart: Chart, record: ObjectRecord, event: Event,

@@ -69,11 +69,11 @@ class MemoryStore:
     def _commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                 reads: Sequence[tuple[str, int]]) -> int:
         objects = self._objects
-        for key, version in reads:
-            current = objects.get(key)
+        for read_key, version in reads:
+            current = objects.get(read_key)
             found = None if current is None else current.version
             if (found or 0) != version:
-                raise VersionConflictError(key, version, found)
+                raise VersionConflictError(read_key, version, found)
         for record in records:
             current = objects.get(record.key)
             found = None if current is None else current.version

@@ -8,6 +8,8 @@ import pytest
 
 from paychart import (
     Channel,
+    ChartSet,
+    Event,
     InputError,
     JournalEntry,
     MemoryStore,
@@ -451,3 +453,29 @@ def test_exhausted_retries_name_the_object_that_kept_changing(
     message = str(failed.value)
     assert "shop/payment/p1 kept changing" in message
     assert "'refund-r1' about shop/refund/r1" in message
+
+
+def test_cardlink_refund_callback_before_its_response_reaches_the_payment() -> None:
+    """The CARDLINK case: a refund callback names no payment (only the refund response does),
+    carries its real state, and shares its dedupe key with the response."""
+    engine = Orchestrator(ChartSet.bundled())
+    key = "cardlink:refund:rf1:approved:500EUR"
+
+    def cardlink(kind: str, object_id: str, trigger: str, state: str, channel: Channel,
+                 dedupe: str, parent: str | None = None, amount: int = 500) -> Event:
+        return Event("cardlink", kind, object_id, trigger, channel, dedupe, state=state,
+                     money=Money(amount, "EUR"), parent_id=parent)
+
+    engine.apply(cardlink("payment", "pay1", "approve", "approved", Channel.RESPONSE,
+                          "cardlink:payment:pay1:approved", amount=500))
+    callback = engine.apply(cardlink("refund", "rf1", "approve", "approved",
+                                     Channel.POLL, key))
+    assert callback.outcome is Outcome.APPLIED
+    payment = engine.record("cardlink", "payment", "pay1")
+    assert payment is not None and payment.ledger.refunded == 0
+    response = engine.apply(cardlink("refund", "rf1", "approve", "approved", Channel.RESPONSE,
+                                     key, parent="pay1"))
+    assert response.outcome is Outcome.APPLIED
+    assert response.parent_move is not None and response.parent_move.to_state == "refunded"
+    payment = engine.record("cardlink", "payment", "pay1")
+    assert payment is not None and (payment.state, payment.ledger.refunded) == ("refunded", 500)

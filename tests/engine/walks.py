@@ -18,6 +18,7 @@ from paychart import Channel, Chart, ChartSet, Edge, Event, Ledger, Money, Signa
 from paychart.rulebook import GuardInput
 
 CURRENCY = "EUR"
+EMPTY = Ledger()
 FACT_CHOICES = ((), (("two_stage", "true"),))
 
 
@@ -126,7 +127,7 @@ class Obj:
     """The model's view of one object."""
 
     state: str
-    ledger: Ledger = Ledger()
+    ledger: Ledger = EMPTY
 
 
 def model_edge(chart: Chart, state: str, trigger: str, target: str | None,
@@ -176,7 +177,7 @@ class FamilyModel:
         """Apply ``event`` (for ``edge``) if the charts make it legal; whether they did."""
         current = self.objects.get((chart.object_kind, object_id))
         state = chart.initial if current is None else current.state
-        ledger = Ledger() if current is None else current.ledger
+        ledger = EMPTY if current is None else current.ledger
         chosen = model_edge(chart, state, edge.trigger, edge.target, self.options, ledger,
                             event)
         if chosen is not edge:
