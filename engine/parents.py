@@ -1,59 +1,215 @@
-"""Children driving parents: a refund's approval adds to its payment's refunded amount and
-may end the payment; a lost dispute charges it back. Both happen in the child's commit."""
+"""Families: children driving parents, in any delivery order.
+
+A refund's approval adds to its payment's refunded amount and may end the payment; a lost
+dispute charges it back. The parent's change is written in the child's commit, under the
+parent's version. A child seen before its parent keeps its effect pending on the parent's key
+(a placeholder record) and the effect applies when the parent is seen; an effect the parent
+cannot take yet (a capture of a payment still `pending`) waits on the parent until it can.
+A child whose event names no parent keeps its effect on itself until an input names it.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 
 import attrs
 
 from .chart import Chart, Edge
 from .charts import ChartSet
+from .checks import reachable, successors
 from .decision import ParentMove
-from .event import Event
+from .event import Event, object_key
+from .history import moved_past, visited
 from .ledger import LedgerRefusal
-from .record import ObjectRecord
+from .money import Money
+from .record import ChildEffect, ObjectRecord
 from .rulebook import GuardInput
-from .stores.base import Store
+from .workset import Workset
 
 
 @attrs.frozen(slots=True)
 class ParentOutcome:
-    """What a child's edge did to its parent: the parent's new record and status move, a
-    refusal that rejects the child's input (the parent's ledger would break), or a warning
-    when the parent is not known yet."""
+    """What a child's edge did to its parent: a status move and warnings, or a refusal that
+    rejects the child's input (currency, or the parent's ledger would break)."""
+
+    move: ParentMove | None = None
+    refusal: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class _Effect:
+    """One attempt to apply a child effect to a parent: the parent after it, or why it must
+    wait (``wait``) or cannot apply at all (``refusal``)."""
 
     record: ObjectRecord | None = None
     move: ParentMove | None = None
+    wait: str | None = None
     refusal: str | None = None
     warning: str | None = None
 
 
-def drive_parent(charts: ChartSet, store: Store, options: Collection[str], chart: Chart,
-                 child: ObjectRecord, edge: Edge, event: Event) -> ParentOutcome:
-    """Apply ``edge``'s parent effect, then fire its parent trigger when the parent's chart
-    has a legal edge for it (a partial refund leaves the payment where it is)."""
+def child_effect(chart: Chart, child: ObjectRecord, edge: Edge, event: Event) -> ChildEffect:
+    money = event.money
+    return ChildEffect(child=child.key, chart=chart.name, edge=edge.index,
+                       amount=None if money is None else money.amount,
+                       currency=None if money is None else money.currency)
+
+
+def drive_parent(charts: ChartSet, ws: Workset, options: Collection[str], chart: Chart,
+                 child: ObjectRecord, edge: Edge, event: Event) -> tuple[ObjectRecord,
+                                                                         ParentOutcome]:
+    """Apply ``edge``'s parent effect and trigger, or keep it pending; returns the child
+    (which holds the effect itself while its parent is not named) and what happened."""
+    effect = child_effect(chart, child, edge, event)
+    if child.parent is None:
+        return attrs.evolve(child, unlinked=(*child.unlinked, effect)), ParentOutcome(
+            warnings=(f"its {chart.spec.parent} is not named yet; this {chart.object_kind}'s "
+                      "effect waits until an input names it",))
+    return child, apply_to_parent(charts, ws, options, chart, child.parent, effect, event)
+
+
+def apply_to_parent(charts: ChartSet, ws: Workset, options: Collection[str], chart: Chart,
+                    parent_key: str, effect: ChildEffect, event: Event) -> ParentOutcome:
     parent_chart = charts.parent_of(chart)
-    parent = store.get(child.parent) if child.parent else None
-    if parent is None or parent_chart is None:
-        return ParentOutcome(warning=f"parent {child.parent or '(not named)'} is not known; "
-                                     "its ledger and status were not updated")
+    assert parent_chart is not None
+    parent = ws.get(parent_key)
+    parent_id = parent_key.split("/", 2)[2]
+    if parent is None or parent.placeholder:
+        for waiting in () if parent is None else parent.pending:
+            if _currencies_differ(waiting.currency, effect.currency):
+                return ParentOutcome(refusal=_currency_refusal(
+                    effect, waiting.currency, parent_chart.object_kind, parent_id))
+        holder = parent or ObjectRecord(parent_key, parent_chart.name, parent_chart.initial,
+                                        placeholder=True)
+        ws.put(attrs.evolve(holder, pending=(*holder.pending, effect)))
+        return ParentOutcome(warnings=(f"parent {parent_key} is not known yet; the effect on "
+                                       "it waits until it is seen",))
+    attempt = _apply(charts, options, parent_chart, parent, effect, event, settling=False)
+    if attempt.refusal is not None:
+        return ParentOutcome(refusal=attempt.refusal)
+    if attempt.wait is not None:
+        ws.put(attrs.evolve(parent, pending=(*parent.pending, effect)))
+        return ParentOutcome(warnings=(f"{parent_chart.object_kind} {parent_id} cannot take "
+                                       f"it yet ({attempt.wait}); the effect waits on it",))
+    assert attempt.record is not None
+    updated, settled = settle(charts, options, parent_chart, attempt.record, event)
+    ws.put(updated)
+    warnings = tuple(w for w in (attempt.warning, *settled) if w)
+    return ParentOutcome(move=attempt.move, warnings=warnings)
+
+
+def settle(charts: ChartSet, options: Collection[str], chart: Chart, record: ObjectRecord,
+           event: Event) -> tuple[ObjectRecord, list[str]]:
+    """Apply the pending child effects ``record`` can take now, repeatedly (a capture can
+    make room for a waiting refund), in arrival order; the rest keep waiting."""
+    waiting = list(record.pending)
+    notes: list[str] = []
+    progress = True
+    while progress and waiting:
+        progress = False
+        for effect in list(waiting):
+            attempt = _apply(charts, options, chart, record, effect, event, settling=True)
+            if attempt.record is None:
+                continue
+            record = attempt.record
+            waiting.remove(effect)
+            progress = True
+            notes.append(f"pending effect of {effect.child.split('/', 1)[1]} applied"
+                         + (f" (`{attempt.move.from_state}` → `{attempt.move.to_state}`)"
+                            if attempt.move else ""))
+            if attempt.warning:
+                notes.append(attempt.warning)
+    return attrs.evolve(record, pending=tuple(waiting)), notes
+
+
+def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: ObjectRecord,
+           effect: ChildEffect, event: Event, *, settling: bool) -> _Effect:
+    edge = charts.named(effect.chart).edge_by_index[effect.edge]
+    currency = parent.ledger.currency
+    if _currencies_differ(currency, effect.currency):
+        reason = _currency_refusal(effect, currency, chart.object_kind, parent.object_id)
+        return _Effect(wait=reason) if settling else _Effect(refusal=reason)
+    money = (Money(effect.amount, effect.currency)
+             if effect.amount is not None and effect.currency else None)
+    child_event = attrs.evolve(event, money=money)
+    trigger = edge.parent_trigger
     ledger = parent.ledger
     if edge.parent_effect is not None:
         try:
-            ledger = edge.parent_effect(ledger, event)
+            ledger = edge.parent_effect(ledger, child_event)
         except LedgerRefusal as refusal:
-            return ParentOutcome(refusal=f"parent {parent.object_id}: {refusal}")
-    state = parent.state
-    move = None
-    if edge.parent_trigger is not None:
+            if settling or not_yet(chart, parent.state, trigger):
+                return _Effect(wait=str(refusal))
+            return _Effect(refusal=f"parent {parent.object_id}: {refusal}")
+    state, move, warning = parent.state, None, None
+    if trigger is not None:
         def check(parent_edge: Edge) -> str | None:
             assert parent_edge.guard is not None
-            return parent_edge.guard(GuardInput(ledger, event, parent.remembered))
+            return parent_edge.guard(GuardInput(ledger, child_event, parent.remembered))
 
-        resolution = parent_chart.resolve(state, edge.parent_trigger, options, check)
+        resolution = chart.resolve(state, trigger, options, check)
         if resolution.edge is not None:
             state = resolution.edge.target
-            move = ParentMove(parent.object_id, edge.parent_trigger, parent.state, state)
-    updated = attrs.evolve(parent, state=state, ledger=ledger, version=parent.version + 1)
-    return ParentOutcome(record=updated, move=move)
+            move = ParentMove(parent.object_id, trigger, parent.state, state)
+        elif not_yet(chart, state, trigger):
+            return _Effect(wait=f"no `{trigger}` from `{state}` yet")
+        elif state in chart.finals:
+            warning = (f"{chart.object_kind} {parent.object_id} is final in `{state}` and has "
+                       f"no `{trigger}` edge: the money of {effect.child.split('/', 1)[1]} "
+                       "is recorded, its status is unchanged; someone must look at it")
+    record = attrs.evolve(parent, state=state, ledger=ledger,
+                          visited=visited(chart, parent) | moved_past(chart, parent.state, state))
+    return _Effect(record=record, move=move, warning=warning)
+
+
+def not_yet(chart: Chart, state: str, trigger: str | None) -> bool:
+    """Whether the parent has not yet reached a state where ``trigger`` applies but can (a
+    capture of an authorization still `pending`): the child's effect then waits."""
+    if trigger is None:
+        return state not in chart.finals
+    if (state, trigger) in chart.table:
+        return False
+    ahead = _AHEAD.get(chart)
+    if ahead is None:
+        graph = successors(chart.spec, with_overrides=False)
+        ahead = _AHEAD[chart] = {s: frozenset(reachable(graph, s) - {s})
+                                 for s in chart.spec.states}
+    return any((later, trigger) in chart.table for later in ahead[state])
+
+
+_AHEAD: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _currencies_differ(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _currency_refusal(effect: ChildEffect, parent_currency: str | None, parent_kind: str,
+                      parent_id: str) -> str:
+    child = effect.child.split("/", 1)[1]
+    return (f"{child} is in {effect.currency} but its {parent_kind} {parent_id} is in "
+            f"{parent_currency}")
+
+
+def link_child(charts: ChartSet, ws: Workset, options: Collection[str], chart: Chart,
+               child: ObjectRecord, event: Event) -> ParentOutcome | None:
+    """An input naming the parent of a child recorded without one: link it and apply the
+    effects it kept. ``None`` when there is nothing to link."""
+    if (child.parent is not None or event.parent_id is None or chart.spec.parent is None
+            or child.placeholder):
+        return None
+    parent_key = object_key(event.provider, chart.spec.parent, event.parent_id)
+    ws.put(attrs.evolve(child, parent=parent_key, unlinked=()))
+    warnings: list[str] = [f"linked to {chart.spec.parent} {event.parent_id}"]
+    move = None
+    for effect in child.unlinked:
+        outcome = apply_to_parent(charts, ws, options, chart, parent_key, effect, event)
+        if outcome.refusal is not None:
+            ws.discard()
+            return outcome
+        warnings += outcome.warnings
+        move = outcome.move or move
+    return ParentOutcome(move=move, warnings=tuple(warnings))

@@ -8,6 +8,23 @@ from .ledger import EMPTY_LEDGER, Ledger
 
 
 @attrs.frozen(slots=True)
+class ChildEffect:
+    """A child's parent effect that could not apply yet, kept until it can.
+
+    On a parent (``ObjectRecord.pending``) it waits for the parent to be seen or to reach a
+    state where it applies; on an unlinked child (``ObjectRecord.unlinked``) it waits for an
+    input that names the parent. ``edge`` is the child chart's transition index, the money
+    is the child event's.
+    """
+
+    child: str
+    chart: str
+    edge: int
+    amount: int | None = None
+    currency: str | None = None
+
+
+@attrs.frozen(slots=True)
 class ObjectRecord:
     """State, ledger and version of one object; the version drives optimistic concurrency.
 
@@ -16,7 +33,11 @@ class ObjectRecord:
     facts kept for later verification (never a full card number), ``skipped`` the edges a
     composite move jumped over (spec transition indexes), which a late message may fill in,
     and ``deferred`` the ledger effects (transition index, amount) that could not apply until
-    those steps arrive.
+    those steps arrive. ``visited`` is a bitmask of the chart states this object has been in
+    or skipped past (bit *i* is the chart's *i*-th declared state): what ``stale`` is judged
+    by. ``pending`` are children's effects waiting on this object, ``unlinked`` this child's
+    own effect waiting for its parent to be named. A ``placeholder`` is a parent not seen
+    yet that only holds its children's pending effects.
     """
 
     key: str
@@ -29,8 +50,16 @@ class ObjectRecord:
     remembered: tuple[tuple[str, str], ...] = ()
     skipped: tuple[int, ...] = ()
     deferred: tuple[tuple[int, int | None], ...] = ()
+    visited: int = 0
+    pending: tuple[ChildEffect, ...] = ()
+    unlinked: tuple[ChildEffect, ...] = ()
+    placeholder: bool = False
 
     @property
     def object_id(self) -> str:
         """The provider's id, the last part of the key (kept once: memory per object counts)."""
         return self.key.split("/", 2)[2]
+
+    @property
+    def object_kind(self) -> str:
+        return self.key.split("/", 2)[1]

@@ -1,7 +1,8 @@
 """Replay: decide every journaled event again from scratch and compare with what is stored.
 
 This is how a store proves it: the journal alone must reproduce every object's state, ledger
-and version, and every decision's outcome and target state.
+and version (placeholders of parents not seen yet included), and every decision's outcome and
+target state. Replay only reads the store it checks: open it with ``read_only=True``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _compare(stored: ObjectRecord | None, rebuilt: ObjectRecord | None, key: str
         return [f"{key}: the store has it but the journal does not build it"]
     found = []
     for field in ("state", "ledger", "version", "parent", "sequence", "remembered",
-                  "skipped", "deferred"):
+                  "skipped", "deferred", "visited", "pending", "unlinked", "placeholder"):
         a, b = getattr(stored, field), getattr(rebuilt, field)
         if a != b:
             found.append(f"{key}: {field} stored {a!r}, replay gives {b!r}")
@@ -63,8 +64,8 @@ def replay(store: Store, charts: ChartSet) -> ReplayReport:
             differences.append(
                 f"journal #{entry.seq} ({entry.event.key}): recorded {recorded.outcome.value} "
                 f"→ {recorded.to_state}, replay {decision.outcome.value} → {decision.to_state}")
-    stored = {record.key: record for record in store.objects()}
-    rebuilt = {record.key: record for record in fresh.objects()}
+    stored = {record.key: record for record in store.objects(placeholders=True)}
+    rebuilt = {record.key: record for record in fresh.objects(placeholders=True)}
     for key in sorted(stored.keys() | rebuilt.keys()):
         differences += _compare(stored.get(key), rebuilt.get(key), key)
     return ReplayReport(entries, replayed, len(stored), tuple(differences))

@@ -1,4 +1,11 @@
-"""The store contract every backend (memory, SQLite, PostgreSQL) fulfils."""
+"""The store contract every backend (memory, SQLite, PostgreSQL) fulfils.
+
+Dedupe keys are scoped per object in every store: a key is what identifies a provider's
+message *about one object* (adapters build it from the object id, status, amount…), so a
+claim is looked up by (object key, dedupe key). Scoping them across all objects would let an
+adapter's key collision between two objects silently turn the second object's input into a
+``duplicate``; per object, the worst a collision can do is stay inside one object's history.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +16,26 @@ from typing import Protocol
 from ..journal import JournalEntry
 from ..record import ObjectRecord
 
+BATCH_INPUTS = 1000
+BATCH_SECONDS = 1.0
+
 
 class Store(Protocol):
     """Objects by key, the journal, and one atomic commit of both.
 
     ``commit`` appends ``entry`` and writes ``records`` in one transaction. Each record's
     ``version`` is its new version: the store refuses (``VersionConflictError``) unless the
-    stored version is exactly one less (absent for version 1). An entry's ``claimed_key`` is
-    unique: a second claim raises ``DuplicateKeyError``. Either error leaves nothing written.
+    stored version is exactly one less (absent for version 1). ``reads`` are (key, version)
+    of records the decision read without writing them (0: it found none); the store refuses
+    as well when one of them changed. An entry's ``claimed_key`` is unique per object (the
+    entry's event key): a second claim raises ``DuplicateKeyError``. Either error leaves
+    nothing written. Stores are safe to share between threads.
     """
 
     def get(self, key: str) -> ObjectRecord | None: ...
 
     def seen(self, object_key: str, dedupe_key: str) -> bool:
-        """Whether a decision about ``object_key`` already claimed ``dedupe_key``. Claims are
-        made only by decisions that write the object, so stores may index them per object."""
+        """Whether a decision about ``object_key`` already claimed ``dedupe_key``."""
         ...
 
     def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
@@ -32,28 +44,37 @@ class Store(Protocol):
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]: ...
 
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
         """Commit atomically; returns the journal sequence number given to the entry."""
         ...
 
-    def batch(self) -> AbstractContextManager[None]:
-        """Group many commits into one durable transaction (bulk validation, replays)."""
+    def batch(self, max_inputs: int = BATCH_INPUTS,
+              max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:
+        """Group commits into durable transactions of at most ``max_inputs`` decisions or
+        ``max_seconds`` (bulk validation, replays): fewer syncs, while other workers still get
+        the write lock between transactions. Each decision stays atomic on its own."""
         ...
 
     def journal(self) -> Iterator[JournalEntry]: ...
 
-    def objects(self) -> Iterator[ObjectRecord]: ...
+    def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
+        """Every object; with ``placeholders`` also the parents not seen yet that hold
+        their children's pending effects (replay compares those too)."""
+        ...
 
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> Store:
-    """``memory:`` or ``sqlite:PATH`` (the embedded default)."""
+def open_store(url: str, *, read_only: bool = False) -> Store:
+    """``memory:`` or ``sqlite:PATH`` (the embedded default). ``read_only`` opens a store
+    that commands which only read (``replay``, ``report``) cannot write to, not even to
+    create its schema."""
     from .memory import MemoryStore
     from .sqlite import SQLiteStore
 
     if url in ("memory", "memory:"):
         return MemoryStore()
     if url.startswith("sqlite:"):
-        return SQLiteStore(url.removeprefix("sqlite:"))
+        return SQLiteStore(url.removeprefix("sqlite:"), read_only=read_only)
     raise ValueError(f"unknown store {url!r}: use memory: or sqlite:PATH")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
@@ -12,6 +13,7 @@ import attrs
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..journal import JournalEntry
 from ..record import ObjectRecord
+from .base import BATCH_INPUTS, BATCH_SECONDS
 
 _DIGEST = 8
 
@@ -43,6 +45,8 @@ class MemoryStore:
         self._claimed: dict[str, bytes] = {}
         self._children: dict[str, list[str]] = {}
         self._journal: list[JournalEntry] = []
+        self._lock = threading.Lock()
+        """Commits check and write under it; reads are single dict lookups (atomic)."""
 
     def get(self, key: str) -> ObjectRecord | None:
         return self._objects.get(key)
@@ -57,8 +61,19 @@ class MemoryStore:
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
 
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
+        with self._lock:
+            return self._commit(entry, records, reads)
+
+    def _commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+                reads: Sequence[tuple[str, int]]) -> int:
         objects = self._objects
+        for read_key, version in reads:
+            current = objects.get(read_key)
+            found = None if current is None else current.version
+            if (found or 0) != version:
+                raise VersionConflictError(read_key, version, found)
         for record in records:
             current = objects.get(record.key)
             found = None if current is None else current.version
@@ -85,7 +100,9 @@ class MemoryStore:
         self._journal.append(entry)
         return len(self._journal)
 
-    def batch(self) -> AbstractContextManager[None]:
+    def batch(self, max_inputs: int = BATCH_INPUTS,
+              max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:
+        """Nothing to group: every commit is already in memory."""
         return nullcontext()
 
     def journal(self) -> Iterator[JournalEntry]:
@@ -93,8 +110,9 @@ class MemoryStore:
         return (attrs.evolve(entry, seq=seq)
                 for seq, entry in enumerate(list(self._journal), start=1))
 
-    def objects(self) -> Iterator[ObjectRecord]:
-        return iter(list(self._objects.values()))
+    def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
+        return iter([record for record in list(self._objects.values())
+                     if placeholders or not record.placeholder])
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,241 +1,241 @@
 """SQLite store: the embedded default, one file, WAL, durable commit per decision.
 
-The journal row and the object rows are written in one transaction. Optimistic concurrency is
-an ``UPDATE … WHERE version = ?`` that must touch one row (or an ``INSERT`` that must not find
-the key); the dedupe key is a ``UNIQUE`` column of the journal, left ``NULL`` by decisions that
-do not claim their key. Several processes may share the file: writers serialize on SQLite's
-write lock (``BEGIN IMMEDIATE`` with a busy timeout) and never double-apply.
+The journal row and the object rows are written in one transaction (``BEGIN IMMEDIATE``,
+which takes the write lock up front, with a busy timeout). Optimistic concurrency is an
+``UPDATE … WHERE version = ?`` that must touch one row (or an ``INSERT`` that must not find
+the key), plus a version check of every record the decision only read; the dedupe key is
+unique per object in the journal, left ``NULL`` by decisions that do not claim their key.
+Several processes may share the file, and threads may share one store: each thread gets its
+own connection (``:memory:`` databases, which a second connection cannot see, share one
+connection under a lock).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from ..decision import Decision
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..event import Event
 from ..journal import JournalEntry
-from ..ledger import Ledger
 from ..record import ObjectRecord
-from ..serialize import from_json, to_json
+from . import _rows
+from .base import BATCH_INPUTS, BATCH_SECONDS
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS objects (
-    key TEXT PRIMARY KEY,
-    chart TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    currency TEXT,
-    authorized INTEGER NOT NULL,
-    captured INTEGER NOT NULL,
-    refunded INTEGER NOT NULL,
-    charged_back INTEGER NOT NULL,
-    parent TEXT,
-    sequence INTEGER,
-    remembered TEXT,
-    skipped TEXT,
-    deferred TEXT
-);
-CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent) WHERE parent IS NOT NULL;
-CREATE TABLE IF NOT EXISTS journal (
-    seq INTEGER PRIMARY KEY,
-    claimed_key TEXT UNIQUE,
-    line INTEGER,
-    received_at TEXT,
-    channel TEXT,
-    outcome TEXT NOT NULL,
-    provider TEXT,
-    object_kind TEXT,
-    object_id TEXT,
-    event TEXT,
-    decision TEXT NOT NULL,
-    payload TEXT,
-    payload_sha256 TEXT,
-    headers TEXT,
-    options TEXT
-);
-"""
-
-_SELECT_OBJECTS = ("SELECT key, chart, object_id, state, version, currency, authorized, "
-                   "captured, refunded, charged_back, parent, sequence, remembered, skipped, "
-                   "deferred FROM objects")
-_LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claimed_key=?) AS claimed, o.* "
-         "FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
-_INSERT_OBJECT = ("INSERT INTO objects (key, chart, object_id, state, version, currency, "
-                  "authorized, captured, refunded, charged_back, parent, sequence, remembered, "
-                  "skipped, deferred) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-_UPDATE_OBJECT = ("UPDATE objects SET state=?, version=?, parent=?, currency=?, authorized=?, "
-                  "captured=?, "
-                  "refunded=?, charged_back=?, sequence=?, remembered=?, skipped=?, deferred=? "
-                  "WHERE key=? AND version=?")
-_INSERT_JOURNAL = ("INSERT INTO journal (claimed_key, line, received_at, channel, outcome, "
-                   "provider, object_kind, object_id, event, decision, payload, payload_sha256, "
-                   "headers, options) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+BUSY_TIMEOUT = 30.0
+"""Seconds a writer waits for the write lock before SQLite gives up with "database is
+locked"; batches are bounded well below it."""
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-"""One encoder for every row: ``json.dumps`` with options builds a new one per call."""
+class _Batch:
+    """A thread's open batch: how many decisions and since when (bounds the write lock)."""
 
+    __slots__ = ("count", "max_inputs", "max_seconds", "open", "started")
 
-def _record(row: sqlite3.Row) -> ObjectRecord:
-    remembered = tuple(json.loads(row["remembered"]).items()) if row["remembered"] else ()
-    ledger = Ledger(row["currency"], row["authorized"], row["captured"], row["refunded"],
-                    row["charged_back"])
-    skipped = tuple(json.loads(row["skipped"])) if row["skipped"] else ()
-    deferred = tuple((index, amount) for index, amount in json.loads(row["deferred"] or "[]"))
-    return ObjectRecord(row["key"], row["chart"], row["state"],
-                        row["version"], ledger, row["parent"], row["sequence"], remembered,
-                        skipped, deferred)
+    def __init__(self, max_inputs: int, max_seconds: float) -> None:
+        self.max_inputs = max_inputs
+        self.max_seconds = max_seconds
+        self.count = 0
+        self.started = 0.0
+        self.open = False
 
 
 class SQLiteStore:
-    """A paychart store in one SQLite file (``:memory:`` works for tests)."""
+    """A paychart store in one SQLite file (``:memory:`` works for tests).
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    ``read_only`` opens an existing file without ever writing to it (``replay``, reports).
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL",
+                 read_only: bool = False) -> None:
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                   check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a decision the provider was told about (HTTP 200) survives a power cut.
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                         (str(SCHEMA_VERSION),))
-        self._in_batch = False
+        self.read_only = read_only
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._registry = threading.Lock()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        if self.path == ":memory:":
+            self._shared = self._connect()
+        _rows.ensure_schema(self._db, read_only=read_only, path=self.path)
+
+    # -- connections ----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = f"file:{Path(self.path).resolve().as_posix()}?mode=ro"
+            try:
+                db = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                     timeout=BUSY_TIMEOUT, check_same_thread=False)
+                db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.path}: cannot open read-only ({exc})") from None
+        else:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT,
+                                 check_same_thread=False)
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a decision the provider was told about (HTTP 200) survives a power cut.
+            db.execute(f"PRAGMA synchronous={self._synchronous}")
+        db.row_factory = sqlite3.Row
+        with self._registry:
+            self._connections.append(db)
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._shared is not None:
+            return self._shared
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
+    def _guard(self) -> AbstractContextManager[object]:
+        return self._shared_lock if self._shared is not None else nullcontext()
 
     # -- reads ----------------------------------------------------------------------------------
 
     def get(self, key: str) -> ObjectRecord | None:
-        row = self._db.execute(_SELECT_OBJECTS + " WHERE key=?",
-                               (key,)).fetchone()
-        return None if row is None else _record(row)
+        with self._guard():
+            row = self._db.execute(_rows.SELECT_OBJECTS + " WHERE key=?", (key,)).fetchone()
+        return None if row is None else _rows.record(row)
 
     def seen(self, object_key: str, dedupe_key: str) -> bool:
-        return self._db.execute("SELECT 1 FROM journal WHERE claimed_key=?",
-                                (dedupe_key,)).fetchone() is not None
+        with self._guard():
+            return self._db.execute(
+                "SELECT 1 FROM journal WHERE claimed_object=? AND claimed_key=?",
+                (object_key, dedupe_key)).fetchone() is not None
 
     def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
-        row = self._db.execute(_LOAD, (dedupe_key, object_key)).fetchone()
-        return bool(row["claimed"]), None if row["key"] is None else _record(row)
+        with self._guard():
+            row = self._db.execute(_rows.LOAD, (object_key, dedupe_key, object_key)).fetchone()
+        return bool(row["claimed"]), None if row["key"] is None else _rows.record(row)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
-        rows = self._db.execute(_SELECT_OBJECTS + " WHERE parent=?",
-                                (parent_key,))
-        return [_record(row) for row in rows]
+        with self._guard():
+            rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
+                                    (parent_key,)).fetchall()
+        return [_rows.record(row) for row in rows]
 
     def journal(self) -> Iterator[JournalEntry]:
-        rows = self._db.execute("SELECT * FROM journal ORDER BY seq")
-        for row in rows:
-            yield JournalEntry(
-                decision=from_json(json.loads(row["decision"]), Decision),
-                event=from_json(json.loads(row["event"]), Event) if row["event"] else None,
-                claimed_key=row["claimed_key"],
-                received_at=(datetime.fromisoformat(row["received_at"])
-                             if row["received_at"] else None), line=row["line"],
-                channel=row["channel"], payload=row["payload"],
-                payload_sha256=row["payload_sha256"],
-                headers=tuple(tuple(pair) for pair in json.loads(row["headers"] or "[]")),
-                options=tuple(json.loads(row["options"] or "[]")), seq=row["seq"])
+        with self._guard():
+            rows = self._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
+        return (_rows.entry(row) for row in rows)
 
-    def objects(self) -> Iterator[ObjectRecord]:
-        rows = self._db.execute(_SELECT_OBJECTS + " ORDER BY key")
-        return (_record(row) for row in rows)
+    def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
+        where = "" if placeholders else " WHERE placeholder = 0"
+        with self._guard():
+            rows = self._db.execute(_rows.SELECT_OBJECTS + where + " ORDER BY key").fetchall()
+        return (_rows.record(row) for row in rows)
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
-        db = self._db
-        if self._in_batch:
-            db.execute("SAVEPOINT decision")
-        else:
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            for record in records:
-                self._write(record)
-            seq = self._append(entry)
-        except BaseException:
-            if self._in_batch:
-                db.execute("ROLLBACK TO decision")
-                db.execute("RELEASE decision")
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._guard():
+            db = self._db
+            batch: _Batch | None = getattr(self._local, "batch", None)
+            if batch is not None:
+                self._open(batch, db)
+                db.execute("SAVEPOINT decision")
             else:
-                db.execute("ROLLBACK")
-            raise
-        db.execute("RELEASE decision" if self._in_batch else "COMMIT")
-        return seq
-
-    def _write(self, record: ObjectRecord) -> None:
-        ledger = record.ledger
-        remembered = _dumps(dict(record.remembered)) if record.remembered else None
-        skipped = _dumps(record.skipped) if record.skipped else None
-        deferred = _dumps(record.deferred) if record.deferred else None
-        if record.version == 1:
+                db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(_INSERT_OBJECT, (
-                    record.key, record.chart, record.object_id, record.state, record.version,
-                    ledger.currency, ledger.authorized, ledger.captured, ledger.refunded,
-                    ledger.charged_back, record.parent, record.sequence, remembered, skipped,
-                    deferred))
-            except sqlite3.IntegrityError:
-                raise VersionConflictError(record.key, 0, self._version(record.key)) from None
-            return
-        cursor = self._db.execute(_UPDATE_OBJECT, (
-            record.state, record.version, record.parent, ledger.currency, ledger.authorized,
-            ledger.captured,
-            ledger.refunded, ledger.charged_back, record.sequence, remembered, skipped,
-            deferred, record.key, record.version - 1))
-        if cursor.rowcount != 1:
-            raise VersionConflictError(record.key, record.version - 1, self._version(record.key))
+                for key, version in reads:
+                    found = _version(db, key)
+                    if (found or 0) != version:
+                        raise VersionConflictError(key, version, found)
+                for record in records:
+                    _write(db, record)
+                seq = _append(db, entry)
+            except BaseException:
+                if batch is not None:
+                    db.execute("ROLLBACK TO decision")
+                    db.execute("RELEASE decision")
+                else:
+                    db.execute("ROLLBACK")
+                raise
+            if batch is None:
+                db.execute("COMMIT")
+                return seq
+            db.execute("RELEASE decision")
+            batch.count += 1
+            if (batch.count >= batch.max_inputs
+                    or time.monotonic() - batch.started >= batch.max_seconds):
+                db.execute("COMMIT")
+                batch.open = False
+            return seq
 
-    def _version(self, key: str) -> int | None:
-        row = self._db.execute("SELECT version FROM objects WHERE key=?", (key,)).fetchone()
-        return None if row is None else int(row[0])
-
-    def _append(self, entry: JournalEntry) -> int:
-        decision = entry.decision
-        try:
-            cursor = self._db.execute(_INSERT_JOURNAL, (
-                entry.claimed_key, entry.line,
-                entry.received_at.isoformat() if entry.received_at else None,
-                entry.channel, decision.outcome.value, decision.provider,
-                decision.object_kind, decision.object_id,
-                _dumps(to_json(entry.event)) if entry.event is not None else None,
-                _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
-                _dumps(entry.headers) if entry.headers else None,
-                _dumps(entry.options) if entry.options else None))
-        except sqlite3.IntegrityError:
-            if entry.claimed_key is not None:
-                raise DuplicateKeyError(entry.claimed_key) from None
-            raise
-        if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it on INSERT
-            raise StoreError("journal insert returned no row id")
-        return cursor.lastrowid
+    @staticmethod
+    def _open(batch: _Batch, db: sqlite3.Connection) -> None:
+        """Start the batch's next transaction lazily: between transactions (and before the
+        first commit) other workers may take the write lock."""
+        if not batch.open:
+            db.execute("BEGIN IMMEDIATE")
+            batch.open, batch.count, batch.started = True, 0, time.monotonic()
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many decisions, one durable transaction (each still atomic via a savepoint)."""
-        if self._in_batch:
+    def batch(self, max_inputs: int = BATCH_INPUTS,
+              max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
+        """Many decisions per durable transaction, at most ``max_inputs`` of them and
+        ``max_seconds`` long (each decision still atomic via a savepoint). Per thread."""
+        if getattr(self._local, "batch", None) is not None:
             yield
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._in_batch = True
+        batch = self._local.batch = _Batch(max_inputs, max_seconds)
         try:
             yield
         except BaseException:
-            self._in_batch = False
-            self._db.execute("ROLLBACK")
+            self._local.batch = None
+            if batch.open:
+                with self._guard():
+                    self._db.execute("ROLLBACK")
             raise
-        self._in_batch = False
-        self._db.execute("COMMIT")
+        self._local.batch = None
+        if batch.open:
+            with self._guard():
+                self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        with self._registry:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+        self._local = threading.local()
+
+
+def _version(db: sqlite3.Connection, key: str) -> int | None:
+    row = db.execute("SELECT version FROM objects WHERE key=?", (key,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
+    values = _rows.object_values(record)
+    if record.version == 1:
+        try:
+            db.execute(_rows.INSERT_OBJECT, values)
+        except sqlite3.IntegrityError:
+            raise VersionConflictError(record.key, 0, _version(db, record.key)) from None
+        return
+    cursor = db.execute(_rows.UPDATE_OBJECT, (*values[1:], record.key, record.version - 1))
+    if cursor.rowcount != 1:
+        raise VersionConflictError(record.key, record.version - 1, _version(db, record.key))
+
+
+def _append(db: sqlite3.Connection, entry: JournalEntry) -> int:
+    try:
+        cursor = db.execute(_rows.INSERT_JOURNAL, _rows.journal_values(entry))
+    except sqlite3.IntegrityError:
+        if entry.claimed_key is not None:
+            raise DuplicateKeyError(entry.claimed_key) from None
+        raise
+    if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it on INSERT
+        raise StoreError("journal insert returned no row id")
+    return cursor.lastrowid

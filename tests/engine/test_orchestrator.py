@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pytest
 
 from paychart import (
     Channel,
+    ChartSet,
+    Event,
     InputError,
+    JournalEntry,
+    MemoryStore,
     Money,
+    ObjectRecord,
     Orchestrator,
     Outcome,
     SignatureStatus,
+    VersionConflictError,
+    orchestrator,
 )
+from paychart.conflicts import RetriesExhaustedError
 
 from .support import event, shop_charts
 
@@ -316,3 +326,156 @@ def test_older_message_still_fills_in_a_skipped_step(engine: Orchestrator) -> No
     assert late.ledger is not None and late.ledger.authorized == 1000
     older = engine.apply(event("p1", "start", "pending", sequence=2, key="again"))
     assert older.outcome is Outcome.STALE and "older than applied 9" in older.reason
+
+
+# -- families, history, versions ------------------------------------------------------------
+
+def test_child_seen_before_its_parent_applies_when_the_parent_arrives(
+        engine: Orchestrator) -> None:
+    early = engine.apply(event("d1", "lose", "lost", kind="dispute", parent="p1"))
+    assert early.outcome is Outcome.APPLIED
+    assert any("waits until it is seen" in w for w in early.warnings)
+    assert engine.record("shop", "payment", "p1") is None, "a placeholder is not the payment"
+    paid_now = engine.apply(event("p1", "pay", "paid", amount=1000))
+    assert (paid_now.outcome, paid_now.to_state) == (Outcome.APPLIED, "lost")
+    assert paid_now.ledger is not None and paid_now.ledger.charged_back == 1000
+    assert any("pending effect of dispute/d1 applied" in w for w in paid_now.warnings)
+
+
+def test_refund_waits_while_its_payment_is_only_held(engine: Orchestrator) -> None:
+    engine.apply(event("p1", "authorize", "held", amount=1000))
+    waiting = engine.apply(event("r1", "approve", "approved", kind="refund", amount=1000,
+                                 parent="p1"))
+    assert waiting.outcome is Outcome.APPLIED
+    assert any("cannot take it yet" in w for w in waiting.warnings)
+    captured = engine.apply(event("p1", "capture", "paid", amount=1000))
+    assert (captured.to_state, captured.canonical) == ("refunded", "refunded")
+    assert captured.ledger is not None and captured.ledger.refunded == 1000
+
+
+def test_child_in_another_currency_than_its_parent_is_rejected(engine: Orchestrator) -> None:
+    paid(engine, amount=1000)
+    d = engine.apply(event("r1", "approve", "approved", kind="refund", amount=100,
+                           currency="USD", parent="p1"))
+    assert d.outcome is Outcome.REJECTED
+    assert "USD" in d.reason and "EUR" in d.reason
+    assert engine.record("shop", "refund", "r1") is None
+
+
+def test_chargeback_after_a_full_refund_is_rejected_not_stale(engine: Orchestrator) -> None:
+    paid(engine, amount=1000)
+    engine.apply(event("p1", "refund", "refunded", amount=1000))
+    d = engine.apply(event("p1", "chargeback", "chargeback", amount=1000))
+    assert d.outcome is Outcome.REJECTED
+    assert "never passed `chargeback`" in d.reason and "someone must look" in d.reason
+    late = engine.apply(event("p1", "pay", "paid", amount=1000, key="late"))
+    assert late.outcome is Outcome.STALE, "`paid` was visited: old news"
+
+
+def test_child_without_a_named_parent_waits_for_the_input_that_names_it(
+        engine: Orchestrator) -> None:
+    paid(engine, amount=1000)
+    unlinked = engine.apply(event("r1", "approve", "approved", kind="refund", amount=400,
+                                  key="r1:approved"))
+    assert (unlinked.outcome, unlinked.to_state) == (Outcome.APPLIED, "approved")
+    payment = engine.record("shop", "payment", "p1")
+    assert payment is not None and payment.ledger.refunded == 0
+    linked = engine.apply(event("r1", "approve", "approved", kind="refund", amount=400,
+                                key="r1:approved", parent="p1"))
+    assert linked.outcome is Outcome.APPLIED and "links refund r1" in linked.reason
+    payment = engine.record("shop", "payment", "p1")
+    assert payment is not None and payment.ledger.refunded == 400
+    again = engine.apply(event("r1", "approve", "approved", kind="refund", amount=400,
+                               key="r1:approved", parent="p1"))
+    assert again.outcome is Outcome.DUPLICATE
+
+
+def test_journaled_decision_is_exactly_the_returned_one(engine: Orchestrator) -> None:
+    returned = engine.apply(event("p1", "pay", "paid", amount=100), reply="OK")
+    (entry,) = engine.store.journal()
+    assert returned.reply == "OK" and entry.decision == returned
+
+
+class _Interleaved(MemoryStore):
+    """A store where another worker commits right before this worker's first commit."""
+
+    def __init__(self, competitor: Callable[[MemoryStore], None]) -> None:
+        super().__init__()
+        self.competitor: Callable[[MemoryStore], None] | None = competitor
+
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
+        competitor, self.competitor = self.competitor, None
+        if competitor is not None:
+            competitor(self)
+        return super().commit(entry, records, reads)
+
+
+def test_a_stale_decision_is_redecided_after_a_concurrent_change() -> None:
+    charts = shop_charts()
+    store = _Interleaved(lambda s: None)
+    engine = Orchestrator(charts, store)
+    paid(engine, amount=1000)
+    store.competitor = lambda s: Orchestrator(charts, s).apply(
+        event("p1", "refund", "refunded", amount=1000))
+    d = engine.apply(event("p1", "start", "pending", key="late"))
+    assert d.outcome is Outcome.STALE
+    assert (d.to_state, d.canonical) == ("refunded", "refunded"), "decided on a fresh read"
+    assert len(list(store.journal())) == 4
+
+
+def test_a_child_decided_while_its_parent_was_absent_is_redecided() -> None:
+    charts = shop_charts()
+    store = _Interleaved(lambda s: Orchestrator(charts, s).apply(
+        event("p1", "pay", "paid", amount=1000)))
+    engine = Orchestrator(charts, store)
+    d = engine.apply(event("r1", "approve", "approved", kind="refund", amount=1000,
+                           parent="p1"))
+    assert d.parent_move is not None and d.parent_move.to_state == "refunded"
+    payment = engine.record("shop", "payment", "p1")
+    assert payment is not None and payment.ledger.refunded == 1000
+
+
+def test_exhausted_retries_name_the_object_that_kept_changing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    charts = shop_charts()
+    engine = Orchestrator(charts)
+    paid(engine, amount=1000)
+
+    def conflict(entry: object, records: object, reads: object = ()) -> int:
+        raise VersionConflictError("shop/payment/p1", 2, 3)
+
+    monkeypatch.setattr(engine.store, "commit", conflict)
+    monkeypatch.setattr(orchestrator, "_back_off", lambda attempt: None)
+    with pytest.raises(RetriesExhaustedError) as failed:
+        engine.apply(event("r1", "approve", "approved", kind="refund", amount=10,
+                           parent="p1", key="refund-r1"))
+    message = str(failed.value)
+    assert "shop/payment/p1 kept changing" in message
+    assert "'refund-r1' about shop/refund/r1" in message
+
+
+def test_cardlink_refund_callback_before_its_response_reaches_the_payment() -> None:
+    """The CARDLINK case: a refund callback names no payment (only the refund response does),
+    carries its real state, and shares its dedupe key with the response."""
+    engine = Orchestrator(ChartSet.bundled())
+    key = "cardlink:refund:rf1:approved:500EUR"
+
+    def cardlink(kind: str, object_id: str, trigger: str, state: str, channel: Channel,
+                 dedupe: str, parent: str | None = None, amount: int = 500) -> Event:
+        return Event("cardlink", kind, object_id, trigger, channel, dedupe, state=state,
+                     money=Money(amount, "EUR"), parent_id=parent)
+
+    engine.apply(cardlink("payment", "pay1", "approve", "approved", Channel.RESPONSE,
+                          "cardlink:payment:pay1:approved", amount=500))
+    callback = engine.apply(cardlink("refund", "rf1", "approve", "approved",
+                                     Channel.POLL, key))
+    assert callback.outcome is Outcome.APPLIED
+    payment = engine.record("cardlink", "payment", "pay1")
+    assert payment is not None and payment.ledger.refunded == 0
+    response = engine.apply(cardlink("refund", "rf1", "approve", "approved", Channel.RESPONSE,
+                                     key, parent="pay1"))
+    assert response.outcome is Outcome.APPLIED
+    assert response.parent_move is not None and response.parent_move.to_state == "refunded"
+    payment = engine.record("cardlink", "payment", "pay1")
+    assert payment is not None and (payment.state, payment.ledger.refunded) == ("refunded", 500)

@@ -1,32 +1,158 @@
-"""Hypothesis strategies that walk any chart: legal sequences and their corruptions.
+"""Hypothesis strategies that walk charts: legal sequences and their corruptions.
 
-A legal sequence is found by walking the chart with a live orchestrator and keeping the
-events it applied, so provider-specific guards need no special knowledge here.
+A legal sequence comes from the charts themselves: a walk over the spec's edges, with an
+independent model of the ledger for the generic money rules (capture ≤ capturable, refund ≤
+refundable…) and of parent effects and parent triggers for families. Only provider-specific
+rules (``platform_…``, ``ts_…``, ``invoice_…``) are evaluated with their own registered code
+on the model's figures. The engine under test is never asked what is legal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import attrs
 from hypothesis import strategies as st
 
-from paychart import Channel, Chart, Edge, Event, Money, Orchestrator, Outcome, SignatureStatus
+from paychart import Channel, Chart, ChartSet, Edge, Event, Ledger, Money, SignatureStatus
+from paychart.rulebook import GuardInput
 
 CURRENCY = "EUR"
+EMPTY = Ledger()
 FACT_CHOICES = ((), (("two_stage", "true"),))
 
 
-def _amount(data: st.DataObject, edge: Edge, engine: Orchestrator, chart: Chart,
-            object_id: str) -> int | None:
-    """An amount likely to satisfy the edge's guard and effect, sometimes a wrong one."""
-    record = engine.record(chart.provider, chart.object_kind, object_id)
-    ledger = record.ledger if record is not None else None
-    limits = {"capture": "capturable", "refund": "refundable", "chargeback": "disputable"}
+class Refused(Exception):
+    """The model's ledger refuses an effect."""
+
+
+def _adds(figure: str, room: Callable[[Ledger], int]) -> Callable[[Ledger, int | None], Ledger]:
+    def apply(ledger: Ledger, amount: int | None) -> Ledger:
+        available = room(ledger)
+        amount = available if amount is None else amount
+        if amount <= 0 or amount > available:
+            raise Refused(figure)
+        return attrs.evolve(ledger, **{figure: getattr(ledger, figure) + amount})
+    return apply
+
+
+def _authorize(ledger: Ledger, amount: int | None) -> Ledger:
+    if amount is None:
+        return ledger
+    if amount < ledger.captured:
+        raise Refused("authorize")
+    return attrs.evolve(ledger, authorized=amount)
+
+
+def _sale(ledger: Ledger, amount: int | None) -> Ledger:
+    amount = ledger.authorized if amount is None else amount
+    if amount < ledger.refunded + ledger.charged_back:
+        raise Refused("sale")
+    return attrs.evolve(ledger, authorized=amount, captured=amount)
+
+
+EFFECTS: dict[str, Callable[[Ledger, int | None], Ledger]] = {
+    "authorize": _authorize, "sale": _sale,
+    "capture": _adds("captured", lambda g: g.authorized - g.captured),
+    "refund": _adds("refunded", lambda g: g.captured - g.refunded),
+    "chargeback": _adds("charged_back", lambda g: g.captured - g.charged_back),
+    "release": lambda g, _: attrs.evolve(g, authorized=g.captured),
+    "refund_remaining": lambda g, _: attrs.evolve(g, refunded=g.captured),
+    "reverse_chargeback": lambda g, _: attrs.evolve(g, charged_back=0),
+}
+
+
+def _whole(room: Callable[[Ledger], int], at_least: bool = False
+           ) -> Callable[[Ledger, int | None, Event], bool]:
+    return lambda g, a, _: a is None or a == room(g) or (at_least and a >= room(g))
+
+
+def _part(room: Callable[[Ledger], int]) -> Callable[[Ledger, int | None, Event], bool]:
+    return lambda g, a, _: a is not None and 0 < a < room(g)
+
+
+def _refundable(g: Ledger) -> int:
+    return g.captured - g.refunded
+
+
+def _capturable(g: Ledger) -> int:
+    return g.authorized - g.captured
+
+
+def _disputable(g: Ledger) -> int:
+    return g.captured - g.charged_back
+
+
+GUARDS: dict[str, Callable[[Ledger, int | None, Event], bool]] = {
+    "refunds_all": _whole(_refundable), "refunds_part": _part(_refundable),
+    "captures_all": _whole(_capturable), "captures_part": _part(_capturable),
+    "charges_back_all": _whole(_disputable, at_least=True),
+    "charges_back_part": _part(_disputable),
+    "fully_refunded": lambda g, a, e: g.captured > 0 and g.refunded >= g.captured,
+    "charged_back": lambda g, a, e: g.charged_back > 0,
+    "two_stage": lambda g, a, e: e.fact("two_stage") == "true",
+    "single_stage": lambda g, a, e: e.fact("two_stage") != "true",
+}
+
+
+def model_effect(name: str | None, code: Callable[[Ledger, Event], Ledger] | None,
+                 ledger: Ledger, event: Event) -> Ledger:
+    """The ledger after a named effect (the model's own arithmetic for the generic ones)."""
+    if name is None:
+        return ledger
+    amount = None if event.money is None else event.money.amount
+    if ledger.currency is None and event.money is not None:
+        ledger = attrs.evolve(ledger, currency=event.money.currency)
+    if name in EFFECTS:
+        return EFFECTS[name](ledger, amount)
+    assert code is not None
+    try:
+        return code(ledger, event)
+    except Exception as exc:
+        raise Refused(name) from exc
+
+
+def model_guard(edge: Edge, ledger: Ledger, event: Event) -> bool:
+    name = edge.guard_name
+    if name is None:
+        return True
+    if name in GUARDS:
+        return GUARDS[name](ledger, None if event.money is None else event.money.amount, event)
+    assert edge.guard is not None
+    return edge.guard(GuardInput(ledger, event)) is None
+
+
+@attrs.frozen
+class Obj:
+    """The model's view of one object."""
+
+    state: str
+    ledger: Ledger = EMPTY
+
+
+def model_edge(chart: Chart, state: str, trigger: str, target: str | None,
+               options: Collection[str], ledger: Ledger, event: Event) -> Edge | None:
+    """The edge the chart's rules pick, as ARCHITECTURE.md says: among the edges of this
+    trigger (those into the reported state when any leads there), the first enabled one
+    whose guard passes."""
+    candidates = [e for e in chart.edges if e.origin == state and e.trigger == trigger]
+    if any(e.target == target for e in candidates):
+        candidates = [e for e in candidates if e.target == target]
+    for edge in candidates:
+        if edge.override is not None and edge.override not in options:
+            continue
+        if model_guard(edge, ledger, event):
+            return edge
+    return None
+
+
+def _amount(data: st.DataObject, edge: Edge, ledger: Ledger | None) -> int | None:
+    """An amount likely to satisfy the edge's guard and effect, sometimes any amount."""
+    limits = {"capture": _capturable, "refund": _refundable, "chargeback": _disputable}
     name = edge.spec.effect or edge.spec.parent_effect or ""
-    figure = limits.get(name)
-    if figure is not None and ledger is not None:
-        available = ledger.figure(figure)
+    room = limits.get(name)
+    if room is not None and ledger is not None:
+        available = room(ledger)
         guard = edge.guard_name or ""
         if available > 1 and guard.endswith("_part"):
             return data.draw(st.integers(1, available - 1), label="part")
@@ -39,35 +165,128 @@ def _amount(data: st.DataObject, edge: Edge, engine: Orchestrator, chart: Chart,
     return None
 
 
-def legal_walk(data: st.DataObject, engine: Orchestrator, chart: Chart, *,
-               objects: int = 2, steps: int = 8, sequenced: bool = False) -> list[Event]:
-    """Events that ``engine`` applied, walking ``chart`` for a few objects, interleaved."""
-    applied: list[Event] = []
+@attrs.define
+class FamilyModel:
+    """Objects of one parent chart and its child charts, moved by the model only."""
+
+    charts: ChartSet
+    options: Collection[str]
+    objects: dict[tuple[str, str], Obj] = attrs.Factory(dict)
+
+    def step(self, chart: Chart, object_id: str, edge: Edge, event: Event) -> bool:
+        """Apply ``event`` (for ``edge``) if the charts make it legal; whether they did."""
+        current = self.objects.get((chart.object_kind, object_id))
+        state = chart.initial if current is None else current.state
+        ledger = EMPTY if current is None else current.ledger
+        chosen = model_edge(chart, state, edge.trigger, edge.target, self.options, ledger,
+                            event)
+        if chosen is not edge:
+            return False
+        if ledger.currency is None and event.money is not None:
+            ledger = attrs.evolve(ledger, currency=event.money.currency)  # its first money
+        try:
+            ledger = model_effect(edge.spec.effect, edge.effect, ledger, event)
+        except Refused:
+            return False
+        if not ledger.holds_invariants():
+            return False
+        updates = {(chart.object_kind, object_id): Obj(edge.target, ledger)}
+        if edge.parent_effect is not None or edge.parent_trigger is not None:
+            parent = self._parent_move(chart, edge, event)
+            if parent is None:
+                return False
+            updates[(chart.spec.parent or "", event.parent_id or "")] = parent
+        self.objects.update(updates)
+        return True
+
+    def _parent_move(self, chart: Chart, edge: Edge, event: Event) -> Obj | None:
+        parent_chart = self.charts.parent_of(chart)
+        parent = self.objects.get((chart.spec.parent or "", event.parent_id or ""))
+        if parent_chart is None or parent is None:
+            return None  # the ordered delivery names parents it has seen
+        try:
+            ledger = model_effect(edge.spec.parent_effect, edge.parent_effect, parent.ledger,
+                                  event)
+        except Refused:
+            return None
+        if not ledger.holds_invariants():
+            return None
+        state = parent.state
+        if edge.parent_trigger is not None:
+            moved = model_edge(parent_chart, state, edge.parent_trigger, None, self.options,
+                               ledger, event)
+            if moved is not None:
+                state = moved.target
+            elif (state, edge.parent_trigger) not in parent_chart.table:
+                return None  # the parent is not where this child's move applies
+        return Obj(state, ledger)
+
+
+def family_walk(data: st.DataObject, charts: ChartSet, parent: Chart,
+                children: Sequence[Chart], options: Collection[str], *, steps: int = 10,
+                child_objects: int = 2) -> tuple[list[Event], FamilyModel]:
+    """A legal ordered delivery for one parent and its children, and the model's end."""
+    model = FamilyModel(charts, options)
+    objects = [(parent, "par-0")] + [(c, f"{c.object_kind[:3]}-{n}") for c in children
+                                      for n in range(child_objects)]
+    made: list[Event] = []
+    for step in range(steps):
+        chart, object_id = data.draw(st.sampled_from(objects), label="object")
+        current = model.objects.get((chart.object_kind, object_id))
+        state = chart.initial if current is None else current.state
+        edges = [e for e in chart.edges if e.origin == state
+                 and (e.override is None or e.override in options)]
+        if not edges:
+            continue
+        edge = data.draw(st.sampled_from(edges), label="edge")
+        ledger = current.ledger if current is not None else None
+        if chart is not parent and (edge.parent_effect or edge.parent_trigger):
+            held = model.objects.get((parent.object_kind, "par-0"))
+            ledger = held.ledger if held is not None else None
+        amount = _amount(data, edge, ledger)
+        channel = (Channel.RESPONSE if current is None else
+                   data.draw(st.sampled_from([Channel.CALLBACK, Channel.POLL]), label="channel"))
+        event = Event(chart.provider, chart.object_kind, object_id, edge.trigger, channel,
+                      dedupe_key=f"{object_id}:{step}:{edge.trigger}", state=edge.target,
+                      money=Money(amount, CURRENCY) if amount is not None else None,
+                      parent_id="par-0" if chart is not parent else None,
+                      facts=data.draw(st.sampled_from(FACT_CHOICES), label="facts"))
+        if model.step(chart, object_id, edge, event):
+            made.append(event)
+    return made, model
+
+
+def legal_walk(data: st.DataObject, charts: ChartSet, chart: Chart,
+               options: Collection[str], *, objects: int = 2, steps: int = 8,
+               sequenced: bool = False) -> list[Event]:
+    """A legal ordered delivery for a few objects of ``chart``, interleaved. Children get a
+    parent that never arrives, so only their own edges are walked."""
+    model = FamilyModel(charts, options)
     ids = [f"{chart.object_kind[:3]}-{n}" for n in range(objects)]
-    parent = chart.spec.parent
+    made: list[Event] = []
     for step in range(steps):
         object_id = data.draw(st.sampled_from(ids), label="object")
-        record = engine.record(chart.provider, chart.object_kind, object_id)
-        current = record.state if record is not None else chart.initial
-        edges = [e for e in chart.edges if e.origin == current
-                 and (e.override is None or e.override in engine.options)]
+        current = model.objects.get((chart.object_kind, object_id))
+        state = chart.initial if current is None else current.state
+        edges = [e for e in chart.edges if e.origin == state
+                 and (e.override is None or e.override in options)
+                 and e.parent_effect is None and e.parent_trigger is None]
         if not edges:
             continue
         edge = data.draw(st.sampled_from(edges), label="edge")
         channel = data.draw(st.sampled_from([Channel.RESPONSE, Channel.CALLBACK, Channel.POLL])
-                            if record is None else st.sampled_from(list(Channel)),
+                            if current is None else st.sampled_from(list(Channel)),
                             label="channel")
-        amount = _amount(data, edge, engine, chart, object_id)
-        event = Event(
-            chart.provider, chart.object_kind, object_id, edge.trigger, channel,
-            dedupe_key=f"{object_id}:{step}:{edge.trigger}", state=edge.target,
-            money=Money(amount, CURRENCY) if amount is not None else None,
-            parent_id="parent-0" if parent else None,
-            sequence=step if sequenced else None,
-            facts=data.draw(st.sampled_from(FACT_CHOICES), label="facts"))
-        if engine.apply(event).outcome is Outcome.APPLIED:
-            applied.append(event)
-    return applied
+        amount = _amount(data, edge, current.ledger if current else None)
+        event = Event(chart.provider, chart.object_kind, object_id, edge.trigger, channel,
+                      dedupe_key=f"{object_id}:{step}:{edge.trigger}", state=edge.target,
+                      money=Money(amount, CURRENCY) if amount is not None else None,
+                      parent_id="parent-0" if chart.spec.parent else None,
+                      sequence=step if sequenced else None,
+                      facts=data.draw(st.sampled_from(FACT_CHOICES), label="facts"))
+        if model.step(chart, object_id, edge, event):
+            made.append(event)
+    return made
 
 
 def noise(data: st.DataObject, chart: Chart, sample: Sequence[Event]) -> list[Event]:

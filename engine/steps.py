@@ -1,0 +1,220 @@
+"""The order of questions for one event, each a named step (ARCHITECTURE.md, "Decision").
+
+``decide`` asks: is the input authentic and of a known chart (``invalid``); does it name the
+parent of a child recorded without one (link, then go on); was its dedupe key decided
+(``duplicate``); is the object new (first sighting, taking over its children's pending
+effects); for a known object: is its money in another currency (``invalid``), is it older
+than what was applied by provider sequence (``stale``, unless it fills in a skipped step),
+does a pending child block the object (``rejected``), which edge does the chart allow
+(``applied``), does it fill in a skipped step, report a state this object already passed
+(``stale``), or a state ahead reached by a composite move (``applied``); else there is no
+legal move (``rejected``). Applied decisions then settle the children's effects waiting on
+the object. Every step reads through the decision's ``Workset``, so the commit is checked
+against the versions of every record the decision looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+from .chart import Chart
+from .charts import ChartSet
+from .decision import Decision, Outcome
+from .errors import UnknownChartError
+from .event import Channel, Event, SignatureStatus
+from .history import has_passed
+from .moves import Moves
+from .parents import link_child, settle
+from .record import ObjectRecord
+from .stores.base import Store
+from .verdicts import Verdicts
+from .workset import Workset
+
+Step = Callable[[Chart, ObjectRecord, Event, Workset], Decision | None]
+UNCHANGING = frozenset({Outcome.STALE, Outcome.DUPLICATE, Outcome.REJECTED, Outcome.INVALID})
+
+
+class Decider:
+    """Decides one event against the store, writing only into the event's workset."""
+
+    def __init__(self, charts: ChartSet, store: Store, options: Collection[str],
+                 verdicts: Verdicts, *, reference: bool = False) -> None:
+        self.charts = charts
+        self.store = store
+        self.options = options
+        self.verdicts = verdicts
+        self.moves = Moves(charts, options, verdicts, reference=reference)
+        self._known_steps: tuple[Step, ...] = (
+            self._foreign_currency, self._older_sequence, self._blocked, self._edge,
+            self._fill_in, self._already_passed, self._composite)
+
+    def decide(self, event: Event, ws: Workset) -> Decision:
+        chart = self.charts.find(event.provider, event.object_kind)
+        if chart is None:
+            error = UnknownChartError(event.provider, event.object_kind)
+            return self.verdicts.invalid(event, "object_kind", str(error))
+        forged = self._unauthentic(event)
+        if forged is not None:
+            return forged
+        seen, record = self.store.load(event.key, event.dedupe_key)
+        ws.seed(event.key, record)
+        link = self._link(chart, record, event, ws, seen) if record is not None else None
+        if link is not None:
+            return link
+        record = ws.get(event.key)
+        if seen:
+            return self.verdicts.duplicate(event, "same message already decided")
+        if record is None or record.placeholder:
+            decision = self.moves.first_sighting(chart, event, record, ws)
+        else:
+            decision = self._known(chart, record, event, ws)
+        return self._settled(chart, event, decision, ws)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _unauthentic(self, event: Event) -> Decision | None:
+        if event.signature is SignatureStatus.INVALID:
+            return self.verdicts.invalid(event, "signature", "signature does not verify")
+        if event.signature is SignatureStatus.ABSENT and event.channel is Channel.CALLBACK:
+            return self.verdicts.invalid(event, "signature", "callback carries no signature; "
+                                         "an unsigned callback could come from anyone")
+        return None
+
+    def _link(self, chart: Chart, record: ObjectRecord, event: Event, ws: Workset,
+              seen: bool) -> Decision | None:
+        """A child recorded without its parent, and an input that names the parent: the
+        child's kept effect applies to the parent now. A redelivery (its key was claimed)
+        only links; a new input goes on to be decided on the linked child."""
+        outcome = link_child(self.charts, ws, self.options, chart, record, event)
+        if outcome is None:
+            return None
+        if outcome.refusal is not None:
+            return self.verdicts.rejected(event, record, outcome.refusal)
+        linked = ws.get(event.key)
+        assert linked is not None
+        if not seen:
+            ws.notes += outcome.warnings
+            return None
+        ws.claims = False
+        return self.verdicts.applied(chart, event, linked, origin=linked.state,
+                                     reason=f"links {chart.object_kind} {event.object_id} to "
+                                            f"{chart.spec.parent} {event.parent_id}",
+                                     warnings=(*event.warnings, *outcome.warnings),
+                                     parent_move=outcome.move)
+
+    def _known(self, chart: Chart, record: ObjectRecord, event: Event, ws: Workset) -> Decision:
+        for step in self._known_steps:
+            decision = step(chart, record, event, ws)
+            if decision is not None:
+                return decision
+        return self._no_move(chart, record, event)
+
+    def _foreign_currency(self, chart: Chart, record: ObjectRecord, event: Event,
+                          ws: Workset) -> Decision | None:
+        money, currency = event.money, record.ledger.currency
+        if money is None or currency is None or money.currency == currency:
+            return None
+        return self.verdicts.invalid(event, "currency", f"{money.currency} does not match "
+                                     f"the object's currency {currency}")
+
+    def _older_sequence(self, chart: Chart, record: ObjectRecord, event: Event,
+                        ws: Workset) -> Decision | None:
+        if (event.sequence is None or record.sequence is None
+                or event.sequence >= record.sequence):
+            return None
+        filled = self._fill_in(chart, record, event, ws) if record.skipped else None
+        return filled or self.verdicts.stale(event, record, f"provider sequence "
+                                             f"{event.sequence} is older than applied "
+                                             f"{record.sequence}")
+
+    def _blocked(self, chart: Chart, record: ObjectRecord, event: Event,
+                 ws: Workset) -> Decision | None:
+        blocker = self.blocker(chart, record)
+        return None if blocker is None else self.verdicts.rejected(event, record, blocker)
+
+    def _edge(self, chart: Chart, record: ObjectRecord, event: Event,
+              ws: Workset) -> Decision | None:
+        resolution = self.moves.resolve(chart, record, event)
+        if resolution.edge is not None:
+            return self.moves.take(chart, record, resolution.edge, event, ws)
+        if resolution.refusals:
+            return self.verdicts.rejected(event, record, "; ".join(resolution.refusals))
+        return None
+
+    def _fill_in(self, chart: Chart, record: ObjectRecord, event: Event,
+                 ws: Workset) -> Decision | None:
+        return self.moves.fill_in(chart, record, event, ws) if record.skipped else None
+
+    def _already_passed(self, chart: Chart, record: ObjectRecord, event: Event,
+                        ws: Workset) -> Decision | None:
+        reported = event.state
+        if reported == record.state:
+            return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
+        if reported is not None and reported in chart.canonical and has_passed(
+                chart, record, reported):
+            return self.verdicts.stale(event, record, f"reports `{reported}`, which "
+                                       f"`{record.state}` has already passed")
+        return None
+
+    def _composite(self, chart: Chart, record: ObjectRecord, event: Event,
+                   ws: Workset) -> Decision | None:
+        reported = event.state
+        if reported is None or reported not in chart.canonical:
+            return None
+        path = chart.composite_path(record.state, reported, event.trigger, self.options)
+        return None if path is None else self.moves.take_path(chart, record, path, event, ws)
+
+    def _no_move(self, chart: Chart, record: ObjectRecord, event: Event) -> Decision:
+        reported = event.state
+        if record.state not in chart.finals:
+            return self.verdicts.rejected(event, record, f"no edge for `{event.trigger}` from "
+                                          f"`{record.state}`")
+        if reported is not None and reported in chart.canonical:
+            return self.verdicts.rejected(event, record, (
+                f"object is final in `{record.state}` and never passed `{reported}`: "
+                f"`{event.trigger}` after the end is new information the chart has no edge "
+                "for; someone must look at it"))
+        return self.verdicts.rejected(event, record, f"object is final in `{record.state}`; "
+                                      f"no edge for `{event.trigger}`")
+
+    # -- after the step ------------------------------------------------------------------------
+
+    def _settled(self, chart: Chart, event: Event, decision: Decision,
+                 ws: Workset) -> Decision:
+        """An applied decision with the children's effects that now apply to the object; an
+        unchanging one after a link made on the way reports the link instead."""
+        if decision.outcome in UNCHANGING:
+            linked = ws.get(event.key)
+            if not ws.notes or linked is None:
+                return decision
+            return self.verdicts.applied(chart, event, linked, origin=linked.state,
+                                         reason=f"links {chart.object_kind} {event.object_id}"
+                                                f" to {chart.spec.parent} {event.parent_id} "
+                                                f"(the input itself: {decision.reason})",
+                                         warnings=(*event.warnings, *ws.notes))
+        record = ws.get(event.key)
+        assert record is not None
+        notes = list(ws.notes)
+        if record.pending:
+            record, settled = settle(self.charts, self.options, chart, record, event)
+            ws.put(record)
+            notes += settled
+        if not notes:
+            return decision
+        return self.verdicts.refreshed(decision, chart, record, notes)
+
+    def blocker(self, chart: Chart, record: ObjectRecord) -> str | None:
+        """Why a child blocks status changes of ``record`` (an open dispute), if one does.
+        Children entering or leaving a blocking state write their parent, so the parent's
+        version covers this read."""
+        children = self.charts.blocking_children.get(chart.name)
+        if not children:
+            return None
+        names = {c.name: c for c in children}
+        for child in self.store.children(record.key):
+            child_chart = names.get(child.chart)
+            if child_chart is not None and child.state in child_chart.blocking_states:
+                return (f"{child_chart.object_kind} {child.object_id} is `{child.state}`; "
+                        f"it blocks status changes of this {chart.object_kind}")
+        return None
+

@@ -1,0 +1,232 @@
+"""One store contract, run against every store (memory, SQLite; add PostgreSQL to
+``STORES``): atomic commits under versions of what was read and written, dedupe keys unique
+per object, bounded batches, read-only opening, and concurrent workers (threads, and
+processes on one SQLite file) that never lose, double-apply or end behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from paychart import (
+    Channel,
+    Decision,
+    DuplicateKeyError,
+    Event,
+    JournalEntry,
+    MemoryStore,
+    ObjectRecord,
+    Orchestrator,
+    Outcome,
+    SQLiteStore,
+    Store,
+    StoreError,
+    VersionConflictError,
+)
+from paychart.replay import replay
+from paychart.stores.base import open_store
+
+from .support import event, shop_charts
+
+Opener = Callable[[Path], Store]
+STORES: dict[str, Opener] = {
+    "memory": lambda _: MemoryStore(),
+    "sqlite": lambda directory: SQLiteStore(directory / "store.db", synchronous="OFF"),
+}
+KEY = "shop/payment/p1"
+
+
+@pytest.fixture(params=sorted(STORES))
+def opener(request: pytest.FixtureRequest) -> Opener:
+    return STORES[request.param]
+
+
+@pytest.fixture
+def store(opener: Opener, tmp_path: Path) -> Iterator[Store]:
+    made = opener(tmp_path)
+    yield made
+    made.close()
+
+
+def entry(key: str | None = None, object_id: str = "p1") -> JournalEntry:
+    claim = event(object_id, "pay", "paid", key=key) if key else None
+    return JournalEntry(Decision(Outcome.APPLIED, "test"), event=claim, claimed_key=key)
+
+
+def record(version: int, state: str = "paid", key: str = KEY) -> ObjectRecord:
+    return ObjectRecord(key, "shop_payment", state, version)
+
+
+# -- one decision at a time ------------------------------------------------------------------
+
+def test_reads_are_checked_like_writes(store: Store) -> None:
+    """A decision that read a record (or read that there was none) is refused once another
+    writer changed (or created) it."""
+    store.commit(entry(), [record(1)])
+    with pytest.raises(VersionConflictError) as stale:
+        store.commit(entry(), [record(1, key="shop/refund/r1")], reads=[(KEY, 0)])
+    assert stale.value.key == KEY
+    assert store.get("shop/refund/r1") is None
+    store.commit(entry(), [record(2)])
+    with pytest.raises(VersionConflictError):
+        store.commit(entry(), (), reads=[(KEY, 1)])
+    store.commit(entry(), (), reads=[(KEY, 2), ("shop/payment/none", 0)])
+    assert len(list(store.journal())) == 3
+
+
+def test_dedupe_keys_are_scoped_per_object(store: Store) -> None:
+    store.commit(entry("same", "p1"), [record(1)])
+    store.commit(entry("same", "p2"), [record(1, key="shop/payment/p2")])
+    assert store.seen(KEY, "same") and store.seen("shop/payment/p2", "same")
+    assert not store.seen("shop/payment/p3", "same")
+    with pytest.raises(DuplicateKeyError):
+        store.commit(entry("same", "p1"), [record(2)])
+
+
+def test_placeholders_are_not_objects(store: Store) -> None:
+    held = ObjectRecord("shop/payment/px", "shop_payment", "created", 1, placeholder=True)
+    store.commit(entry(), [record(1), held])
+    assert [r.key for r in store.objects()] == [KEY]
+    assert sorted(r.key for r in store.objects(placeholders=True)) == [KEY, held.key]
+    assert store.get(held.key) == held
+
+
+def test_bounded_batch_lets_other_workers_in(opener: Opener, tmp_path: Path) -> None:
+    """A batch commits every ``max_inputs`` decisions: a second connection sees them while
+    the batch is still running."""
+    store = opener(tmp_path)
+    engine = Orchestrator(shop_charts(), store)
+    with store.batch(max_inputs=3, max_seconds=60):
+        for i in range(4):
+            engine.apply(event(f"p{i}", "pay", "paid", amount=100))
+        if isinstance(store, SQLiteStore):
+            other = SQLiteStore(store.path, read_only=True)
+            assert len(list(other.objects())) == 3
+            other.close()
+    assert len(list(store.objects())) == 4
+    assert replay(store, shop_charts()).ok
+    store.close()
+
+
+def test_read_only_sqlite_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    writer = SQLiteStore(path)
+    Orchestrator(shop_charts(), writer).apply(event("p1", "pay", "paid", amount=500))
+    writer.close()
+    before = path.read_bytes()
+    reader = open_store(f"sqlite:{path}", read_only=True)
+    assert replay(reader, shop_charts()).ok
+    with pytest.raises(StoreError, match="read-only"):
+        reader.commit(entry(), [record(1, key="shop/payment/p9")])
+    reader.close()
+    assert path.read_bytes() == before
+    with pytest.raises(StoreError):
+        SQLiteStore(tmp_path / "missing.db", read_only=True)
+
+
+# -- concurrent workers ----------------------------------------------------------------------
+
+def traffic() -> list[Event]:
+    """Mixed family traffic in its ordered delivery: payments, child refunds and disputes."""
+    made: list[Event] = []
+    for n in range(12):
+        p = f"p{n}"
+        made += [event(p, "start", "pending", channel=Channel.RESPONSE),
+                 event(p, "pay", "paid", amount=1000),
+                 event(f"r{n}a", "approve", "approved", kind="refund", amount=300, parent=p),
+                 event(f"r{n}b", "approve", "approved", kind="refund", amount=200, parent=p)]
+        if n % 2:
+            made.append(event(f"r{n}c", "approve", "approved", kind="refund", amount=500,
+                              parent=p))
+        h = f"h{n}"
+        made += [event(h, "authorize", "held", amount=2000),
+                 event(h, "capture", "paid", amount=1500)]
+        if n % 3 == 0:
+            made.append(event(f"d{n}", "lose", "lost", kind="dispute", parent=h))
+    return made
+
+
+def delivery(seed: int) -> list[Event]:
+    """A shuffled copy of the traffic, a third of it delivered twice."""
+    rng = random.Random(seed)
+    events = traffic()
+    events += rng.sample(events, len(events) // 3)
+    rng.shuffle(events)
+    return events
+
+
+def ordered_ends() -> dict[str, tuple[str, object]]:
+    engine = Orchestrator(shop_charts())
+    for e in traffic():
+        assert engine.apply(e).outcome is Outcome.APPLIED
+    return {r.key: (r.state, r.ledger) for r in engine.store.objects()}
+
+
+def check_converged(store: Store, fed: int) -> None:
+    charts = shop_charts()
+    assert len(list(store.journal())) == fed, "one journal entry per input, none lost"
+    ends = {r.key: (r.state, r.ledger) for r in store.objects()}
+    assert ends == ordered_ends(), "same states and ledgers as the ordered delivery"
+    report = replay(store, charts)
+    assert report.ok, report.differences[:5]
+
+
+def _feed(store: Store, events: Sequence[Event]) -> None:
+    engine = Orchestrator(shop_charts(), store)
+    for e in events:
+        engine.apply(e)
+
+
+def test_threads_share_one_store(opener: Opener, tmp_path: Path) -> None:
+    store = opener(tmp_path)
+    deliveries = [delivery(seed) for seed in range(8)]
+    threads = [threading.Thread(target=_feed, args=(store, d)) for d in deliveries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check_converged(store, sum(map(len, deliveries)))
+    store.close()
+
+
+def test_sixteen_writers_on_one_parent(opener: Opener, tmp_path: Path) -> None:
+    """Every child refund lands on the same payment: conflicts re-decide, none is lost."""
+    store = opener(tmp_path)
+    engine = Orchestrator(shop_charts(), store)
+    engine.apply(event("p1", "pay", "paid", amount=100_000))
+    refunds = [[event(f"r{w}-{i}", "approve", "approved", kind="refund", amount=100,
+                      parent="p1") for i in range(4)] for w in range(16)]
+    threads = [threading.Thread(target=_feed, args=(store, r)) for r in refunds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    payment = store.get(KEY)
+    assert payment is not None and payment.ledger.refunded == 16 * 4 * 100
+    assert len(list(store.journal())) == 1 + 16 * 4
+    assert replay(store, shop_charts()).ok
+    store.close()
+
+
+def _process(path: str, seed: int) -> int:
+    events = delivery(seed)
+    store = SQLiteStore(path, synchronous="OFF")
+    _feed(store, events)
+    store.close()
+    return len(events)
+
+
+@pytest.mark.parametrize("processes", [4, 8])
+def test_processes_share_one_sqlite_file(processes: int, tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.db")
+    SQLiteStore(path).close()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        fed = sum(pool.starmap(_process, [(path, seed) for seed in range(processes)]))
+    store = SQLiteStore(path, read_only=True)
+    check_converged(store, fed)
+    store.close()
