@@ -19,7 +19,7 @@ from pathlib import Path
 import attrs
 
 from .charts import ChartSet
-from .errors import PaychartError
+from .errors import PaychartError, StoreError
 from .journal import JournalEntry
 from .loader import bundled_spec_texts
 from .money import Money
@@ -142,8 +142,9 @@ class _Tap(MemoryStore):
         super().__init__()
         self.entries: dict[int, JournalEntry] = {}
 
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
-        seq = super().commit(entry, records)
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
+        seq = super().commit(entry, records, reads)
         self.entries[id(entry.decision)] = entry
         return seq
 
@@ -204,23 +205,14 @@ class StoreUnreadable(PaychartError):
 
 
 def _read_only(path: Path) -> SQLiteStore:
-    """A ``SQLiteStore`` over a ``mode=ro`` connection: its readers, none of its writes."""
+    """The store opened read-only: its readers, none of its writes."""
     if not path.is_file():
         raise StoreUnreadable(f"no store at {path}")
-    store = SQLiteStore.__new__(SQLiteStore)
     try:
-        # No -wal file means no connection has the store open: read it as immutable so
-        # SQLite does not leave -wal/-shm files behind (a ``mode=ro`` open of a WAL store
-        # creates them and cannot remove them).
-        live = path.with_name(path.name + "-wal").exists()
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro"
-                             + ("" if live else "&immutable=1"), uri=True,
-                             check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        db.execute("SELECT seq FROM journal LIMIT 1").fetchall()
-    except sqlite3.Error as exc:
+        store = SQLiteStore(path, read_only=True)
+        next(store.journal(), None)
+    except (StoreError, sqlite3.Error) as exc:
         raise StoreUnreadable(f"{path} is not a readable paychart store ({exc})") from None
-    store.path, store._db, store._in_batch = str(path), db, False
     return store
 
 

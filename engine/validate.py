@@ -36,7 +36,7 @@ from .orchestrator import Orchestrator
 from .providers import available
 from .record import ObjectRecord
 from .secrets import Secrets
-from .stores.base import Store
+from .stores.base import BATCH_INPUTS, BATCH_SECONDS, Store
 from .stores.memory import MemoryStore
 
 Progress = Callable[[int], None]
@@ -155,20 +155,22 @@ class _Observed:
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return self.inner.children(parent_key)
 
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord]) -> int:
-        seq = self.inner.commit(entry, records)
+    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
+               reads: Sequence[tuple[str, int]] = ()) -> int:
+        seq = self.inner.commit(entry, records, reads)
         for record in records:
             self.latest[record.key] = record
         return seq
 
-    def batch(self) -> AbstractContextManager[None]:
-        return self.inner.batch()
+    def batch(self, max_inputs: int = BATCH_INPUTS,
+              max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:
+        return self.inner.batch(max_inputs, max_seconds)
 
     def journal(self) -> Iterator[JournalEntry]:
         return self.inner.journal()
 
-    def objects(self) -> Iterator[ObjectRecord]:
-        return self.inner.objects()
+    def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
+        return self.inner.objects(placeholders=placeholders)
 
     def close(self) -> None:
         self.inner.close()

@@ -67,7 +67,12 @@ class SQLiteStore:
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            uri = f"file:{Path(self.path).resolve().as_posix()}?mode=ro"
+            # No -wal file means no connection has the store open: read it as immutable so
+            # SQLite leaves no -wal/-shm files behind (a plain ``mode=ro`` open of a WAL
+            # store creates them, which is a write to the folder).
+            live = Path(self.path + "-wal").exists()
+            uri = (f"file:{Path(self.path).resolve().as_posix()}?mode=ro"
+                   + ("" if live else "&immutable=1"))
             try:
                 db = sqlite3.connect(uri, uri=True, isolation_level=None,
                                      timeout=BUSY_TIMEOUT, check_same_thread=False)
