@@ -30,7 +30,6 @@ from .merchant_requests import request
 from .report import Report, to_event
 from .responses import RESPONSES, TwoStage, provider_error
 from .signature import verify
-from .unlinked import hold_back_unlinked_refund
 from .vocab import CALLBACK_TYPES, Kind, Via
 
 _CALLBACK_FACTS = {"orderNumber": "order_number", "extraReturnParam": "extra_return_param",
@@ -75,10 +74,11 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
                          provider=WIRE.provider, object_kind=kind.value, object_id=token)
     warnings = ("callback carries no `signature`; it is not authenticated",) if (
         signature is SignatureStatus.ABSENT) else ()
-    event = to_event(report, Channel.CALLBACK, context.received_at, signature, warnings)
-    if kind is Kind.REFUND and parent is None:
-        event = hold_back_unlinked_refund(event)
-    return ParseResult.of(event)
+    # A refund callback names only the refund's own token: its payment is learned from the
+    # refund request or response. When neither was seen, ``parent_id`` is None and the
+    # orchestrator keeps the refund's effect pending until an input links it.
+    return ParseResult.of(to_event(report, Channel.CALLBACK, context.received_at, signature,
+                                   warnings))
 
 
 def _callback_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

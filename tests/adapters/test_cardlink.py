@@ -68,11 +68,9 @@ EVENTS: list[tuple[str, str, str | None, str | None, dict[str, Any]]] = [
       "facts": {"order_number": "10442", "gateway_amount": "10020", "gateway_currency": "EUR"}}),
     ("callback_pay_jpy", "callback", None, None, {"amount": 1500, "currency": "JPY"}),
     ("callback_refund_pending", "callback", None, None,
-     {"object_kind": "refund", "trigger": "start", "state": None, "parent_id": None,
-      "warned": "payment is not known yet"}),
+     {"object_kind": "refund", "trigger": "start", "state": "pending", "parent_id": None}),
     ("callback_refund_approved", "callback", None, None,
-     {"object_kind": "refund", "trigger": "approve", "state": None,
-      "warned": "payment is not known yet"}),
+     {"object_kind": "refund", "trigger": "approve", "state": "approved", "parent_id": None}),
     ("callback_payout_approved", "callback", None, None,
      {"object_kind": "payout", "trigger": "approve", "state": "approved", "amount": 1000,
       "currency": "CNY"}),
@@ -343,8 +341,9 @@ def test_refund_callback_finds_its_payment_from_the_refund_response() -> None:
                    remembered={("refund", refund): {"payment": "p" * 32}}).events[0]
     assert (linked.parent_id, linked.state, linked.warnings) == ("p" * 32, "approved", ())
     unlinked = parse("callback_refund_approved", "callback").events[0]
-    assert unlinked.state is None
-    assert unlinked.dedupe_key == f"{linked.dedupe_key}:unlinked"
+    # Not known yet: reported as it is, the orchestrator keeps its effect pending.
+    assert (unlinked.parent_id, unlinked.state) == (None, "approved")
+    assert unlinked.dedupe_key == linked.dedupe_key
 
 
 def test_dedupe_key_ignores_the_channel() -> None:

@@ -131,7 +131,8 @@ CASES: list[tuple[str, tuple[str, ...], list[Step], Final]] = [
         ("applied", "payment", "init"),
         ("applied", "payment", "approved"),
         ("rejected", "payment", "approved"),   # `refunded` before any refund: guard figures
-        ("rejected", "refund", None),          # refund callback before its response: unlinked
+        ("applied", "refund", "approved"),     # refund callback before its response: its
+                                               # effect waits until an input names the payment
         ("applied", "refund", "approved"),     # the response links it: payment refunded
     ], {("payment", "3e7b1d9f5a2c4086b4e9d1a7c3f5b820"):
         ("refunded", "refunded", {"captured": 2500, "refunded": 2500}),
@@ -228,7 +229,7 @@ def test_the_same_inputs_give_the_same_decisions() -> None:
 def test_refund_seen_before_its_payment_link_waits_for_the_response() -> None:
     decisions = _decisions("refund_reverse_order")
     assert "refunded 0.00 EUR is not the captured 25.00 EUR" in decisions[2].reason
-    assert any("payment is not known yet" in w for w in decisions[3].warnings)
+    assert any("its payment is not named yet" in w for w in decisions[3].warnings)
     move = decisions[4].parent_move
     assert move is not None
     assert (move.from_state, move.to_state) == ("approved", "refunded")
