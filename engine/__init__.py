@@ -20,6 +20,7 @@ from .adapter import (
 from .canonical import Canonical
 from .chart import Chart, Edge
 from .charts import ChartSet
+from .conflicts import RetriesExhaustedError
 from .decision import ActionCheck, AllowedAction, Decision, Outcome
 from .errors import (
     DuplicateKeyError,
@@ -39,7 +40,7 @@ from .loader import load_spec, parse_spec
 from .money import Money
 from .money_rules import MONEY_RULES
 from .orchestrator import Orchestrator
-from .record import ObjectRecord
+from .record import ChildEffect, ObjectRecord
 from .replay import replay
 from .rulebook import Effect, Guard, GuardInput, RuleBook, Rules
 from .secrets import Secrets
@@ -59,6 +60,7 @@ __all__ = [
     "Chart",
     "ChartSet",
     "ChartSpec",
+    "ChildEffect",
     "CustomerAction",
     "Decision",
     "DuplicateKeyError",
@@ -81,6 +83,7 @@ __all__ = [
     "PaychartError",
     "ProviderAdapter",
     "RawInput",
+    "RetriesExhaustedError",
     "RuleBook",
     "Rules",
     "SQLiteStore",

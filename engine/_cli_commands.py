@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .adapter import AdapterContext, RawInput
 from .charts import ChartSet
-from .errors import SpecError, UnknownChartError
+from .errors import SpecError, StoreError, UnknownChartError
 from .event import Channel
 from .exit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
 from .ledger import refine
@@ -51,7 +51,8 @@ def _secrets(path: str | None) -> Secrets:
 
 def open_store(url: str, *, existing: bool = False) -> Store:
     """A store from ``sqlite:PATH`` or ``memory:``, checked to be one; ``existing`` refuses
-    to create a new file (``replay``, ``objects`` read a store that must be there)."""
+    to create a new file and opens it read-only (``replay``, ``objects`` read a store that
+    must be there, and never write to it)."""
     from .stores.memory import MemoryStore
     from .stores.sqlite import SQLiteStore
 
@@ -71,9 +72,9 @@ def open_store(url: str, *, existing: bool = False) -> Store:
     if existing and not path.is_file():
         raise UsageError(f"no store at {path}")
     try:
-        store = SQLiteStore(path)
+        store = SQLiteStore(path, read_only=existing)
         store.get("")  # reads the objects table: a damaged file fails here, not mid-run
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StoreError) as exc:
         raise UsageError(f"{path} is not a usable SQLite store ({exc})") from None
     return store
 

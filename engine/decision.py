@@ -86,3 +86,8 @@ class Decision:
     parent_move: ParentMove | None = None
     facts: tuple[tuple[str, str], ...] = ()
     """The provider's own words about the outcome (error code, resolution, decline reason)."""
+    confirmed: bool = True
+    """``False`` when the move rests on fields the provider's signature does not cover (the
+    platform hash binds neither status nor amount): ``confirm_by`` names the status query
+    that confirms it."""
+    confirm_by: str | None = None

@@ -36,7 +36,8 @@ class Verdicts:
             canonical=refine(chart.canonical[record.state], record.ledger),
             ledger=record.ledger, history_unknown=history_unknown, warnings=tuple(warnings),
             allowed=self.allowed(chart, record), customer_action=event.customer_action,
-            parent_move=parent_move, facts=event.facts)
+            parent_move=parent_move, facts=event.facts, confirmed=event.confirmed,
+            confirm_by=event.confirm_by)
 
     def refreshed(self, decision: Decision, chart: Chart, record: ObjectRecord,
                   notes: list[str]) -> Decision:

@@ -244,3 +244,18 @@ def test_callback_for_an_unseen_request_is_invalid_with_secrets(tmp_path):
     assert item.decision.outcome == Outcome.INVALID
     assert item.decision.field == "signature"
     assert "payer email" in item.decision.reason
+
+
+def test_a_callback_move_is_unconfirmed_until_its_status_query() -> None:
+    """The platform hash binds neither status nor amount: a decision resting on a callback
+    says so, and names the poll that confirms it; the merchant's own answers are confirmed."""
+    from paychart.secrets import Secrets
+    from paychart.validate import validate_file
+
+    fixtures = Path(__file__).parent / "fixtures" / "platform"
+    run = validate_file(fixtures / "sequences" / "chargeback_reversal.jsonl",
+                        secrets=Secrets.load(fixtures / "secrets.toml"))
+    applied = [r for r in run.results if r.decision.outcome.value == "applied"]
+    by_channel = {(r.channel, r.decision.confirmed, r.decision.confirm_by) for r in applied}
+    assert ("callback", False, "GET_TRANS_STATUS") in by_channel
+    assert all(r.decision.confirmed for r in applied if r.channel == "response")
