@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from paychart import AdapterContext, Channel, ChartSet, Orchestrator, RawInput, SignatureStatus
 from paychart.adapters.cardlink import ADAPTER
-from paychart.adapters.cardlink import signature as cardlink_signature
 from paychart.adapters.cardlink.parse import parse_callback
 from paychart.adapters.cardlink.signature import digest, signature_base
 from paychart.errors import InputError
@@ -46,8 +45,9 @@ def parse(name: str, channel: str, operation: str | None = None, ref: str | None
 
 def _ms(*parts: int) -> int:
     """Epoch milliseconds of a UTC time (the sequence CARDLINK timestamps become)."""
-    *clock, millis = parts if len(parts) == 7 else (*parts, 0)
-    return int(datetime(*clock, tzinfo=UTC).timestamp()) * 1000 + millis
+    year, month, day, hour, minute, second, millis = parts if len(parts) == 7 else (*parts, 0)
+    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    return int(moment.timestamp()) * 1000 + millis
 
 
 # name, channel, operation, ref, expected fields of the (first) event
@@ -249,7 +249,7 @@ def test_error_response_becomes_an_invalid_decision_journaled_with_code_and_kind
 # -- signatures --------------------------------------------------------------------------------
 
 def _callback_body(**changes: Any) -> dict[str, Any]:
-    data = json.loads(body_of("callback_pay_all_fields"))
+    data: dict[str, Any] = json.loads(body_of("callback_pay_all_fields"))
     data.update(changes)
     return data
 
@@ -320,7 +320,7 @@ def test_signatures_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatc
         calls.append((a, b))
         return a == b
 
-    monkeypatch.setattr(cardlink_signature.hmac, "compare_digest", spy)
+    monkeypatch.setattr("paychart.adapters.cardlink.signature.hmac.compare_digest", spy)
     assert parse("callback_pay_approved", "callback").events[0].signature.value == "valid"
     assert len(calls) == 1
 

@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from paychart.secrets import Secrets
 from paychart.serialize import to_json
@@ -26,11 +27,11 @@ def day(*options: str) -> ValidationRun:
     return validate_file(DAY, secrets=SECRETS, options=options)
 
 
-def _lines() -> list[dict]:
+def _lines() -> list[dict[str, Any]]:
     return [json.loads(line) for line in DAY.read_text(encoding="utf-8").splitlines()]
 
 
-def _verifies(body: dict) -> bool:
+def _verifies(body: dict[str, Any]) -> bool:
     """Independent check of the callback signature (docs/PROVIDERS.md §1)."""
     base = ""
     for name in ("token", "type", "status", "extraReturnParam", "orderNumber", "amount",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paychart import AdapterContext, Channel, ChartSet, Orchestrator, RawInput
+from paychart import AdapterContext, Channel, ChartSet, Orchestrator, ParseResult, RawInput
 from paychart.adapters.cardlink import ADAPTER
 from paychart.adapters.cardlink.signature import digest
 from paychart.errors import InputError
@@ -38,7 +38,7 @@ def signed(data: dict[str, Any]) -> bytes:
 
 
 def parse(body: bytes, channel: str = "callback", operation: str | None = None,
-          ref: str | None = None):
+          ref: str | None = None) -> ParseResult:
     raw = RawInput("cardlink", Channel(channel), body, {"Content-Type": "application/json"},
                    None, ref, operation)
     return ADAPTER.parse(raw, AdapterContext({"private_key": KEY}))
@@ -245,7 +245,7 @@ def test_hostile_callback_is_an_invalid_decision_and_changes_nothing(body: bytes
 
 # -- fuzz: mutated fixture bodies ------------------------------------------------------------------
 
-_HOSTILE = st.sampled_from([
+_HOSTILE: st.SearchStrategy[object] = st.sampled_from([
     None, True, 0, -1, 2**63, 10**40, "", "\x00", "\u202e", "١٢٣", "１２３", "x" * 5000,
     [], {}, [[[]]], {"a": {"b": {}}}, "approved", "pay", "refund", "dispute", "EUR", "XXX",
     "2026-13-45T99:00:00Z", "not a time",

@@ -267,7 +267,8 @@ def test_signature_cases(name: str, case: str) -> None:
     schema = subj.adapter.secrets
     for callback in subj.callbacks:
         doc = read(subj, subj.body(callback["file"]))
-        body, headers = write(subj, doc), {}
+        body = write(subj, doc)
+        headers: Mapping[str, str] = {}
         if case == "wrong_secret":
             wrong_secrets = subj.contract.get("wrong_secrets") or wrong(subj.secrets, schema)
             body, headers = sign(subj, body, headers, wrong_secrets)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from paychart import Decision, Money, Outcome, SQLiteStore
+from paychart import Decision, Money, Outcome, SQLiteStore, Store
 from paychart.secrets import Secrets
 from paychart.validate import ValidationRun, validate_file
 
@@ -61,9 +61,9 @@ EXPECTED = {
 }
 
 
-def run(name: str, **kwargs: object) -> ValidationRun:
+def run(name: str, store: Store | None = None) -> ValidationRun:
     return validate_file(SEQUENCES / f"{name}.jsonl",
-                         secrets=Secrets.load(FIXTURES / "secrets.toml"), **kwargs)
+                         secrets=Secrets.load(FIXTURES / "secrets.toml"), store=store)
 
 
 def test_every_sequence_file_is_asserted() -> None:

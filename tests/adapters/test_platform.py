@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paychart.adapter import AdapterContext, RawInput
+from paychart.adapter import AdapterContext, ParseResult, RawInput
 from paychart.adapters import get_adapter
 from paychart.adapters.platform import ADAPTER
 from paychart.adapters.platform.parse import REPLY, parse_callback, parse_poll, parse_response
@@ -23,7 +23,7 @@ from paychart.adapters.platform.signature import (
     request_hash,
 )
 from paychart.adapters.platform.vocab import Status
-from paychart.event import Channel, SignatureStatus
+from paychart.event import Channel, Event, SignatureStatus
 from paychart.loader import load_spec
 from paychart.money import Money
 
@@ -60,11 +60,12 @@ def context(secrets: dict[str, str] | None = None,
     return AdapterContext(SECRETS if secrets is None else secrets, lambda _k, _i: facts)
 
 
-def parse(channel: Channel, body: bytes, ctx: AdapterContext | None = None, ref: str | None = None):
+def parse(channel: Channel, body: bytes, ctx: AdapterContext | None = None,
+          ref: str | None = None) -> ParseResult:
     return ADAPTER.parse(RawInput("platform", channel, body, ref=ref), ctx or context())
 
 
-def one(channel: Channel, body: bytes, ctx: AdapterContext | None = None):
+def one(channel: Channel, body: bytes, ctx: AdapterContext | None = None) -> Event:
     result = parse(channel, body, ctx)
     assert result.error is None, result.error
     (event,) = result.events
@@ -508,7 +509,8 @@ def test_json_amounts_never_become_floats():
            b'"amount":0.3,"currency":"USD"}'
     assert one(RESP, body).money == Money(30, "USD")
     body = body.replace(b"0.3", b"1.005")
-    assert parse(RESP, body).error.field == "amount"
+    error = parse(RESP, body).error
+    assert error is not None and error.field == "amount"
 
 
 def test_repeated_form_field_is_invalid():

@@ -99,7 +99,9 @@ SETTLED = Ledger("USD", authorized=1000, captured=1000)
 def test_one_capture_only():
     guard = GUARDS["platform_not_captured"]
     assert guard(GuardInput(HELD, _event(500))) is None
-    assert "one capture only" in guard(GuardInput(Ledger("USD", 1000, 500), _event(500)))
+    refusal = guard(GuardInput(Ledger("USD", 1000, 500), _event(500)))
+    assert refusal is not None
+    assert "one capture only" in refusal
 
 
 def test_capture_at_most_the_hold():
@@ -118,7 +120,9 @@ def test_reversal_is_whole_only():
     guard = GUARDS["platform_reverses_all"]
     assert guard(GuardInput(HELD, _event(1000))) is None
     assert guard(GuardInput(HELD, _event(None))) is None
-    assert "not the full hold" in guard(GuardInput(HELD, _event(999)))
+    refusal = guard(GuardInput(HELD, _event(999)))
+    assert refusal is not None
+    assert "not the full hold" in refusal
 
 
 def test_refund_rest_fills_the_ledger_but_never_beyond_it():
@@ -181,6 +185,7 @@ def test_payout_flow():
                                Channel.RESPONSE, "p1", state="PREPARE"))
     second = engine.apply(Event("platform", "payout", "P-1", "payout_settled",
                                 Channel.CALLBACK, "p2", state="SETTLED"))
+    assert second.canonical is not None
     assert (first.to_state, second.to_state, second.canonical.value) == (
         "PREPARE", "SETTLED", "succeeded")
 

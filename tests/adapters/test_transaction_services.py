@@ -24,7 +24,6 @@ from paychart import (
 )
 from paychart.adapters import get_adapter
 from paychart.adapters.transaction_services import ADAPTER
-from paychart.adapters.transaction_services import signature as ts_signature
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transaction_services"
 REAL = FIXTURES / "real"
@@ -177,7 +176,8 @@ def test_real_card_payout_notification_decides_first_sighting() -> None:
     assert decision.outcome is Outcome.APPLIED
     assert decision.history_unknown
     assert decision.to_state == "payoutsuccessful"
-    assert decision.canonical.value == "succeeded"
+    assert decision.canonical is not None and decision.canonical.value == "succeeded"
+    assert decision.ledger is not None
     assert decision.ledger.captured == 100
     assert decision.ledger.currency == "JPY"
     (again,) = engine.ingest(raw(body), ADAPTER, AdapterContext())
@@ -443,7 +443,8 @@ def test_checksum_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) 
         calls.append((a, b))
         return a == b
 
-    monkeypatch.setattr(ts_signature.hmac, "compare_digest", spy)
+    monkeypatch.setattr("paychart.adapters.transaction_services.signature.hmac.compare_digest",
+                        spy)
     one_event(ADAPTER.parse(raw(json.dumps(sign(notification()))), SECRETS))
     assert len(calls) == 1
 

@@ -137,11 +137,8 @@ def test_the_secrets_schema_requires_only_the_secure_key() -> None:
 # -- fixtures ---------------------------------------------------------------------------------
 
 def test_committed_fixtures_are_what_the_generator_writes(tmp_path: Path) -> None:
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        import make_fixtures
-    finally:
-        sys.path.remove(str(FIXTURES))
+    from tests.adapters.fixtures.transaction_services import make_fixtures
+
     make_fixtures.generate(tmp_path)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert Path("secrets.toml") in written

@@ -280,6 +280,7 @@ def test_flags() -> None:
                             ("0", False), (False, False)):
         assert WIRE.flag({"f": value}, "f") is expected
     assert WIRE.flag({}, "f", default=True) is True
+    bad: object
     for bad in ("maybe", 2, [], "١"):
         with refused("f"):
             WIRE.flag({"f": bad}, "f")

@@ -13,6 +13,7 @@ import subprocess
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -35,7 +36,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 SECTION_IDS = ["summary", "provenance", "exceptions", "objects"]
 
 
-def _bench():
+def _bench() -> ModuleType:
     """``benchmarks/bench_audit.py`` (not a package): its generator of big days."""
     spec = importlib.util.spec_from_file_location("bench_audit",
                                                   ROOT / "benchmarks/bench_audit.py")

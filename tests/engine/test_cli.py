@@ -16,11 +16,13 @@ import pytest
 
 from paychart import cli, validate
 from paychart.adapter import Adapter, AdapterContext, ParseResult, RawInput
+from paychart.adapters import get_adapter
 from paychart.cli import main
 from paychart.decision import Outcome
 from paychart.errors import InputError
 from paychart.exit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from paychart.inputs import Record
+from paychart.orchestrator import Orchestrator
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = ROOT / "examples/cardlink_day.jsonl"
@@ -268,7 +270,7 @@ class _Crashing:
 def test_an_exception_on_one_line_is_an_internal_error_and_the_run_goes_on(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    real = validate.get_adapter
+    real = get_adapter
     monkeypatch.setattr(validate, "get_adapter", lambda name: _Crashing(real(name)))
     boom = json.dumps({"provider": "cardlink", "channel": "callback", "body": "BOOM"}) + "\n"
     defect = json.dumps({"provider": "cardlink", "channel": "callback", "body": "DEFECT"})
@@ -298,8 +300,8 @@ def test_a_failing_store_still_reports_the_line(monkeypatch: pytest.MonkeyPatch)
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(validate.Orchestrator, "ingest", broken)
-    monkeypatch.setattr(validate.Orchestrator, "invalid", broken)
+    monkeypatch.setattr(Orchestrator, "ingest", broken)
+    monkeypatch.setattr(Orchestrator, "invalid", broken)
     records = [Record(1, raw=RawInput("cardlink", "callback", b"{}"))]
     run = validate.validate_records(records)
     (result,) = run.results

@@ -212,7 +212,7 @@ def test_committed_pack_matches_the_bundled_specs() -> None:
 def test_pack_without_graphviz_writes_mermaid_and_dot_and_says_why(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(diagrams.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("paychart.diagrams.shutil.which", lambda _name: None)
     status = _diagram("shop_payment", "--out", str(tmp_path))
     assert status == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [

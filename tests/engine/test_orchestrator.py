@@ -399,9 +399,9 @@ def test_journaled_decision_is_exactly_the_returned_one(engine: Orchestrator) ->
 class _Interleaved(MemoryStore):
     """A store where another worker commits right before this worker's first commit."""
 
-    def __init__(self, competitor: Callable[[MemoryStore], None]) -> None:
+    def __init__(self, competitor: Callable[[MemoryStore], object]) -> None:
         super().__init__()
-        self.competitor: Callable[[MemoryStore], None] | None = competitor
+        self.competitor: Callable[[MemoryStore], object] | None = competitor
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:

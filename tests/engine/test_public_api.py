@@ -54,13 +54,13 @@ def test_raw_input_wants_bytes() -> None:
 
 
 def test_raw_input_channel_from_its_name_or_a_clear_error() -> None:
-    assert RawInput("cardlink", "callback", b"{}").channel is Channel.CALLBACK  # type: ignore[arg-type]
+    assert RawInput("cardlink", "callback", b"{}").channel is Channel.CALLBACK
     with pytest.raises(ValueError, match="channel must be one of"):
-        RawInput("cardlink", "webhook", b"{}")  # type: ignore[arg-type]
+        RawInput("cardlink", "webhook", b"{}")
 
 
 def test_raw_input_headers_are_text_and_never_shown() -> None:
     with pytest.raises(TypeError, match="headers"):
-        RawInput("paylink", Channel.CALLBACK, b"{}", {"Authorization": b"Basic x"})  # type: ignore[dict-item]
+        RawInput("paylink", Channel.CALLBACK, b"{}", {"Authorization": b"Basic x"})
     raw = RawInput("paylink", Channel.CALLBACK, b"{}", {"Authorization": "Basic c2hvcDpzZWNyZXQ="})
     assert "c2hvcDpzZWNyZXQ" not in repr(raw)

@@ -4,7 +4,7 @@ afterwards), its text page and its JSON shape."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from paychart.audit import render_audit
 from paychart.charts import ChartSet
 from paychart.errors import UnknownProviderError
+from paychart.orchestrator import Orchestrator
 from paychart.report import as_json, as_text
 from paychart.secrets import Secrets
 from paychart.stores.sqlite import SQLiteStore
@@ -36,7 +37,7 @@ class _Gone:
 @pytest.fixture(scope="module")
 def run() -> ValidationRun:
     done = validate_file(TRAFFIC, charts=_charts())
-    return attrs.evolve(done, orchestrator=_Gone())
+    return attrs.evolve(done, orchestrator=cast(Orchestrator, _Gone()))
 
 
 def test_json_report_shape(run: ValidationRun) -> None:
