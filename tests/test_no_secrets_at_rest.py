@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from paychart.cli import main
+from tests.cards import luhn
 
 FIXTURES = Path(__file__).resolve().parent / "adapters/fixtures"
 PROVIDERS = sorted(p.name for p in FIXTURES.iterdir()
@@ -21,14 +22,6 @@ PROVIDERS = sorted(p.name for p in FIXTURES.iterdir()
 _DIGITS = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _MIN_SECRET = 8
 """Shorter values (PayLink's shop id ``361``) are ids that also appear as amounts or dates."""
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if i % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
 
 
 def luhn_pans(text: str) -> list[str]:
@@ -40,7 +33,7 @@ def luhn_pans(text: str) -> list[str]:
         digits = re.sub(r"\D", "", match.group(0))
         if digits[0] == "1" and len(digits) in (13, 16):
             continue
-        if _luhn(digits) and len(set(digits)) > 1:
+        if luhn(digits) and len(set(digits)) > 1:
             found.append(digits)
     return found
 

@@ -41,6 +41,7 @@ from paychart.providers import provider_modules
 from paychart.rulebook import Rules
 from paychart.serialize import to_json
 from paychart.stores.memory import MemoryStore
+from tests.cards import luhn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = "template"
@@ -426,14 +427,6 @@ def test_hostile_ids_and_amounts_are_invalid_naming_the_field(name: str, key: st
 
 DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z])")
 """Letters count as part of a token: digits inside a hex digest are not a card number."""
-
-
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if i % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
 
 
 def card_numbers(text: str) -> list[str]:
