@@ -243,11 +243,10 @@ class Wire:
 
     # -- scalars -----------------------------------------------------------------------
 
-    def text(self, data: Mapping[str, Any], key: str, where: str = "", *,
-             required: bool = False, max_len: int = MAX_TEXT) -> str | None:
-        """A string field (``load_json`` keeps numbers as their text, so an id sent as a
-        number reads the same); ``None`` when absent or empty and not required. Control,
-        zero-width and bidi characters are refused."""
+    def _scalar(self, data: Mapping[str, Any], key: str, where: str, *, required: bool,
+                kind: str) -> tuple[str, str | int] | None:
+        """The field's path and its string or integer value; ``None`` when absent or empty
+        and not required. What every scalar reader checks first."""
         value = data.get(key)
         field = f"{where}{key}"
         if value is None or value == "":
@@ -255,8 +254,18 @@ class Wire:
                 self.fail(field, "missing")
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.fail(field, f"must be a string, got {_json_type(value)}")
-        value = str(value)
+            self.fail(field, f"must be {kind}, got {_json_type(value)}")
+        return field, value
+
+    def text(self, data: Mapping[str, Any], key: str, where: str = "", *,
+             required: bool = False, max_len: int = MAX_TEXT) -> str | None:
+        """A string field (``load_json`` keeps numbers as their text, so an id sent as a
+        number reads the same); ``None`` when absent or empty and not required. Control,
+        zero-width and bidi characters are refused."""
+        found = self._scalar(data, key, where, required=required, kind="a string")
+        if found is None:
+            return None
+        field, value = found[0], str(found[1])
         if len(value) > max_len:
             self.fail(field, f"{len(value)} characters (at most {max_len})")
         if _FORBIDDEN.search(value):
@@ -267,8 +276,7 @@ class Wire:
              max_len: int = MAX_TEXT) -> str:
         """A required string field."""
         value = self.text(data, key, where, required=True, max_len=max_len)
-        if value is None:  # pragma: no cover - text() raises for a missing required field
-            self.fail(f"{where}{key}", "missing")
+        assert value is not None  # text() raises for a missing required field
         return value
 
     def identifier(self, data: Mapping[str, Any], key: str, where: str = "", *,
@@ -305,14 +313,10 @@ class Wire:
                 maximum: int = MAX_INTEGER) -> int | None:
         """An integer sent as a JSON number or its ASCII digits, at most ``maximum`` (by
         default what a signed 64-bit store column holds) and at least ``minimum``."""
-        value = data.get(key)
-        field = f"{where}{key}"
-        if value is None or value == "":
-            if required:
-                self.fail(field, "missing")
+        found = self._scalar(data, key, where, required=required, kind="an integer")
+        if found is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.fail(field, f"must be an integer, got {_json_type(value)}")
+        field, value = found
         digits = str(value).strip()
         if len(digits) > MAX_NUMBER_DIGITS or not _ASCII_INT.fullmatch(digits):
             self.fail(field, f"not an integer: {_shown(value)}")
