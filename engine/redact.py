@@ -12,6 +12,7 @@ Headers named like a credential are dropped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -49,6 +50,13 @@ _PAIR = re.compile(r"""(?P<key>[A-Za-z%][\w%.\-]*)["']?\s*[:=]\s*"""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+_MIN_CARD_DIGITS = 13
+_KEY_CACHE = 4096
+"""Field names repeat across every body of a protocol: their classification is cached (a
+bounded cache, so a hostile stream of unique keys costs only the uncached work)."""
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE)
 def normalize_key(key: str) -> str:
     """``cardCvv2``, ``Card-CVV2`` and ``card_cvv2`` are one name: ``card_cvv2``."""
     spaced = _CAMEL.sub("_", key.strip())
@@ -74,6 +82,8 @@ def mask_card_numbers(text: str, *, card_field: bool = False) -> str:
     between them, that pass the Luhn check, are grouped like a card (``4617 6117 9431 3933``)
     or stand in a card-number field (``card_field``), where even a test number that fails
     Luhn is a card number. Phone numbers and IBANs are kept unless they pass Luhn."""
+    if len(text) < _MIN_CARD_DIGITS:
+        return text
     def mask(match: re.Match[str]) -> str:
         whole = match.group(0)
         digits = whole.replace(" ", "").replace("-", "")
@@ -88,11 +98,13 @@ def mask_every_digit_run(text: str) -> str:
     return _ANY_DIGIT_RUN.sub(lambda m: _masked(re.sub(r"\D", "", m.group(0))), text)
 
 
+@functools.lru_cache(maxsize=_KEY_CACHE)
 def _is_card_key(key: str) -> bool:
     name = normalize_key(key)
     return name in _CARD_WORDS or name.endswith(("_pan", "card_number", "cardnumber"))
 
 
+@functools.lru_cache(maxsize=_KEY_CACHE)
 def is_secret_key(key: str) -> bool:
     """Whether a field name, taken whole, holds a secret or a card security code."""
     name = normalize_key(unquote_plus(key))
@@ -104,6 +116,7 @@ def _normalized_fields(dropped: frozenset[str]) -> frozenset[str]:
     return frozenset(".".join(normalize_key(p) for p in name.split(".")) for name in dropped)
 
 
+@functools.lru_cache(maxsize=_KEY_CACHE)
 def _is_dropped(key: str, parent: str, dropped: frozenset[str]) -> bool:
     name = normalize_key(key)
     return is_secret_key(key) or name in dropped or f"{normalize_key(parent)}.{name}" in dropped
@@ -114,6 +127,8 @@ def _scrub_pairs(text: str) -> str:
     def drop(match: re.Match[str]) -> str:
         key = match.group("key")
         return f"{key}={REMOVED}" if is_secret_key(key) else match.group(0)
+    if "=" not in text and ":" not in text:  # no pair can match: skip the scan
+        return text
     return _PAIR.sub(drop, text)
 
 
