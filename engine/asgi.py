@@ -6,14 +6,17 @@ decided, journaled, and answered so that the provider retries exactly the messag
 not hold. The engine is synchronous: it runs in worker threads, as many as the store has
 connections (``store.max_connections`` when the store declares it, else 4).
 
-| provider             | journaled (applied, duplicate, | invalid, not      | invalid, | nothing  |
-|                      | stale, rejected)               | authentic (field) | other    | journaled|
-|----------------------|--------------------------------|-------------------|----------|----------|
-| cardlink             | 200, empty body                | 401 `signature`   | 400      | 503      |
-| platform             | 200, body `OK` (text/plain)    | 401 `signature`   | 400      | 503      |
-| paylink              | 200, empty body                | 401 `Authorization`, `Content-Signature` |
-| invoices             | 200, empty body                | 401 `signature` (X-Signature)            |
-| transaction_services | 200, empty body                | 401 `checksum`    | 400      | 503      |
+The journaled decisions (applied, duplicate, stale, rejected) answer:
+
+| provider             | journaled                   | invalid: not authentic (what failed)   |
+|----------------------|-----------------------------|----------------------------------------|
+| cardlink             | 200, empty body             | 401, body field `signature`            |
+| platform             | 200, body `OK` (text/plain) | 401, body field `hash`                 |
+| paylink              | 200, empty body             | 401, `Authorization`/`Content-Signature` |
+| invoices             | 200, empty body             | 401, `X-Signature` header              |
+| transaction_services | 200, empty body             | 401, body field `checksum`             |
+
+Any other ``invalid`` is 400, and a callback that journaled nothing is 503, for every provider.
 
 Every provider retries until it gets its acknowledgement (docs/PROVIDERS.md: HTTP 200, or the
 body ``OK`` for the platform protocol); none asks for a JSON body. ``invalid`` is 401 when

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from paychart import ChartSet, MemoryStore, Orchestrator
 from paychart.asgi import create_app
@@ -75,3 +77,16 @@ def test_operator_routes_are_off_by_default() -> None:
         assert c.get("/metrics").status_code == 404
         assert c.get(f"/objects/cardlink/payment/{TOKEN_ID}").status_code == 404
         assert c.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_app_mounts_under_a_prefix() -> None:
+    """As a backend mounts it (FastAPI's ``app.mount`` is Starlette's ``Mount``)."""
+    engine = Orchestrator(ChartSet.bundled(), MemoryStore())
+    backend = Starlette(routes=[Mount("/pay", app=create_app(engine, all_secrets()))])
+    raw = CALLBACKS[0]
+    with serving(backend) as url, httpx.Client(base_url=url) as client:
+        answer = client.post("/pay/webhooks/cardlink", content=raw.body,
+                             headers=dict(raw.headers))
+        assert (answer.status_code, answer.content) == (200, b"")
+        assert client.get("/pay/healthz").status_code == 200
+    assert engine.record("cardlink", "payment", TOKEN_ID) is not None
