@@ -149,7 +149,12 @@ class _App:
         async def endpoint(request: Request) -> Response:
             if not authorized(request, token):
                 return refused()
-            response: Response = await route(request)
+            try:
+                response: Response = await route(request)
+            except Exception as exc:  # the store is down, or a bug: no 500, no traceback
+                log.error("operator route %s: %s; answered 503", request.url.path,
+                          where_failed(exc))
+                return JSONResponse({"error": "unavailable; retry later"}, status_code=503)
             return response
         return endpoint
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from paychart import ChartSet, MemoryStore, Orchestrator
+from paychart import ChartSet, MemoryStore, Orchestrator, StoreError
 from paychart.asgi import create_app
 
 from .support import all_secrets, forged, recorded, serving
@@ -90,3 +90,17 @@ def test_the_app_mounts_under_a_prefix() -> None:
         assert (answer.status_code, answer.content) == (200, b"")
         assert client.get("/pay/healthz").status_code == 200
     assert engine.record("cardlink", "payment", TOKEN_ID) is not None
+
+
+def test_an_operator_read_on_a_failing_store_is_503() -> None:
+    class Unreadable(MemoryStore):
+        def get(self, key: str) -> None:
+            raise StoreError("database is locked")
+
+    app = create_app(Orchestrator(ChartSet.bundled(), Unreadable()), all_secrets(),
+                     operator_token=TOKEN)
+    with serving(app) as url, httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        answer = client.get(f"/objects/cardlink/payment/{TOKEN_ID}")
+        assert answer.status_code == 503 and "locked" not in answer.text
+        assert client.get("/healthz").status_code == 503
