@@ -32,7 +32,9 @@ log = logging.getLogger("paychart.asgi")
 
 Subscriber = Callable[[Decision], object]
 """Called with every decision after it is committed, in the worker thread that decided it;
-what it returns is ignored and what it raises is logged."""
+what it returns is ignored and what it raises is logged. A push, not the record: when the
+store fails halfway through a batched callback, the decisions already committed are in the
+journal (``Store.entries``, ``paychart tail``) but were not pushed."""
 
 STORE_FAILURES: tuple[type[BaseException], ...] = (RetriesExhaustedError, StoreError,
                                                   sqlite3.Error)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -52,6 +52,9 @@ from .exit import where_failed
 from .orchestrator import Orchestrator
 from .providers import available
 from .secrets import Secrets
+
+if TYPE_CHECKING:
+    from .metrics import ReceiverMetrics
 
 __all__ = ["create_app"]
 
@@ -104,8 +107,8 @@ class _App:
         self.threads = threads
         self.operator_token = operator_token
         self._limiter: anyio.CapacityLimiter | None = None
-        self.metrics: Any = None
-        if operator_token is not None:
+        self.metrics: ReceiverMetrics | None = None
+        if operator_token is not None:  # prometheus-client is imported only when it is used
             from .metrics import ReceiverMetrics
 
             self.metrics = ReceiverMetrics()
@@ -162,6 +165,7 @@ class _App:
         return await object_route(request, self.receiver.engine, self.offload)
 
     async def metrics_route(self, _request: Request) -> Response:
+        assert self.metrics is not None  # the route exists only with the operator token
         return Response(self.metrics.render(), media_type=self.metrics.content_type)
 
 

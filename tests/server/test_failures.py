@@ -21,10 +21,12 @@ from paychart import (
     ObjectRecord,
     Orchestrator,
     Outcome,
+    Secrets,
     SQLiteStore,
     StoreError,
 )
 from paychart.adapter import MAX_BODY_BYTES
+from paychart.adapters.paylink.signature import basic_credentials
 from paychart.asgi import create_app
 
 from .support import all_secrets, recorded, serving
@@ -167,3 +169,23 @@ def test_bad_configuration_is_refused_at_once(engine: Orchestrator) -> None:
         create_app(engine, all_secrets(), operator_token=" ")
     with pytest.raises(ValueError, match="max_body_bytes"):
         create_app(engine, all_secrets(), max_body_bytes=0)
+
+
+def test_a_repeated_credentials_header_is_not_authentic(engine: Orchestrator) -> None:
+    """A second ``Authorization`` header is joined to the first, as HTTP combines repeated
+    fields: neither is taken alone, so the genuine one cannot vouch for the other. (A shop
+    with HTTP Basic only, no public key: Basic alone decides.)"""
+    raw = next(line.raw for line in recorded() if line.callback
+               and line.raw.provider == "paylink" and "Content-Signature" in line.raw.headers)
+    basic = {k: v for k, v in all_secrets().for_provider("paylink").items()
+             if k in ("shop_id", "secret_key")}
+    genuine = [("Content-Type", "application/json"),
+               ("Authorization", basic_credentials(basic["shop_id"], basic["secret_key"]))]
+    app = create_app(engine, Secrets({"paylink": basic}))
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        answer = client.post("/webhooks/paylink", content=raw.body,
+                             headers=[*genuine, ("Authorization", "Basic Z3Vlc3M6Z3Vlc3M=")])
+        assert answer.status_code == 401
+        assert answer.json()["field"] == "Authorization"
+        assert client.post("/webhooks/paylink", content=raw.body,
+                           headers=genuine).status_code == 200
