@@ -58,6 +58,11 @@ class Store(Protocol):
 
     def journal(self) -> Iterator[JournalEntry]: ...
 
+    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """Journal entries with ``seq > after``, in ``seq`` order, at most ``limit``: the
+        journal read as an outbox (a consumer keeps the last ``seq`` it handled)."""
+        ...
+
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         """Every object; with ``placeholders`` also the parents not seen yet that hold
         their children's pending effects (replay compares those too)."""

@@ -110,6 +110,12 @@ class MemoryStore:
         return (attrs.evolve(entry, seq=seq)
                 for seq, entry in enumerate(list(self._journal), start=1))
 
+    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        start = max(after, 0)
+        stop = None if limit is None else start + max(limit, 0)
+        return [attrs.evolve(entry, seq=seq)
+                for seq, entry in enumerate(self._journal[start:stop], start=start + 1)]
+
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         return iter([record for record in list(self._objects.values())
                      if placeholders or not record.placeholder])

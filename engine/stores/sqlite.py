@@ -132,6 +132,12 @@ class SQLiteStore:
             rows = self._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
         return (_rows.entry(row) for row in rows)
 
+    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        with self._guard():
+            rows = self._db.execute("SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                                    (after, -1 if limit is None else max(limit, 0))).fetchall()
+        return [_rows.entry(row) for row in rows]
+
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         where = "" if placeholders else " WHERE placeholder = 0"
         with self._guard():

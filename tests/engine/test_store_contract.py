@@ -96,6 +96,24 @@ def test_placeholders_are_not_objects(store: Store) -> None:
     assert store.get(held.key) == held
 
 
+def test_entries_read_the_journal_as_an_outbox(store: Store) -> None:
+    """``entries(after, limit)``: the entries after a sequence number, in order, a page at a
+    time, with the seq each commit returned; a consumer resuming at its last seq sees every
+    entry exactly once."""
+    seqs = [store.commit(entry(f"k{i}", f"p{i}"), ()) for i in range(5)]
+    assert [e.seq for e in store.entries()] == seqs == sorted(seqs)
+    assert [e.event.object_id for e in store.entries() if e.event] == [f"p{i}" for i in range(5)]
+    assert [e.seq for e in store.entries(after=seqs[1])] == seqs[2:]
+    assert [e.seq for e in store.entries(after=seqs[0], limit=2)] == seqs[1:3]
+    assert store.entries(after=seqs[-1]) == []
+    assert store.entries(limit=0) == []
+    seen: list[int] = []
+    while page := store.entries(after=seen[-1] if seen else 0, limit=2):
+        seen += [e.seq for e in page]
+    assert seen == seqs
+    assert store.entries() == list(store.journal())
+
+
 def test_bounded_batch_lets_other_workers_in(opener: Opener, tmp_path: Path) -> None:
     """A batch commits every ``max_inputs`` decisions: a second connection sees them while
     the batch is still running."""

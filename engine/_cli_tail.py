@@ -1,0 +1,91 @@
+"""``paychart tail``: a store's journal entries in order, the outbox a backend consumes.
+
+A consumer keeps the last ``seq`` it handled and asks for the entries after it (``--after``):
+every decision arrives once and in order, with no second queue to keep in step. ``--follow``
+waits for new entries; each poll opens the store read-only afresh, so it also sees a store
+that a server began writing after ``tail`` started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import _cli_commands as commands
+from .exit import EXIT_OK
+from .journal import JournalEntry
+from .serialize import to_json
+
+POLL_SECONDS = 0.5
+PAGE = 500
+
+EXAMPLES = ("  paychart tail sqlite:payments.sqlite\n"
+            "  paychart tail sqlite:payments.sqlite --after 1041 --follow --format json\n\n"
+            "json: one object a line, {\"seq\", \"received_at\", \"channel\", \"decision\"};\n"
+            "  resume with --after the last seq handled\n")
+
+
+def _seq(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"SEQ must be a whole number ≥ 0, got {text!r}")
+    return int(text)
+
+
+def register(sub: argparse._SubParsersAction[Any],
+             make: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add ``tail`` to the subcommands (``make`` is ``cli._sub``)."""
+    p = make(sub, "tail", "print a store's journal entries in order, the outbox of decisions",
+             EXAMPLES)
+    p.add_argument("store", metavar="sqlite:PATH", help="the store to read (read-only)")
+    p.add_argument("--after", type=_seq, default=0, metavar="SEQ",
+                   help="only entries after this sequence number (default: 0, all)")
+    p.add_argument("--follow", action="store_true", help="keep waiting for new entries")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default) or json, one object a line")
+    p.set_defaults(func=cmd_tail)
+
+
+def as_json(entry: JournalEntry) -> dict[str, Any]:
+    return {"seq": entry.seq,
+            "received_at": entry.received_at.isoformat() if entry.received_at else None,
+            "channel": entry.channel, "decision": to_json(entry.decision)}
+
+
+def as_text(entry: JournalEntry) -> str:
+    d = entry.decision
+    where = "/".join(part or "?" for part in (d.provider, d.object_kind, d.object_id))
+    move = f"{d.from_state or '∅'} → {d.to_state}" if d.to_state else "-"
+    received = entry.received_at.isoformat() if entry.received_at else "-"
+    return f"{entry.seq:>7}  {received}  {where}  {d.outcome.value}  {move}  {d.reason}"
+
+
+def _page(url: str, after: int) -> list[JournalEntry]:
+    store = commands.open_store(url, existing=True)
+    try:
+        return store.entries(after=after, limit=PAGE)
+    finally:
+        store.close()
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    show = (lambda e: json.dumps(as_json(e), ensure_ascii=False)) if args.format == "json" \
+        else as_text
+    after = args.after
+    try:
+        while True:
+            page = _page(args.store, after)
+            for entry in page:
+                commands.out(show(entry) + "\n")
+                after = entry.seq
+            sys.stdout.flush()
+            if len(page) == PAGE:
+                continue
+            if not args.follow:
+                return EXIT_OK
+            time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:  # the way to end --follow
+        return EXIT_OK
