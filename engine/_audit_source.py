@@ -140,12 +140,12 @@ class _Tap(MemoryStore):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: dict[int, JournalEntry] = {}
+        self.by_decision: dict[int, JournalEntry] = {}
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:
         seq = super().commit(entry, records, reads)
-        self.entries[id(entry.decision)] = entry
+        self.by_decision[id(entry.decision)] = entry
         return seq
 
 
@@ -183,7 +183,7 @@ def from_recording(path: str | Path, *, charts: ChartSet, secrets: Secrets,
         run = _narrow(run, keep, len(lines))
     amounts, results = [], []
     for result in run.results:  # validate knows a raw input's signature only via its event
-        entry = tap.entries.get(id(result.decision))
+        entry = tap.by_decision.get(id(result.decision))
         event = entry.event if entry is not None else None
         amounts.append(event.money if event is not None else None)
         results.append(result if event is None else attrs.evolve(result,

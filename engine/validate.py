@@ -169,6 +169,9 @@ class _Observed:
     def journal(self) -> Iterator[JournalEntry]:
         return self.inner.journal()
 
+    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        return self.inner.entries(after, limit)
+
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         return self.inner.objects(placeholders=placeholders)
 
