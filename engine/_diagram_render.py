@@ -21,7 +21,7 @@ from transitions.extensions import GraphMachine
 from transitions.extensions.states import Tags, add_state_features
 
 from .chart import Chart, Edge
-from .spec import CausedBy
+from .spec import CausedBy, StateSpec
 
 CAUSE_COLORS: dict[CausedBy, str] = {
     CausedBy.PROVIDER: "#1f5fbf",
@@ -111,6 +111,19 @@ def edge_label(edge: Edge, *, sep: str = "\n") -> str:
     return sep.join(parts)
 
 
+def wait_lines(state: StateSpec) -> list[str]:
+    """What the janitor does for an object waiting in ``state``: ``timer expire at expires_at
+    or after 24h`` and ``poll status after 5m 15m 1h``, one line each."""
+    lines = []
+    if state.timer is not None:
+        when = [f"at {state.deadline}"] if state.deadline else []
+        when += [f"after {state.after}"] if state.after else []
+        lines.append(f"timer {state.timer} {' or '.join(when)}")
+    if state.poll:
+        lines.append(f"poll {state.query} after {' '.join(state.poll)}")
+    return lines
+
+
 def numbers(values: Iterable[int]) -> str:
     return " ".join(f"({n})" for n in values)
 
@@ -146,6 +159,7 @@ def to_mermaid(chart: Chart, highlight: Highlight | None = None) -> str:
     states: list[dict[str, Any]] = []
     for name, state in chart.spec.states.items():
         tags = [state.canonical.value] + (["final"] if state.final else [])
+        tags += [_mermaid_text(line) for line in wait_lines(state)]
         states.append({"name": name, "tags": tags})
     model = _Model()
     title = f'title: "{_mermaid_text(highlight.title if highlight else chart.name)}"'
