@@ -98,8 +98,8 @@ def to_dot(chart: Chart, highlight: Highlight | None = None) -> str:
     for name, state in chart.spec.states.items():
         style = _node_style(name, state.final, state.canonical.value, marks, highlight)
         waits = wait_lines(state)
-        if waits:  # the janitor's work on this state, in the timer colour
-            style["label"] = _Html(_waiting_label(style["label"], waits))
+        if waits:  # the janitor's work on this state, under its name and status
+            style["label"] = "\n".join([style["label"], *waits])
         out.append(f"  {_q(name)} {_attrs(style)};")
     if not (marks and marks.entries):
         out.append(f"  __start -> {_q(chart.initial)};")
@@ -135,13 +135,6 @@ def _node_style(name: str, final: bool, canonical: str, marks: Marks | None,
         else:
             style.update(color=FADED, fontcolor="#888888")
     return style
-
-
-def _waiting_label(label: str, waits: list[str]) -> str:
-    lines = "<BR/>".join(escape(line) for line in label.split("\n"))
-    extra = "".join(f'<BR/><FONT POINT-SIZE="11" COLOR="{CAUSE_COLORS[CausedBy.TIMER]}">'
-                    f"{escape(line)}</FONT>" for line in waits)
-    return lines + extra
 
 
 def _colour(edge: Edge, marks: Marks | None, taken: bool) -> str:

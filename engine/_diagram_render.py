@@ -159,7 +159,6 @@ def to_mermaid(chart: Chart, highlight: Highlight | None = None) -> str:
     states: list[dict[str, Any]] = []
     for name, state in chart.spec.states.items():
         tags = [state.canonical.value] + (["final"] if state.final else [])
-        tags += [_mermaid_text(line) for line in wait_lines(state)]
         states.append({"name": name, "tags": tags})
     model = _Model()
     title = f'title: "{_mermaid_text(highlight.title if highlight else chart.name)}"'
