@@ -198,9 +198,12 @@ def _order(item: Due) -> tuple[datetime, str, str, str]:
 
 
 class Applies(Protocol):
-    """What ``fire_timers`` needs of an orchestrator: its decision path."""
+    """What ``fire_timers`` needs of an orchestrator: its decision path and its records."""
 
     def apply(self, event: Event) -> Decision: ...
+
+    def record(self, provider: str, object_kind: str,
+               object_id: str) -> ObjectRecord | None: ...
 
 
 def timer_event(item: Due, now: datetime) -> Event:
@@ -215,9 +218,20 @@ def timer_event(item: Due, now: datetime) -> Event:
 
 def fire_timers(orchestrator: Applies, work: Iterable[Due],
                 now: datetime) -> tuple[tuple[Due, Decision], ...]:
-    """Apply every due timer through the normal decision path (journaled like any input)."""
-    return tuple((item, orchestrator.apply(timer_event(item, now)))
-                 for item in work if item.action == TIMER)
+    """Apply every due timer through the normal decision path (journaled like any input).
+
+    A timer whose object left the state since the list was made is not fired: its trigger
+    may have an edge from the new state too, where it means nothing. (A move between this
+    read and the decision remains possible; the timer then meets the new state.)"""
+    fired = []
+    for item in work:
+        if item.action != TIMER:
+            continue
+        record = orchestrator.record(item.provider, item.object_kind, item.object_id)
+        if record is None or record.state != item.state:
+            continue
+        fired.append((item, orchestrator.apply(timer_event(item, now))))
+    return tuple(fired)
 
 
 def summary(work: Iterable[Due]) -> Mapping[str, int]:
