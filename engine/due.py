@@ -70,6 +70,9 @@ class _Trace:
     facts: dict[str, str] = attrs.Factory(dict)
     polls: int = 0
     last_poll_at: datetime | None = None
+    timer_inputs: int = 0
+    """Timer inputs decided during this stay (a timer the chart refused is tried again: its
+    ``attempt`` says how often)."""
     unconfirmed: tuple[str, datetime | None] | None = None
     """(status query, decided at) of the last decision the signature could not confirm."""
 
@@ -77,7 +80,7 @@ class _Trace:
         event = entry.event
         self.state, self.entered_seq, self.entered_at = state, entry.seq, at
         self.facts = {} if event is None else {**dict(event.remember), **dict(event.facts)}
-        self.polls, self.last_poll_at = 0, None
+        self.polls, self.last_poll_at, self.timer_inputs = 0, None, 0
 
 
 def utc(moment: datetime) -> datetime:
@@ -109,12 +112,16 @@ def traces(entries: Iterable[JournalEntry], charts: ChartSet) -> dict[str, _Trac
         trace = found.setdefault(key, _Trace())
         at = None if entry.received_at is None else utc(entry.received_at)
         applied = decision.outcome is Outcome.APPLIED
-        if applied and decision.to_state is not None and decision.to_state != trace.state:
+        moved = applied and decision.to_state is not None and decision.to_state != trace.state
+        if moved:
+            assert decision.to_state is not None
             trace.enter(decision.to_state, entry, at)
         elif entry.channel == Channel.POLL.value:
             trace.polls += 1
             trace.last_poll_at = at
-        if entry.channel == Channel.POLL.value:
+        elif entry.channel == Channel.TIMER.value:
+            trace.timer_inputs += 1
+        if entry.channel == Channel.POLL.value or (moved and decision.confirmed):
             trace.unconfirmed = None
         if applied and not decision.confirmed and decision.confirm_by:
             trace.unconfirmed = (decision.confirm_by, at)
@@ -148,7 +155,7 @@ def _timer(record: ObjectRecord, state: StateSpec, trace: _Trace, now: datetime,
         fires_at = trace.entered_at + duration(state.after)
     if fires_at is None or fires_at > now:
         return None
-    return Due(*ids, record.state, TIMER, state.timer, 1, fires_at,
+    return Due(*ids, record.state, TIMER, state.timer, trace.timer_inputs + 1, fires_at,
                dedupe_key=f"timer:{record.state}:{state.timer}:{trace.entered_seq}")
 
 

@@ -283,3 +283,22 @@ def test_a_timer_listed_before_its_object_moved_is_not_fired() -> None:
     seen(engine, "cardlink_payment", "pending", now, trigger="start", signature="valid")
     assert fire_timers(engine, work, now) == ()
     assert engine.record("cardlink", "payment", "o-1").state == "pending"  # type: ignore[union-attr]
+
+
+def test_a_timer_the_chart_refuses_is_recorded_and_tried_again() -> None:
+    """A pending dispute blocks its payment's status changes, the expiry timer included: the
+    refusal is journaled, and the next run tries again with the next attempt number."""
+    engine = Orchestrator(CHARTS)
+    seen(engine, "cardlink_payment", "pending", T0, object_id="tok",
+         remember=(("expires_at", "2026-12-01T12:30:00Z"),))
+    dispute = Event("cardlink", "dispute", "tok", "observed", Channel.CALLBACK, "d",
+                    state="pending", parent_id="tok", received_at=T0,
+                    signature="valid")  # type: ignore[arg-type]
+    assert engine.apply(dispute).outcome is Outcome.APPLIED
+    now = T0 + timedelta(hours=1)
+    for attempt in (1, 2):
+        (timer,) = due_of(engine, now, "timer")
+        assert timer.attempt == attempt
+        ((_, decision),) = fire_timers(engine, [timer], now)
+        assert decision.outcome is Outcome.REJECTED
+        assert "blocks status changes" in decision.reason
