@@ -28,6 +28,7 @@ from ._diagram_render import (
     edge_label,
     numbers,
     path_marks,
+    wait_lines,
 )
 from .chart import Chart, Edge
 from .spec import CausedBy
@@ -96,6 +97,9 @@ def to_dot(chart: Chart, highlight: Highlight | None = None) -> str:
            f"  __start {_attrs(start)};"]
     for name, state in chart.spec.states.items():
         style = _node_style(name, state.final, state.canonical.value, marks, highlight)
+        waits = wait_lines(state)
+        if waits:  # the janitor's work on this state, under its name and status
+            style["label"] = "\n".join([style["label"], *waits])
         out.append(f"  {_q(name)} {_attrs(style)};")
     if not (marks and marks.entries):
         out.append(f"  __start -> {_q(chart.initial)};")

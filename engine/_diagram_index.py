@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._diagram_render import edge_label, to_mermaid
+from ._diagram_render import edge_label, to_mermaid, wait_lines
 from .chart import Chart
+from .checks import unwatched_warnings
+from .spec import StateSpec
 
 
 def _cell(text: str | None) -> str:
@@ -48,6 +50,19 @@ def chart_section(chart: Chart, svg: bool) -> list[str]:
                       "yes" if s.lossy else "no", "yes" if s.blocks_parent else "no",
                       s.description + (f" — {s.notes}" if s.notes else ""))
                      for name, s in spec.states.items()])
+    waiting = [(name, s) for name, s in spec.states.items() if s.waits]
+    if waiting:
+        lines += ["", "### Timers and polls", "",
+                  "What `paychart janitor` lists or fires for an object waiting in the state "
+                  "(a poll's waits run from entering the state, then from each query; the last "
+                  "repeats).", ""]
+        lines += _table(["state", "timer", "poll", "documentary source"],
+                        [(f"`{name}`", *_waits(s), s.wait_source) for name, s in waiting])
+    unwatched = unwatched_warnings(spec)
+    if unwatched:
+        lines += ["", "Waiting on the provider with neither a timer nor a poll (see "
+                  "docs/PROVIDERS.md for why): "
+                  + ", ".join(w.split(" ", 1)[0] for w in unwatched) + "."]
     lines += ["", "### Transitions", ""]
     lines += _table(["trigger", "from", "to", "caused by", "guard", "effect", "override",
                      "parent", "documentary source"],
@@ -75,6 +90,14 @@ def chart_section(chart: Chart, svg: bool) -> list[str]:
     return [*lines, ""]
 
 
+def _waits(state: StateSpec) -> tuple[str | None, str | None]:
+    """(timer, poll) cells of the state's row."""
+    lines = wait_lines(state)
+    timer = next((line for line in lines if line.startswith("timer ")), None)
+    poll = next((line for line in lines if line.startswith("poll ")), None)
+    return timer, poll
+
+
 def _parent(effect: str | None, trigger: str | None) -> str | None:
     parts = ([f"effect `{effect}`"] if effect else []) + (
         [f"trigger `{trigger}`"] if trigger else [])
@@ -93,6 +116,9 @@ def index(charts: Sequence[Chart], svg: bool) -> str:
              "- an arrow is a transition labelled `trigger (caused by) [guard] / effect`; its "
              "colour in the SVG says who causes it: provider blue, customer green, merchant "
              "orange, issuer purple, timer grey;",
+             "- grey lines in a box (`timer expire at expires_at or after 24h`, `poll status "
+             "after 5m 15m 1h`) are the timeout and the status-query schedule of an object "
+             "waiting there, listed per chart under \"Timers and polls\";",
              "- a dashed arrow labelled `override: OPTION` is legal only when the merchant "
              "enabled that option (`paychart validate --option OPTION`); otherwise it is "
              "recorded as a violation;",

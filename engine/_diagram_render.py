@@ -21,7 +21,7 @@ from transitions.extensions import GraphMachine
 from transitions.extensions.states import Tags, add_state_features
 
 from .chart import Chart, Edge
-from .spec import CausedBy
+from .spec import CausedBy, StateSpec
 
 CAUSE_COLORS: dict[CausedBy, str] = {
     CausedBy.PROVIDER: "#1f5fbf",
@@ -109,6 +109,19 @@ def edge_label(edge: Edge, *, sep: str = "\n") -> str:
     if edge.override:
         parts.append(f"override: {edge.override}")
     return sep.join(parts)
+
+
+def wait_lines(state: StateSpec) -> list[str]:
+    """What the janitor does for an object waiting in ``state``: ``timer expire at expires_at
+    or after 24h`` and ``poll status after 5m 15m 1h``, one line each."""
+    lines = []
+    if state.timer is not None:
+        when = [f"at {state.deadline}"] if state.deadline else []
+        when += [f"after {state.after}"] if state.after else []
+        lines.append(f"timer {state.timer} {' or '.join(when)}")
+    if state.poll:
+        lines.append(f"poll {state.query} after {' '.join(state.poll)}")
+    return lines
 
 
 def numbers(values: Iterable[int]) -> str:

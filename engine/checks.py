@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from .ledger import LEDGER_FIGURES
 from .rulebook import Rules
-from .spec import ChartSpec
+from .spec import CausedBy, ChartSpec, duration
 
 
 def successors(spec: ChartSpec, *, with_overrides: bool = True) -> dict[str, set[str]]:
@@ -108,10 +108,76 @@ def _determinism_findings(spec: ChartSpec) -> list[str]:
     return findings
 
 
+def _duration_finding(text: str, where: str) -> list[str]:
+    try:
+        duration(text)
+    except ValueError as exc:
+        return [f"{exc} at {where}"]
+    return []
+
+
+def _timer_findings(spec: ChartSpec) -> list[str]:
+    """Timers and polls: durations parse, a timer has its moment and an edge from the state,
+    a poll names its query, final states wait for nothing."""
+    findings = []
+    for name, state in spec.states.items():
+        where = f"states.{name}"
+        if state.after is not None:
+            findings += _duration_finding(state.after, f"{where}.after")
+        for i, wait in enumerate(state.poll):
+            findings += _duration_finding(wait, f"{where}.poll[{i}]")
+        if state.timer is None and (state.after or state.deadline):
+            findings.append(f"{where} declares when a timer fires but no `timer` trigger")
+        if state.timer is not None:
+            if not (state.after or state.deadline):
+                findings.append(f"timer `{state.timer}` at {where}.timer needs `after` or "
+                                "`deadline`")
+            if not any(t.trigger == state.timer and name in t.origins and t.override is None
+                       for t in spec.transitions):
+                findings.append(f"timer `{state.timer}` at {where}.timer has no edge from "
+                                f"`{name}` (add a transition with by = \"timer\")")
+        if bool(state.poll) != (state.query is not None):
+            findings.append(f"{where} needs both `poll` (the waits) and `query` (the status "
+                            "query), or neither")
+        if state.waits and state.final:
+            findings.append(f"final state `{name}` declares a timer or a poll; nothing is "
+                            "waited for after the end")
+        if state.waits and not state.wait_source:
+            findings.append(f"{where} declares a timer or a poll without `wait_source` (where "
+                            "the documentation supports it)")
+    return findings
+
+
+_LEAVES_FOR_THE_MERCHANT = frozenset({CausedBy.MERCHANT})
+
+
+def waiting_states(spec: ChartSpec) -> tuple[str, ...]:
+    """Non-final states that only the provider's side can move on (every edge leaving them is
+    caused by the provider, the issuer, the customer or a timer): without a timer or a poll an
+    object there waits for a callback that may never come."""
+    found = []
+    for name, state in spec.states.items():
+        if state.final:
+            continue
+        leaving = [t for t in spec.transitions if name in t.origins and t.target != name]
+        if leaving and not any(t.caused_by in _LEAVES_FOR_THE_MERCHANT for t in leaving):
+            found.append(name)
+    return tuple(found)
+
+
+def unwatched_warnings(spec: ChartSpec) -> tuple[str, ...]:
+    """Warnings, not findings: a state waiting on the provider with neither a timer nor a
+    poll may be right (a dispute stage the card scheme ends weeks later, with no status query
+    documented), so the chart author says why in docs/PROVIDERS.md instead of the loader
+    refusing the chart."""
+    return tuple(f"`{name}` waits on the provider with neither a timer nor a poll"
+                 for name in waiting_states(spec) if not spec.states[name].waits)
+
+
 def check_spec(spec: ChartSpec, rules: Rules) -> tuple[str, ...]:
     """Every finding about one spec against the guards and effects ``rules`` supplies;
     empty when the chart is sound."""
     findings = _name_findings(spec, rules)
     if findings:  # graph checks on unknown names would only repeat them
         return tuple(findings)
-    return tuple(_graph_findings(spec) + _determinism_findings(spec))
+    return tuple(_graph_findings(spec) + _determinism_findings(spec) + _timer_findings(spec))

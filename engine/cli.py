@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
-from . import _cli_serve, _cli_tail
+from . import _cli_janitor, _cli_serve, _cli_tail
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 parser_class=_Parser)
     _add_charts_commands(sub)
     _add_run_commands(sub)
+    _cli_janitor.add_parser(_sub(sub, "janitor", _cli_janitor.HELP, _cli_janitor.EXAMPLES))
     _cli_serve.register(sub, _sub)
     _cli_tail.register(sub, _sub)
     return parser

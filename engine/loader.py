@@ -18,9 +18,11 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from .adapter import Adapter, AdapterContext, RawInput
 from .canonical import Canonical
 from .checks import check_spec
-from .errors import SpecError
+from .errors import SpecError, UnknownProviderError
+from .event import Channel
 from .rulebook import Rules
 from .spec import ActionSpec, CausedBy, ChartSpec, TransitionSpec
 
@@ -127,10 +129,44 @@ def parse_spec(text: str, file: str, rules: Rules | None = None) -> ChartSpec:
     if rules is None:
         from .providers import default_rules  # providers import adapters: only when asked
         rules = default_rules()
-    findings = check_spec(spec, rules)
+    findings = check_spec(spec, rules) or query_findings(spec)
     if findings:
         raise SpecError(file, findings)
     return spec
+
+
+def unparsed_query(adapter: Adapter, query: str) -> str | None:
+    """Why ``adapter`` cannot parse the answer of the status query ``query`` (``None``: it
+    can). An adapter exporting ``poll_operations`` is taken at its word; otherwise it must
+    have a poll parser that does not refuse the operation name (probed with an empty answer,
+    whose other faults do not matter here)."""
+    known = getattr(adapter, "poll_operations", None)
+    if known is not None:
+        return None if query in known else f"not one of {', '.join(sorted(known))}"
+    probe = adapter.parse(RawInput(adapter.provider, Channel.POLL, b"{}", operation=query),
+                          AdapterContext())
+    error = probe.error
+    if error is not None and error.field in ("channel", "operation"):
+        return error.reason
+    return None
+
+
+def query_findings(spec: ChartSpec) -> tuple[str, ...]:
+    """Each state's poll ``query`` must be an operation the provider's adapter parses the
+    answer of: a poll whose answer cannot be read would only fill the journal with
+    ``invalid`` entries."""
+    queries = [(name, state.query) for name, state in spec.states.items() if state.query]
+    if not queries:
+        return ()
+    from .providers import get_adapter  # providers import adapters: only when asked
+    try:
+        adapter = get_adapter(spec.provider)
+    except UnknownProviderError:
+        return tuple(f"query `{query}` at states.{name}.query: no adapter for provider "
+                     f"`{spec.provider}` parses its answer" for name, query in queries)
+    return tuple(f"query `{query}` at states.{name}.query: the {spec.provider} adapter "
+                 f"cannot parse its answer ({why})" for name, query in queries
+                 if (why := unparsed_query(adapter, query)) is not None)
 
 
 def load_spec(path: str | Path, rules: Rules | None = None) -> ChartSpec:

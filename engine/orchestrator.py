@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable
+from datetime import datetime
 
 import attrs
 
@@ -18,6 +19,7 @@ from .adapter import Adapter, AdapterContext, RawInput, Remembered
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
+from .due import Due, due
 from .errors import DuplicateKeyError, InputError, VersionConflictError
 from .event import Event, object_key
 from .journal import journal_entry
@@ -120,6 +122,10 @@ class Orchestrator:
             self.store.commit(entry, ws.writes(), reads=ws.reads())
 
     # -- reading ------------------------------------------------------------------------------
+
+    def due(self, now: datetime) -> tuple[Due, ...]:
+        """The polls, timeouts and confirmations due at ``now`` (see ``due.py``)."""
+        return due(self.store, self.charts, now)
 
     def remembered_for(self, provider: str) -> Remembered:
         """A lookup adapters use to read facts kept for an object of ``provider``."""

@@ -7,6 +7,8 @@ TOML keys that are Python keywords or too terse are renamed by the loader: ``fro
 from __future__ import annotations
 
 import enum
+import re
+from datetime import timedelta
 
 import attrs
 
@@ -35,6 +37,39 @@ class StateSpec:
     blocks_parent: bool = False
     """While a child object is in this state, its parent's status may not change."""
     notes: str = ""
+    after: str | None = None
+    """Timeout (``"24h"``) from entering the state, after which ``timer`` fires."""
+    deadline: str | None = None
+    """Event field holding the instant ``timer`` fires at (``expires_at``); outranks
+    ``after`` when the object's entering input carried it."""
+    timer: str | None = None
+    """Trigger the timeout fires (channel ``timer``); it needs an edge from this state."""
+    poll: tuple[str, ...] = ()
+    """Waits before each status query (``["5m", "1h", "1d"]``, the last one repeats), the
+    first from entering the state, each next one from the previous query."""
+    query: str | None = None
+    """The provider's status query a poll makes (an operation its adapter parses)."""
+    wait_source: str = ""
+    """Where the documentation supports the timer and the poll (a seed section)."""
+
+    @property
+    def waits(self) -> bool:
+        """Whether the state declares a timer or a poll (the janitor watches it)."""
+        return self.timer is not None or bool(self.poll)
+
+
+_DURATION = re.compile(r"^([1-9][0-9]{0,5})(s|m|h|d)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration(text: str) -> timedelta:
+    """``"90s"``, ``"5m"``, ``"24h"``, ``"7d"``: one positive number and one unit, so that a
+    chart reads the same to an auditor as to the janitor; ``ValueError`` otherwise."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise ValueError(f"duration {text!r} is not a positive number followed by one of "
+                         "s, m, h, d (e.g. \"15m\", \"24h\")")
+    return timedelta(**{_UNITS[found[2]]: int(found[1])})
 
 
 @attrs.frozen

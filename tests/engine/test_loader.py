@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from paychart import SpecError, load_spec, parse_spec
-from paychart.loader import bundled_specs
+from paychart.checks import unwatched_warnings, waiting_states
+from paychart.loader import bundled_spec_texts, bundled_specs
 
 from .support import SHOP_FILES
 
@@ -106,3 +108,95 @@ def test_not_toml(tmp_path: Path) -> None:
 def test_missing_file_is_a_spec_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="cannot read"):
         load_spec(tmp_path / "absent.toml")
+
+
+# -- timers and polls ---------------------------------------------------------------------------
+
+def _bundled(name: str) -> str:
+    return dict(bundled_spec_texts())[f"{name}.toml"]
+
+
+CHECKOUT = _bundled("paylink_checkout")
+
+
+def test_bundled_checkout_declares_its_expiry_and_status_query() -> None:
+    (spec,) = [s for s in bundled_specs() if s.name == "paylink_checkout"]
+    state = spec.states["open"]
+    assert (state.timer, state.deadline, state.after) == ("expire", "expired_at", "24h")
+    assert state.poll == ("5m", "15m", "1h", "6h", "1d") and state.query == "checkout"
+
+
+def test_a_duration_that_does_not_parse_names_its_key() -> None:
+    (finding,) = findings(CHECKOUT.replace('after = "24h"', 'after = "24 hours"', 1))
+    assert finding.startswith("duration '24 hours' is not a positive number")
+    assert finding.endswith("at states.open.after")
+
+
+def test_a_zero_wait_in_a_poll_schedule_is_refused() -> None:
+    (finding,) = findings(CHECKOUT.replace('poll = ["5m", "15m"', 'poll = ["5m", "0m"', 1))
+    assert finding.endswith("at states.open.poll[1]")
+
+
+def test_a_timer_needs_an_edge_from_its_state() -> None:
+    (finding,) = findings(CHECKOUT.replace('timer = "expire"', 'timer = "vanish"', 1))
+    assert finding.startswith("timer `vanish` at states.open.timer has no edge from `open`")
+
+
+def test_a_timer_needs_a_moment_and_a_moment_needs_a_timer() -> None:
+    text = CHECKOUT.replace('deadline = "expired_at"\nafter = "24h"\n', "", 1)
+    assert findings(text) == ("timer `expire` at states.open.timer needs `after` or "
+                              "`deadline`",)
+    text = CHECKOUT.replace('timer = "expire"\n', "", 1)
+    assert findings(text) == ("states.open declares when a timer fires but no `timer` "
+                              "trigger",)
+
+
+def test_a_poll_needs_its_query() -> None:
+    (finding,) = findings(CHECKOUT.replace('query = "checkout"\n', "", 1))
+    assert finding.startswith("states.open needs both `poll`")
+
+
+def test_a_query_the_adapter_cannot_parse_the_answer_of_is_refused() -> None:
+    text = _bundled("cardlink_payment").replace('query = "status"', 'query = "statsu"', 1)
+    (finding,) = findings(text)
+    assert finding.startswith("query `statsu` at states.init.query: the cardlink adapter "
+                              "cannot parse its answer (unknown CARDLINK operation 'statsu'")
+
+
+def test_a_query_of_a_provider_without_adapter_is_refused() -> None:
+    text = SHOP.replace('description = "customer is paying"\n',
+                        'description = "customer is paying"\npoll = ["5m"]\nquery = "status"\n'
+                        'wait_source = "test"\n')
+    assert findings(text) == ("query `status` at states.pending.query: no adapter for "
+                              "provider `shop` parses its answer",)
+
+
+def test_a_final_state_waits_for_nothing() -> None:
+    text = CHECKOUT.replace('canonical = "expired"\n',
+                            'canonical = "expired"\npoll = ["1d"]\nquery = "checkout"\n'
+                            'wait_source = "test"\n', 1)
+    (finding,) = findings(text)
+    assert finding.startswith("final state `expired` declares a timer or a poll")
+
+
+def test_a_timer_or_poll_cites_its_source() -> None:
+    text = re.sub(r'wait_source = "[^"]*"\n', "", CHECKOUT, count=1)
+    assert findings(text) == ("states.open declares a timer or a poll without `wait_source` "
+                              "(where the documentation supports it)",)
+
+
+def test_waiting_states_without_timer_or_poll_are_warnings_not_findings() -> None:
+    text = CHECKOUT.replace('poll = ["5m", "15m", "1h", "6h", "1d"]\nquery = "checkout"\n', "")
+    text = re.sub(r'(timer|deadline|after|wait_source) = "[^"]*"\n', "", text)
+    spec = parse_spec(text, "checkout.toml")
+    assert unwatched_warnings(spec) == (
+        "`open` waits on the provider with neither a timer nor a poll",
+        "`in_progress` waits on the provider with neither a timer nor a poll")
+    assert "open" in waiting_states(spec)
+
+
+def test_the_bundled_charts_leave_only_the_documented_states_unwatched() -> None:
+    """docs/PROVIDERS.md says why each of these has neither a timer nor a poll."""
+    found = {(s.name, w.split("`")[1]) for s in bundled_specs() for w in unwatched_warnings(s)}
+    assert found == {("cardlink_dispute", "pending"), ("cardlink_refund", "init"),
+                     ("cardlink_refund", "pending")}
