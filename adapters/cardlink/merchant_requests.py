@@ -21,7 +21,8 @@ _REQUEST_KINDS = {"create": Kind.PAYMENT, "payout": Kind.PAYOUT, "refund": Kind.
 
 def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> Report:
     """The ``Report`` of one merchant request (``create``, ``payout``, ``refund``,
-    ``dispute``); the merchant's ``orderNumber`` is remembered as ``order_number``."""
+    ``dispute``); the merchant's ``orderNumber`` is remembered as ``order_number``, and a
+    payment's ``expires_at`` (its expiry timer's deadline) as ``expires_at``."""
     if operation == "dispute":
         token = WIRE.need_id(data, "token")
         return Report(Kind.DISPUTE, token, "pending", "status", Via.REQUEST, parent_id=token)
@@ -42,6 +43,9 @@ def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> 
     elif kind is Kind.PAYMENT:
         staged = WIRE.flag(data, "needConfirmation", default=False)
         remember.append(("two_stage", "true" if staged else "false"))
+        expires = WIRE.text(data, "expires_at", max_len=64)
+        if expires:  # the deadline of the payment's expiry timer (specs/cardlink_payment.toml)
+            remember.append(("expires_at", expires))
     order = WIRE.text(data, "orderNumber", max_len=ORDER_NUMBER_MAX)
     if order:
         remember.append(("order_number", order))

@@ -3,6 +3,7 @@ advances, restarts and stops, timers firing once, and the way out of every waiti
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paychart import Channel, ChartSet, Event, Money
+from paychart.adapter import AdapterContext, RawInput
+from paychart.adapters import get_adapter
 from paychart.checks import reachable, successors, waiting_states
 from paychart.decision import Outcome
 from paychart.due import Due, fire_timers, instant, timer_event
@@ -302,3 +305,20 @@ def test_a_timer_the_chart_refuses_is_recorded_and_tried_again() -> None:
         ((_, decision),) = fire_timers(engine, [timer], now)
         assert decision.outcome is Outcome.REJECTED
         assert "blocks status changes" in decision.reason
+
+
+def test_a_cardlink_payment_request_carries_its_expiry_deadline_to_the_timer() -> None:
+    """End to end through the adapter: the create request's ``expires_at`` is the moment the
+    payment's expiry timer fires (not a guess: no other moment is documented)."""
+    engine = Orchestrator(CHARTS)
+    body = json.dumps({"amount": 2500, "currency": "USD", "orderNumber": "ord-7",
+                       "expires_at": "2026-12-01T12:30:00Z"}).encode()
+    raw = RawInput("cardlink", Channel.REQUEST, body, {"Content-Type": "application/json"},
+                   received_at=T0, ref="tok-1", operation="create")
+    (decision,) = engine.ingest(raw, get_adapter("cardlink"),
+                                AdapterContext(remembered=engine.remembered_for("cardlink")))
+    assert decision.outcome is Outcome.APPLIED
+    deadline = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
+    assert due_of(engine, deadline - SECOND, "timer") == []
+    (timer,) = due_of(engine, deadline, "timer")
+    assert (timer.state, timer.operation, timer.due_at) == ("init", "expire", deadline)
