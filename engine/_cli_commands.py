@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .adapter import AdapterContext, RawInput
 from .charts import ChartSet
+from .checks import unwatched_warnings
 from .errors import SpecError, StoreError, UnknownChartError
 from .event import Channel
 from .exit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
@@ -106,15 +107,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         (f"specs/{name}", text) for name, text in bundled_spec_texts()]
     for name, text in targets:
         try:
-            if text is None:
-                load_spec(name)
-            else:
-                parse_spec(text, name)
+            spec = load_spec(name) if text is None else parse_spec(text, name)
         except SpecError as exc:
             status = EXIT_FINDINGS
             out(f"{exc.file}:\n" + "".join(f"  - {finding}\n" for finding in exc.findings))
             continue
-        out(f"{name}: ok\n")
+        out(f"{name}: ok\n" + "".join(f"  warning: {w}\n" for w in unwatched_warnings(spec)))
     return status
 
 

@@ -370,3 +370,14 @@ def test_allow_unverified_accepts_one_provider_and_refuses_unknown_ones(
     assert status == EXIT_OK and "verdict: clean" in out
     status, out, err = _run(capsys, "validate", str(HAPPY), "--allow-unverified", "cardlnk")
     assert status == EXIT_USAGE and out == "" and "unknown provider 'cardlnk'" in err
+
+
+def test_check_warns_of_waiting_states_nobody_watches(capsys: pytest.CaptureFixture[str]) -> None:
+    """A chart stays loadable, but `check` names the waiting states with neither a timer nor
+    a poll, so a chart author sees them (the CARDLINK refund has no documented status query)."""
+    status, stdout, _ = _run(capsys, "check")
+    assert status == EXIT_OK
+    block = stdout.split("specs/cardlink_refund.toml: ok\n", 1)[1].split("specs/", 1)[0]
+    assert "warning: `pending` waits on the provider with neither a timer nor a poll" in block
+    payment = stdout.split("specs/cardlink_payment.toml: ok\n", 1)[1].split("specs/", 1)[0]
+    assert "warning" not in payment
