@@ -4,6 +4,7 @@ parses back to the same object, trigger, state, money and parent, and verifies."
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -39,9 +40,33 @@ def secrets_of(provider: str) -> Mapping[str, str]:
     return secrets
 
 
+def reported(provider: str) -> set[tuple[str, str]]:
+    """(object kind, trigger) pairs the provider's status table can say."""
+    vocab = importlib.import_module(f"paychart.adapters.{provider}.vocab")
+    return {(move.object_kind, move.trigger) for move in vocab.MOVES}
+
+
+def parent_triggers(provider: str) -> set[tuple[str, str]]:
+    """(object kind, trigger) pairs a child's edge moves its parent by."""
+    return {(chart.spec.parent or "", edge.parent_trigger) for chart in CHARTS
+            if chart.provider == provider for edge in chart.edges if edge.parent_trigger}
+
+
 def edges(provider: str) -> list[tuple[str, Edge]]:
+    """The edges a message of the provider can ask for (the others a child's move takes)."""
+    said = reported(provider)
     return [(chart.name, edge) for chart in CHARTS if chart.provider == provider
-            for edge in chart.edges]
+            for edge in chart.edges if (chart.object_kind, edge.trigger) in said]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_unreported_edges_are_parent_moves(provider: str) -> None:
+    """An edge no status reports is one a child's edge takes, so no message needs to."""
+    said, moved = reported(provider), parent_triggers(provider)
+    unreachable = [f"{chart.name} {edge.trigger}" for chart in CHARTS
+                   if chart.provider == provider for edge in chart.edges
+                   if (chart.object_kind, edge.trigger) not in said | moved]
+    assert not unreachable
 
 
 def encoder(provider: str) -> Encoder:
