@@ -95,7 +95,8 @@ def test_every_provider_encodes() -> None:
     assert PROVIDERS and all(encoder(p) for p in PROVIDERS)
 
 
-def assert_round_trip(provider: str, event: Event, facts: Mapping[str, str]) -> bool:
+def assert_round_trip(provider: str, event: Event, facts: Mapping[str, str], edge: Edge
+                      ) -> bool:
     """Whether the protocol says ``event`` on its channel; if it does, that ``parse`` gives
     the event back, verified."""
     secrets = secrets_of(provider)
@@ -113,7 +114,13 @@ def assert_round_trip(provider: str, event: Event, facts: Mapping[str, str]) -> 
               and e.object_kind == event.object_kind]
     assert parsed, result.events
     got = parsed[0]
-    assert (got.trigger, got.state, got.channel) == (event.trigger, event.state, event.channel)
+    assert (got.trigger, got.channel) == (event.trigger, event.channel)
+    # the state the wire reports, or none (only the ledger tells), or one no edge of this
+    # trigger leads to from here, so the chart takes the edge by its trigger alone
+    chart = CHARTS.get(provider, event.object_kind)
+    assert got.state in (event.state, None) or not any(
+        e.origin == edge.origin and e.trigger == edge.trigger and e.target == got.state
+        for e in chart.edges)
     if got.money is not None or event.channel is Channel.CALLBACK:
         assert got.money == event.money
     if event.parent_id is not None and got.parent_id is not None:
@@ -136,7 +143,7 @@ def test_every_edge_has_a_channel(provider: str) -> None:
                               "k", state=edge.target,
                               money=Money(1000, CURRENCIES.get(provider, "EUR")),
                               parent_id="obj0001" if chart.spec.parent else None)
-                said = assert_round_trip(provider, event, facts) or said
+                said = assert_round_trip(provider, event, facts, edge) or said
         if not said:
             unsaid.append(f"{chart_name} {edge.origin}-{edge.trigger}->{edge.target}")
     assert not unsaid
@@ -148,7 +155,8 @@ def test_parse_inverts_encode(provider: str, data: st.DataObject) -> None:
     chart_name, edge = data.draw(st.sampled_from(edges(provider)), label="edge")
     channel = data.draw(st.sampled_from(CHANNELS), label="channel")
     facts = data.draw(st.sampled_from(FACTS[provider]), label="facts")
-    assert_round_trip(provider, drawn_event(data, provider, chart_name, edge, channel), facts)
+    assert_round_trip(provider, drawn_event(data, provider, chart_name, edge, channel), facts,
+                      edge)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
