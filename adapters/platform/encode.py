@@ -74,6 +74,8 @@ def encode(event: Event, facts: Mapping[str, str], secrets: Mapping[str, str]) -
             body, headers = sign(body, headers, secrets, facts)
         return Encoded(Channel.CALLBACK, body, dict(headers))
     if event.channel in (Channel.RESPONSE, Channel.POLL):
+        if facts.get("payer_email"):
+            data["payer_email"] = facts["payer_email"]  # kept: later callbacks' hash binds it
         operation = facts.get("operation")
         if data["action"] == Action.CREDITVOID.value:
             operation = "refund" if event.state == "SETTLED" else "reversal"

@@ -31,7 +31,8 @@ def _long(event: Event) -> StatusMove | None:
     rows = [move for move in MOVES if not move.via and move.object_kind == event.object_kind
             and move.trigger == event.trigger]
     exact = [move for move in rows if move.state in (event.state, None)]
-    return (exact or rows or [None])[0]
+    found = exact or rows
+    return found[0] if found else None
 
 
 def _answer(event: Event) -> StatusMove | None:

@@ -1,0 +1,248 @@
+"""Faults planted in a family's traffic, each with the decision it must get.
+
+``duplicate`` re-sends a message (``duplicate``); ``late`` delivers a state-only message
+after the family's last one and ``reorder`` after the next message of its object (``stale``:
+the object has passed the state it reports); ``batch`` sends two callbacks of one object in
+one body where the protocol batches (each ``applied``); ``forged`` a callback signed with
+other secrets and ``unsigned`` one without its signature (``invalid``); ``over_refund`` a
+refund above what is refundable (``rejected``). A fault is planted only where the model
+shows that it changes nothing else: the family must still end where it did.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+import attrs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from paychart.adapter import AdapterContext, Encoded
+from paychart.event import Channel, Event
+from paychart.money import Money
+
+from .model import Model, Refused, refundable
+from .walk import Message, Walker
+
+FAULTS = ("duplicate", "late", "reorder", "batch", "forged", "unsigned", "over_refund")
+DEFAULT_RATES: Mapping[str, float] = {"duplicate": 0.05, "late": 0.05, "reorder": 0.10,
+                                      "batch": 0.05, "forged": 0.01, "unsigned": 0.01,
+                                      "over_refund": 0.01}
+"""Per message for duplicate, forged and unsigned; per family for the others."""
+BatchEncoder = Callable[[list[Event], Mapping[str, str], Mapping[str, str]], Encoded]
+
+
+@attrs.frozen
+class Delivery:
+    """One input as it will be recorded, with the outcomes each of its decisions may get."""
+
+    at: datetime
+    provider: str
+    wire: Encoded
+    outcomes: tuple[str, ...]
+    fault: str | None = None
+
+
+def _applied(message: Message) -> Delivery:
+    return Delivery(message.at, message.provider, message.wire, ("applied",))
+
+
+def forged_secrets(secrets: Mapping[str, str]) -> dict[str, str]:
+    """Other secrets of the same shape: a fresh RSA key for a PEM private key."""
+    forged = {}
+    for name, value in secrets.items():
+        if "PRIVATE KEY" in value:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            forged[name] = key.private_bytes(serialization.Encoding.PEM,
+                                             serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption()).decode("ascii")
+        elif name in ("hash", "shop_id"):
+            forged[name] = value  # the algorithm and the shop are no secret
+        else:
+            forged[name] = value + "-forged"
+    return forged
+
+
+def _replays(messages: list[Message], model: Model, skip: Message, after: Message
+             ) -> bool:
+    """Whether delivering ``skip`` right after ``after`` leaves every other message applied,
+    ``skip`` refused, and the family where it ended."""
+    trial = Model(model.charts, model.options)
+    for message in messages:
+        if message is skip:
+            continue
+        try:
+            for event in message.parsed:
+                trial.apply(event)
+        except Refused:
+            return False
+        if message is after:
+            try:
+                for event in skip.parsed:
+                    trial.apply(event)
+                return False
+            except Refused:
+                pass
+    return trial.objects == model.objects
+
+
+@attrs.define
+class Planter:
+    """Plants faults in one provider's families at the given rates."""
+
+    walker: Walker
+    rates: Mapping[str, float]
+    batch_encoder: BatchEncoder | None = None
+    _forged: dict[str, str] | None = None
+    counts: dict[str, int] = attrs.Factory(dict)
+
+    def _count(self, fault: str) -> None:
+        self.counts[fault] = self.counts.get(fault, 0) + 1
+
+    def family(self, rng: random.Random, messages: list[Message], model: Model
+               ) -> list[Delivery]:
+        if not messages:
+            return []
+        demoted: dict[int, Delivery] = {}
+        last = messages[-1].at
+        if rng.random() < self.rates.get("late", 0):
+            self._demote(rng, messages, model, demoted, late=True, last=last)
+        if rng.random() < self.rates.get("reorder", 0):
+            self._demote(rng, messages, model, demoted, late=False, last=last)
+        deliveries = [demoted.get(id(m)) or _applied(m) for m in messages]
+        if self.batch_encoder is not None and rng.random() < self.rates.get("batch", 0):
+            deliveries = self._batch(messages, deliveries, demoted)
+        for message in messages:
+            deliveries += self._per_message(rng, message, demoted)
+        if rng.random() < self.rates.get("over_refund", 0):
+            deliveries += self._over_refund(rng, messages, model, last)
+        return deliveries
+
+    def _demote(self, rng: random.Random, messages: list[Message], model: Model,
+                demoted: dict[int, Delivery], *, late: bool, last: datetime) -> None:
+        order = list(range(1, len(messages)))
+        rng.shuffle(order)
+        for i in order:
+            message = messages[i]
+            same = [m for m in messages[i + 1:] if m.event.key == message.event.key]
+            if id(message) in demoted or not message.pure or not same:
+                continue
+            after = messages[-1] if late else same[0]
+            if not _replays(messages, model, message, after):
+                continue
+            at = (last + timedelta(hours=rng.randrange(1, 48)) if late
+                  else after.at + timedelta(seconds=rng.randrange(1, 60)))
+            fault = "late" if late else "reorder"
+            demoted[id(message)] = Delivery(at, message.provider, message.wire, ("stale",),
+                                            fault)
+            self._count(fault)
+            return
+
+    def _batch(self, messages: list[Message], deliveries: list[Delivery],
+               demoted: dict[int, Delivery]) -> list[Delivery]:
+        assert self.batch_encoder is not None
+        for i in range(len(messages) - 1):
+            first, second = messages[i], messages[i + 1]
+            if (first.wire.channel is Channel.CALLBACK is second.wire.channel
+                    and first.event.key == second.event.key
+                    and id(first) not in demoted and id(second) not in demoted):
+                wire = self.batch_encoder([first.event, second.event], first.facts,
+                                          self.walker.secrets)
+                self._count("batch")
+                merged = Delivery(second.at, first.provider, wire, ("applied",), "batch")
+                return [*deliveries[:i], merged, *deliveries[i + 2:]]
+        return deliveries
+
+    def _per_message(self, rng: random.Random, message: Message,
+                     demoted: dict[int, Delivery]) -> list[Delivery]:
+        made = []
+        if id(message) not in demoted and rng.random() < self.rates.get("duplicate", 0):
+            made.append(Delivery(message.at + timedelta(seconds=rng.randrange(1, 3600)),
+                                 message.provider, message.wire, ("duplicate",), "duplicate"))
+            self._count("duplicate")
+        callback = message.wire.channel is Channel.CALLBACK and bool(self.walker.secrets)
+        for fault in ("forged", "unsigned"):
+            if callback and rng.random() < self.rates.get(fault, 0):
+                wire = self._resigned(message, fault)
+                if wire is not None:
+                    at = message.at + timedelta(seconds=rng.randrange(-30, 3600))
+                    made.append(Delivery(at, message.provider, wire, ("invalid",), fault))
+                    self._count(fault)
+        return made
+
+    def _resigned(self, message: Message, fault: str) -> Encoded | None:
+        if fault == "unsigned":
+            secrets: Mapping[str, str] = {}
+        else:
+            if self._forged is None:
+                self._forged = forged_secrets(self.walker.secrets)
+            secrets = self._forged
+        try:
+            wire = self.walker.encode(message.event, message.facts, secrets)
+        except ValueError:
+            return None
+        return wire if (wire.body, dict(wire.headers)) != (
+            message.wire.body, dict(message.wire.headers)) else None
+
+    def _over_refund(self, rng: random.Random, messages: list[Message], model: Model,
+                     last: datetime) -> list[Delivery]:
+        """A refund above what is refundable, on the root object or as a new refund."""
+        head = messages[0]
+        root = model.objects.get((head.provider, head.event.object_kind, head.event.object_id))
+        if root is None:
+            return []
+        charts = self.walker.charts
+        chart = charts.named(root.chart)
+        extra = rng.randrange(1, 10_000)
+        amount = refundable(root.ledger) + extra
+        at = last + timedelta(hours=rng.randrange(1, 72))
+        tries: list[tuple[str, str, str, str | None]] = [
+            (chart.object_kind, head.event.object_id, e.trigger, e.target) for e in chart.edges
+            if e.origin == root.state and "refund" in (e.spec.effect or "")]
+        for child in charts:
+            if child.spec.parent == chart.object_kind and child.provider == chart.provider:
+                tries += [(child.object_kind, self.walker.new_id(rng), e.trigger, e.target)
+                          for e in child.edges if e.origin == child.initial
+                          and "refund" in (e.spec.parent_effect or "")]
+        currency = root.ledger.currency
+        if currency is None or root.ledger.captured <= 0:
+            return []
+        for kind, object_id, trigger, state in tries:
+            facts: tuple[tuple[str, str], ...] = ()
+            if self.walker.plan.figures is not None:
+                facts = (("amount_minor", str(head.event.money.amount if head.event.money
+                                              else amount)),
+                         ("processed_amount_minor", str(root.ledger.captured)),
+                         ("refunded_amount_minor", str(root.ledger.captured + extra)))
+            parent = head.event.object_id if kind != chart.object_kind else None
+            event = Event(head.provider, kind, object_id, trigger, Channel.RESPONSE, "-",
+                          state=state, money=Money(amount, currency), parent_id=parent,
+                          sequence=self.walker.plan.clock(at), facts=facts)
+            wire = self._refused(event, head.facts, model, at)
+            if wire is not None:
+                self._count("over_refund")
+                return [Delivery(at, head.provider, wire, ("rejected",), "over_refund")]
+        return []
+
+    def _refused(self, event: Event, facts: Mapping[str, str], model: Model,
+                 at: datetime) -> Encoded | None:
+        """The wire of ``event`` when the adapter reads it and the model refuses it."""
+        walker = self.walker
+        try:
+            wire = walker.encode(event, facts, walker.secrets)
+        except ValueError:
+            return None
+        raw = Message(walker.plan.provider, event, facts, wire, at, (), ()).raw()
+        result = walker.adapter.parse(raw, AdapterContext(
+            walker.secrets, model.remembered(walker.plan.provider)))
+        if result.error is not None or not result.events:
+            return None
+        trial = model.copy()
+        try:
+            for parsed in result.events:
+                trial.apply(parsed)
+        except Refused:
+            return wire
+        return None
