@@ -27,9 +27,9 @@ from .model import Model, Refused, refundable
 from .walk import Message, Walker
 
 FAULTS = ("duplicate", "late", "reorder", "batch", "forged", "unsigned", "over_refund")
-DEFAULT_RATES: Mapping[str, float] = {"duplicate": 0.05, "late": 0.05, "reorder": 0.10,
-                                      "batch": 0.05, "forged": 0.01, "unsigned": 0.01,
-                                      "over_refund": 0.01}
+DEFAULT_RATES: Mapping[str, float] = {"duplicate": 0.05, "late": 0.10, "reorder": 0.10,
+                                      "batch": 0.05, "forged": 0.02, "unsigned": 0.02,
+                                      "over_refund": 0.05}
 """Per message for duplicate, forged and unsigned; per family for the others."""
 BatchEncoder = Callable[[list[Event], Mapping[str, str], Mapping[str, str]], Encoded]
 
@@ -107,21 +107,27 @@ class Planter:
             return []
         demoted: dict[int, Delivery] = {}
         last = messages[-1].at
-        if rng.random() < self.rates.get("late", 0):
-            self._demote(rng, messages, model, demoted, late=True, last=last)
-        if rng.random() < self.rates.get("reorder", 0):
+        if rng.random() < self.rates.get("late", 0) and not self._demote(
+                rng, messages, model, demoted, late=True, last=last):
+            deliveries_late = self._stale_report(rng, messages, model, last)
+        else:
+            deliveries_late = []
+        if not demoted and rng.random() < self.rates.get("reorder", 0):  # one move a family
             self._demote(rng, messages, model, demoted, late=False, last=last)
         deliveries = [demoted.get(id(m)) or _applied(m) for m in messages]
-        if self.batch_encoder is not None and rng.random() < self.rates.get("batch", 0):
-            deliveries = self._batch(messages, deliveries, demoted)
+        delivered = {id(m): m.at for m in messages}
+        if (self.batch_encoder is not None and not demoted
+                and rng.random() < self.rates.get("batch", 0)):  # a batch would move them
+            deliveries = self._batch(messages, deliveries, demoted, delivered)
+        deliveries += deliveries_late
         for message in messages:
-            deliveries += self._per_message(rng, message, demoted)
+            deliveries += self._per_message(rng, message, demoted, delivered[id(message)])
         if rng.random() < self.rates.get("over_refund", 0):
             deliveries += self._over_refund(rng, messages, model, last)
         return deliveries
 
     def _demote(self, rng: random.Random, messages: list[Message], model: Model,
-                demoted: dict[int, Delivery], *, late: bool, last: datetime) -> None:
+                demoted: dict[int, Delivery], *, late: bool, last: datetime) -> bool:
         order = list(range(1, len(messages)))
         rng.shuffle(order)
         for i in order:
@@ -138,10 +144,65 @@ class Planter:
             demoted[id(message)] = Delivery(at, message.provider, message.wire, ("stale",),
                                             fault)
             self._count(fault)
-            return
+            return True
+        return False
+
+    def _stale_report(self, rng: random.Random, messages: list[Message], model: Model,
+                      last: datetime) -> list[Delivery]:
+        """A late status report (a poll answered, a callback retried) of a state the object
+        has since left, where no message can be moved: ``stale``, as long as no edge of its
+        trigger leaves where the object is now."""
+        order = list(range(1, len(messages)))
+        rng.shuffle(order)
+        walker = self.walker
+        for i in order:
+            event = messages[i].event
+            obj = model.objects.get((event.provider, event.object_kind, event.object_id))
+            chart = walker.charts.find(event.provider, event.object_kind)
+            if obj is None or chart is None or obj.state == event.state:
+                continue
+            older = event.sequence is not None and obj.sequence is not None and (
+                event.sequence < obj.sequence)
+            if not older and any(e.origin == obj.state and e.trigger == event.trigger
+                                 for e in chart.edges):
+                continue  # without a provider clock, only a state no edge leads on from
+            at = last + timedelta(hours=rng.randrange(1, 48))
+            for channel in (Channel.POLL, Channel.CALLBACK):
+                wire = self._unseen(attrs.evolve(event, channel=channel), messages[i].facts,
+                                    model, at)
+                if wire is not None:
+                    self._count("late")
+                    return [Delivery(at, event.provider, wire, ("stale",), "late")]
+        return []
+
+    def _unseen(self, event: Event, facts: Mapping[str, str], model: Model,
+                at: datetime) -> Encoded | None:
+        """The wire of ``event`` when it parses to messages never decided, the model
+        refusing them all."""
+        walker = self.walker
+        try:
+            wire = walker.encode(event, facts, walker.secrets)
+        except ValueError:
+            return None
+        raw = Message(walker.plan.provider, event, facts, wire, at, (), ()).raw()
+        result = walker.adapter.parse(raw, AdapterContext(
+            walker.secrets, model.remembered(walker.plan.provider)))
+        if result.error is not None or not result.events or any(
+                parsed.dedupe_key in model.seen for parsed in result.events):
+            return None
+        for parsed in result.events:
+            try:
+                model.copy().apply(parsed)
+                return None
+            except Refused:
+                pass
+        return wire
 
     def _batch(self, messages: list[Message], deliveries: list[Delivery],
-               demoted: dict[int, Delivery]) -> list[Delivery]:
+               demoted: dict[int, Delivery], delivered: dict[int, datetime]
+               ) -> list[Delivery]:
+        """Two callbacks of one object in one body, sent when the second was; ``delivered``
+        learns that the first now arrives then (its duplicates must come after it)."""
         assert self.batch_encoder is not None
         for i in range(len(messages) - 1):
             first, second = messages[i], messages[i + 1]
@@ -151,15 +212,16 @@ class Planter:
                 wire = self.batch_encoder([first.event, second.event], first.facts,
                                           self.walker.secrets)
                 self._count("batch")
+                delivered[id(first)] = second.at
                 merged = Delivery(second.at, first.provider, wire, ("applied",), "batch")
                 return [*deliveries[:i], merged, *deliveries[i + 2:]]
         return deliveries
 
     def _per_message(self, rng: random.Random, message: Message,
-                     demoted: dict[int, Delivery]) -> list[Delivery]:
+                     demoted: dict[int, Delivery], delivered: datetime) -> list[Delivery]:
         made = []
         if id(message) not in demoted and rng.random() < self.rates.get("duplicate", 0):
-            made.append(Delivery(message.at + timedelta(seconds=rng.randrange(1, 3600)),
+            made.append(Delivery(delivered + timedelta(seconds=rng.randrange(1, 3600)),
                                  message.provider, message.wire, ("duplicate",), "duplicate"))
             self._count("duplicate")
         callback = message.wire.channel is Channel.CALLBACK and bool(self.walker.secrets)
@@ -188,16 +250,35 @@ class Planter:
 
     def _over_refund(self, rng: random.Random, messages: list[Message], model: Model,
                      last: datetime) -> list[Delivery]:
-        """A refund above what is refundable, on the root object or as a new refund."""
-        head = messages[0]
-        root = model.objects.get((head.provider, head.event.object_kind, head.event.object_id))
-        if root is None:
-            return []
+        """A refund above what is refundable, right after a message that left the root with
+        money to refund: on the root itself, or as a new refund child of it."""
+        head = messages[0].event
+        key = (head.provider, head.object_kind, head.object_id)
+        replay = Model(model.charts, model.options)
+        points: list[tuple[int, Model]] = []
+        for i, message in enumerate(messages):
+            for event in message.parsed:
+                replay.apply(event)
+            root = replay.objects.get(key)
+            if root is not None and root.ledger.captured > 0:
+                points.append((i, replay.copy()))
+        rng.shuffle(points)
+        for i, state in points[:3]:
+            after = messages[i].at
+            until = messages[i + 1].at if i + 1 < len(messages) else last + timedelta(hours=2)
+            at = after + (until - after) / 2
+            delivery = self._over_refund_at(rng, messages[0], state, at)
+            if delivery is not None:
+                return [delivery]
+        return []
+
+    def _over_refund_at(self, rng: random.Random, head: Message, model: Model,
+                        at: datetime) -> Delivery | None:
+        root = model.objects[(head.provider, head.event.object_kind, head.event.object_id)]
         charts = self.walker.charts
         chart = charts.named(root.chart)
         extra = rng.randrange(1, 10_000)
         amount = refundable(root.ledger) + extra
-        at = last + timedelta(hours=rng.randrange(1, 72))
         tries: list[tuple[str, str, str, str | None]] = [
             (chart.object_kind, head.event.object_id, e.trigger, e.target) for e in chart.edges
             if e.origin == root.state and "refund" in (e.spec.effect or "")]
@@ -207,13 +288,12 @@ class Planter:
                           for e in child.edges if e.origin == child.initial
                           and "refund" in (e.spec.parent_effect or "")]
         currency = root.ledger.currency
-        if currency is None or root.ledger.captured <= 0:
-            return []
+        assert currency is not None  # captured money has a currency
         for kind, object_id, trigger, state in tries:
             facts: tuple[tuple[str, str], ...] = ()
             if self.walker.plan.figures is not None:
-                facts = (("amount_minor", str(head.event.money.amount if head.event.money
-                                              else amount)),
+                invoiced = head.event.money.amount if head.event.money else amount
+                facts = (("amount_minor", str(invoiced)),
                          ("processed_amount_minor", str(root.ledger.captured)),
                          ("refunded_amount_minor", str(root.ledger.captured + extra)))
             parent = head.event.object_id if kind != chart.object_kind else None
@@ -223,8 +303,8 @@ class Planter:
             wire = self._refused(event, head.facts, model, at)
             if wire is not None:
                 self._count("over_refund")
-                return [Delivery(at, head.provider, wire, ("rejected",), "over_refund")]
-        return []
+                return Delivery(at, head.provider, wire, ("rejected",), "over_refund")
+        return None
 
     def _refused(self, event: Event, facts: Mapping[str, str], model: Model,
                  at: datetime) -> Encoded | None:

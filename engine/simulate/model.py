@@ -145,8 +145,10 @@ class Obj:
     chart: str
     state: str
     ledger: Ledger = EMPTY
-    parent: tuple[str, str] | None = None
+    parent: tuple[str, str, str] | None = None
     remembered: tuple[tuple[str, str], ...] = ()
+    sequence: int | None = None
+    """The newest provider sequence applied: an older report is stale, whatever it says."""
 
 
 @attrs.define
@@ -187,8 +189,12 @@ class Model:
             if (event.state == chart.initial
                     and (chart.initial, event.trigger) not in chart.table):
                 self._put(key, attrs.evolve(current, ledger=self._opening(event),
-                                            remembered=event.remember), event)
+                                            remembered=event.remember,
+                                            sequence=event.sequence), event)
                 return None
+        if (event.sequence is not None and current.sequence is not None
+                and event.sequence < current.sequence):
+            raise Refused("older than the provider sequence applied")
         if self._blocked(key, chart):
             raise Refused("a child blocks this object")
         remembered = current.remembered
@@ -205,7 +211,10 @@ class Model:
             raise Refused("ledger invariants")
         if event.remember:
             remembered = tuple({**dict(remembered), **dict(event.remember)}.items())
-        moved = Obj(chart.name, edge.target, ledger, parent, remembered)
+        sequence = current.sequence
+        if event.sequence is not None and (sequence is None or event.sequence > sequence):
+            sequence = event.sequence
+        moved = Obj(chart.name, edge.target, ledger, parent, remembered, sequence)
         if edge.parent_effect is not None or edge.parent_trigger is not None:
             self._parent_move(chart, edge, moved, event)
         self._put(key, moved, event)
