@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
+from . import _cli_simulate
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -117,6 +118,8 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--store", metavar="STORE",
                    help="keep the journal in sqlite:PATH (default memory:, kept nowhere)")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("--expect", metavar="EXPECT.json", help="check the run against these "
+                   "expectations (`paychart simulate`); exit 1 when any fails")
     _add_run_inputs(p)
     p.set_defaults(func=commands.cmd_validate)
 
@@ -183,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 parser_class=_Parser)
     _add_charts_commands(sub)
     _add_run_commands(sub)
+    _cli_simulate.register(sub, _sub)
     return parser
 
 

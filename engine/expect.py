@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from .errors import PaychartError
+from .exit import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK
 from .validate import ValidationRun
 
 _LEDGER = ("currency", "authorized", "captured", "refunded", "charged_back")
@@ -37,9 +38,29 @@ class Expectations:
     def failed(self) -> int:
         return len(self.failures)
 
+    def text_line(self) -> str:
+        """The report's line: counts, and the first failures in a few words."""
+        shown = "; ".join(_said(f) for f in self.failures[:3])
+        more = f" (and {self.failed - 3} more)" if self.failed > 3 else ""
+        return (f"expectations: {self.checked} checked, {self.failed} failed"
+                + (f": {shown}{more}" if shown else ""))
+
+    def status(self, run_status: int) -> int:
+        """The exit status with expectations: they are the verdict (planted faults are meant
+        to be rejected or invalid), except that paychart failing still says so."""
+        if run_status == EXIT_INTERNAL:
+            return EXIT_INTERNAL
+        return EXIT_FINDINGS if self.failed else EXIT_OK
+
     def as_json(self) -> dict[str, Any]:
         return {"checked": self.checked, "failed": self.failed,
                 "failures": [dict(f) for f in self.failures]}
+
+
+def _said(failure: Mapping[str, Any]) -> str:
+    where = (f"object {failure['object']}" if "object" in failure
+             else f"line {failure.get('line')} ({failure.get('fault') or 'normal'})")
+    return f"{where}: expected {failure.get('expected')}, got {failure.get('got')}"
 
 
 def load_expect(path: str | Path) -> dict[str, Any]:

@@ -16,9 +16,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import attrs
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from paychart.adapter import AdapterContext, Encoded
 from paychart.event import Channel, Event
 from paychart.money import Money
@@ -49,16 +46,16 @@ def _applied(message: Message) -> Delivery:
     return Delivery(message.at, message.provider, message.wire, ("applied",))
 
 
+def _signs_with_key(secrets: Mapping[str, str]) -> bool:
+    """Whether the provider signs with a private key (a signature nobody else can make)."""
+    return any("PRIVATE KEY" in value for value in secrets.values())
+
+
 def forged_secrets(secrets: Mapping[str, str]) -> dict[str, str]:
-    """Other secrets of the same shape: a fresh RSA key for a PEM private key."""
+    """Other secrets of the same shape (the algorithm and the shop id are no secret)."""
     forged = {}
     for name, value in secrets.items():
-        if "PRIVATE KEY" in value:
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            forged[name] = key.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()).decode("ascii")
-        elif name in ("hash", "shop_id"):
+        if name in ("hash", "shop_id"):
             forged[name] = value  # the algorithm and the shop are no secret
         else:
             forged[name] = value + "-forged"
@@ -96,6 +93,7 @@ class Planter:
     rates: Mapping[str, float]
     batch_encoder: BatchEncoder | None = None
     _forged: dict[str, str] | None = None
+    """Other secrets for forged callbacks, made once."""
     counts: dict[str, int] = attrs.Factory(dict)
 
     def _count(self, fault: str) -> None:
@@ -235,16 +233,26 @@ class Planter:
         return made
 
     def _resigned(self, message: Message, fault: str) -> Encoded | None:
+        """The message unsigned, or forged: signed with other secrets, or, where only the
+        provider's private key signs, its genuine signature on a body with another amount."""
+        event, headers = message.event, None
         if fault == "unsigned":
             secrets: Mapping[str, str] = {}
+        elif _signs_with_key(self.walker.secrets):
+            secrets, headers = self.walker.secrets, message.wire.headers
+            if event.money is not None:
+                event = attrs.evolve(event, money=Money(event.money.amount + 1,
+                                                        event.money.currency))
         else:
             if self._forged is None:
                 self._forged = forged_secrets(self.walker.secrets)
             secrets = self._forged
         try:
-            wire = self.walker.encode(message.event, message.facts, secrets)
+            wire = self.walker.encode(event, message.facts, secrets)
         except ValueError:
             return None
+        if headers is not None:
+            wire = attrs.evolve(wire, headers=dict(headers))
         return wire if (wire.body, dict(wire.headers)) != (
             message.wire.body, dict(message.wire.headers)) else None
 

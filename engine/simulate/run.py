@@ -81,8 +81,11 @@ def _batch_encoder(provider: str) -> BatchEncoder | None:
 def _walker(provider: str, charts: ChartSet, secrets: Mapping[str, str],
             options: Sequence[str]) -> Walker:
     plan = PLANS.get(provider)
+    if plan is None:
+        raise SimulationError(f"cannot simulate {provider!r}: no plan for it (one of "
+                              f"{', '.join(sorted(PLANS))})")
     adapter = get_adapter(provider)
-    if plan is None or not isinstance(adapter, ProviderAdapter) or adapter.encode is None:
+    if not isinstance(adapter, ProviderAdapter) or adapter.encode is None:
         raise SimulationError(f"cannot simulate {provider}: no plan or no encode (one of "
                               f"{', '.join(sorted(PLANS))})")
     if any(value.startswith("-----BEGIN PUBLIC KEY") for value in secrets.values()) and not \
