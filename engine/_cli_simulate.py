@@ -78,8 +78,8 @@ def _write(path: str, text: str) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from ._sim_post import PostError, check_loopback, post
     from .simulate import SimulationError, simulate
-    from .simulate.post import PostError, check_loopback, post
 
     if not 0 < args.objects <= MAX_OBJECTS:
         raise UsageError(f"--objects must be between 1 and {MAX_OBJECTS}")

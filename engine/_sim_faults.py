@@ -16,12 +16,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import attrs
+
 from paychart.adapter import AdapterContext, Encoded
 from paychart.event import Channel, Event
 from paychart.money import Money
 
-from .model import Model, Refused, refundable
-from .walk import Message, Walker
+from ._sim_model import Model, Refused, refundable
+from ._sim_walk import Message, Walker
 
 FAULTS = ("duplicate", "late", "reorder", "batch", "forged", "unsigned", "over_refund")
 DEFAULT_RATES: Mapping[str, float] = {"duplicate": 0.05, "late": 0.10, "reorder": 0.10,

@@ -22,8 +22,8 @@ from paychart.event import Channel, Event
 from paychart.ledger import Ledger
 from paychart.money import Money
 
-from .model import Model, Refused, capturable, disputable, refundable
-from .plans import Child, Plan, Root
+from ._sim_model import Model, Refused, capturable, disputable, refundable
+from ._sim_plans import Child, Plan
 
 MAX_STEPS = 16
 _ROOMS = (("refund", refundable), ("capture", capturable), ("charge", disputable))
@@ -153,8 +153,8 @@ class Walker:
                 return rng.randrange(1, available + 1)
         if obj.amount is None:
             parent = self._parent_ledger(model, obj)
-            room = refundable(parent) or capturable(parent) or head.amount or 100
-            return rng.randrange(1, room + 1) if rng.random() < 0.4 else room
+            share = refundable(parent) or capturable(parent) or head.amount or 100
+            return rng.randrange(1, share + 1) if rng.random() < 0.4 else share
         return obj.amount
 
     def _parent_ledger(self, model: Model, obj: _Live) -> Ledger:

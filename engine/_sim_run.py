@@ -17,10 +17,10 @@ from paychart.adapters import get_adapter
 from paychart.charts import ChartSet
 from paychart.ledger import refine
 
-from .faults import DEFAULT_RATES, BatchEncoder, Delivery, Planter
-from .model import Model
-from .plans import PLANS
-from .walk import Walker
+from ._sim_faults import DEFAULT_RATES, BatchEncoder, Delivery, Planter
+from ._sim_model import Model
+from ._sim_plans import PLANS
+from ._sim_walk import Walker
 
 EXPECT_VERSION = 1
 
@@ -107,7 +107,7 @@ def simulate(providers: Sequence[str], *, objects: int, seed: int,
     models: list[Model] = []
     planted: dict[str, int] = {}
     for provider in providers:
-        rng = random.Random(f"{seed}/{provider}")
+        rng = random.Random(f"{seed}/{provider}")  # noqa: S311 - reproducible, not secret
         walker = _walker(provider, charts, secrets.get(provider, {}), options)
         planter = Planter(walker, rates, _batch_encoder(provider))
         for _ in range(objects):
