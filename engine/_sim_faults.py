@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from paychart.adapter import AdapterContext, Encoded
+from paychart.chart import Chart
 from paychart.event import Channel, Event
 from paychart.money import Money
 
@@ -61,6 +62,23 @@ def forged_secrets(secrets: Mapping[str, str]) -> dict[str, str]:
         else:
             forged[name] = value + "-forged"
     return forged
+
+
+def _leads_to(chart: Chart, source: str | None, target: str | None) -> bool:
+    """Whether ``target`` follows ``source`` on the chart's ordinary edges (no override): a
+    message reporting ``source`` after ``target`` is then unambiguously late. A state the
+    object left only by an override (``declined`` before an override ``approved``) is not:
+    the engine may read its late report as new information and reject it."""
+    seen, frontier = {source}, [source]
+    while frontier:
+        state = frontier.pop()
+        for edge in chart.edges:
+            if edge.origin == state and edge.override is None and edge.target not in seen:
+                if edge.target == target:
+                    return True
+                seen.add(edge.target)
+                frontier.append(edge.target)
+    return False
 
 
 def _replays(messages: list[Message], model: Model, skip: Message, after: Message
@@ -135,7 +153,12 @@ class Planter:
             if id(message) in demoted or not message.pure or not same:
                 continue
             after = messages[-1] if late else same[0]
-            if not _replays(messages, model, message, after):
+            chart = self.walker.charts.get(message.provider, message.event.object_kind)
+            ended = model.objects.get((message.provider, message.event.object_kind,
+                                       message.event.object_id))
+            then = ended.state if late and ended is not None else same[0].event.state
+            if not _leads_to(chart, message.event.state, then) or not _replays(
+                    messages, model, message, after):
                 continue
             at = (last + timedelta(hours=rng.randrange(1, 48)) if late
                   else after.at + timedelta(seconds=rng.randrange(1, 60)))

@@ -101,7 +101,7 @@ class Walker:
         for _ in range(MAX_STEPS):
             if head.opened and pending and rng.random() < 0.35:
                 live.append(self._child(rng, pending.pop(rng.randrange(len(pending))), head))
-            movable = [o for o in live if self._state(model, o) not in o.chart.finals]
+            movable = [o for o in live if self._movable(model, o)]
             if not movable:
                 break
             obj = rng.choice(movable)
@@ -116,6 +116,13 @@ class Walker:
             obj.visited.add(self._state(model, obj))
             messages.append(message)
         return messages, model
+
+    def _movable(self, model: Model, obj: _Live) -> bool:
+        """Not final, or final with an override edge out that the options enable."""
+        state = self._state(model, obj)
+        return state not in obj.chart.finals or any(
+            e.origin == state and e.override is not None and e.override in self.options
+            for e in obj.chart.edges)
 
     def _child(self, rng: random.Random, child: Child, head: _Live) -> _Live:
         chart = self.charts.named(child.chart)

@@ -34,14 +34,14 @@ def tables(path: Path) -> Mapping[str, Mapping[str, str]]:
     return {provider: secrets.for_provider(provider) for provider in PROVIDERS}
 
 
-def simulated(path: Path, providers: tuple[str, ...], *, objects: int, seed: int
-              ) -> Simulation:
+def simulated(path: Path, providers: tuple[str, ...], *, objects: int, seed: int,
+              options: tuple[str, ...] = ()) -> Simulation:
     return simulate(providers, objects=objects, seed=seed, secrets=tables(path), start=START,
-                    span=timedelta(hours=24))
+                    span=timedelta(hours=24), options=options)
 
 
 def validated(path: Path, made: Simulation) -> tuple[ValidationRun, Expectations]:
     records = [parse_record(json.dumps(record), line)
                for line, record in enumerate(made.records, start=1)]
-    run = validate_records(records, secrets=Secrets.load(path))
+    run = validate_records(records, secrets=Secrets.load(path), options=made.expect["options"])
     return run, check(run, made.expect)

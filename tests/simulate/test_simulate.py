@@ -26,6 +26,19 @@ def test_run_meets_its_expectations(secrets_file: Path, provider: str, seed: int
     assert not run.internal_errors
 
 
+@pytest.mark.parametrize("provider, option", [("cardlink", "enable_change_final_status"),
+                                              ("platform", "allow_retry_after_decline")])
+def test_override_edges_walked_when_enabled(secrets_file: Path, provider: str,
+                                            option: str) -> None:
+    """With the option on, families go on from final states by the override edges, and a
+    state left only by one is never planted as a late message (its report is ambiguous)."""
+    made = simulated(secrets_file, (provider,), objects=150, seed=4, options=(option,))
+    run, met = validated(secrets_file, made)
+    assert met.failures == ()
+    overridden = [r for r in run.results if any("override" in w for w in r.decision.warnings)]
+    assert overridden
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_default_faults_exercise_every_outcome(secrets_file: Path, provider: str) -> None:
     """300 families with the default rates: duplicates, stale, rejected and invalid inputs,
