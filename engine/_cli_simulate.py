@@ -103,7 +103,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"{len(made.records)} inputs for {len(made.expect['objects'])} objects written to "
           f"{args.out}; faults planted: {planted}; expectations in {args.expect}")
     if args.post is not None:
-        done = post(made.records, args.post, limit=args.post_limit, rate=args.post_rate)
+        done = post(made.records, args.post, limit=args.post_limit, rate=args.post_rate,
+                    every_channel=args.post_all)
         shown = ", ".join(f"{status}: {n}" for status, n in done.statuses.items()) or "-"
         print(f"posted {done.sent} to {args.post} (HTTP statuses {shown}); "
               f"{done.failed} could not be sent")
@@ -135,8 +136,12 @@ def register(sub: Any, make: Any) -> None:
                    help="families start within this span (s, m, h, d)")
     p.add_argument("--option", action="append", default=[], metavar="NAME",
                    help="walk the override edges of this chart option too")
-    p.add_argument("--post", metavar="http://127.0.0.1:PORT",
-                   help="also POST every input to this loopback receiver")
+    p.add_argument("--post", metavar="http://127.0.0.1:PORT/PATH",
+                   help="also POST the callbacks to this loopback receiver ({provider} in "
+                        "the URL is each one's provider: .../webhooks/{provider} for "
+                        "`paychart serve`)")
+    p.add_argument("--post-all", action="store_true",
+                   help="post responses and polls too (envelope in X-Paychart-* headers)")
     p.add_argument("--post-limit", type=int, default=10_000, metavar="N",
                    help="post at most N inputs (default 10000)")
     p.add_argument("--post-rate", type=float, default=50.0, metavar="PER_SECOND",

@@ -2,9 +2,11 @@
 
 Only loopback addresses are accepted (simulated traffic must never leave the host, and a
 typo must not aim it at someone's server), the count and the rate are bounded, and each
-request has a timeout. The body and headers go as the provider sends them; the envelope the
-provider does not send (``channel``, ``ref``, ``operation``) rides in ``X-Paychart-…``
-headers for a receiver that records it (``paychart serve``), which a backend may ignore.
+request has a timeout. What a provider POSTs is its callbacks, so only those are sent unless
+``every_channel``; ``{provider}`` in the URL is replaced by the record's provider
+(``http://127.0.0.1:8000/webhooks/{provider}`` for ``paychart serve``). The body and headers
+go as the provider sends them; the envelope it does not send (``channel``, ``ref``,
+``operation``) rides in ``X-Paychart-…`` headers, which a receiver may ignore.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class PostError(ValueError):
 
 def check_loopback(url: str) -> str:
     """``url`` when it is ``http(s)://`` on a loopback address; ``PostError`` otherwise."""
-    parts = urlsplit(url)
+    parts = urlsplit(url.replace("{provider}", "provider"))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PostError(f"--post needs an http:// URL, got {url[:80]!r}")
     host = parts.hostname
@@ -64,9 +66,11 @@ def _send(request: urllib.request.Request) -> int:
 
 
 def post(records: Iterable[Mapping[str, Any]], url: str, *, limit: int, rate: float,
-         sender: Sender = _send, sleep: Callable[[float], None] = time.sleep) -> Posted:
-    """POST each record's body and headers to ``url``, at most ``limit`` of them and
-    ``rate`` a second; a receiver that cannot be reached counts as a failure."""
+         every_channel: bool = False, sender: Sender = _send,
+         sleep: Callable[[float], None] = time.sleep) -> Posted:
+    """POST each callback record's body and headers (every record's when ``every_channel``)
+    to ``url``, at most ``limit`` of them and ``rate`` a second; a receiver that cannot be
+    reached counts as a failure."""
     check_loopback(url)
     sent = failed = 0
     statuses: dict[int, int] = {}
@@ -74,6 +78,8 @@ def post(records: Iterable[Mapping[str, Any]], url: str, *, limit: int, rate: fl
     for record in records:
         if sent + failed >= min(limit, MAX_POSTS):
             break
+        if not every_channel and record["channel"] != "callback":
+            continue
         body = record.get("body")
         data = body.encode("utf-8") if isinstance(body, str) else b""
         headers = {**record.get("headers", {}), "X-Paychart-Provider": record["provider"],
@@ -82,7 +88,8 @@ def post(records: Iterable[Mapping[str, Any]], url: str, *, limit: int, rate: fl
             if record.get(key) is not None:
                 headers[f"X-Paychart-{key.title()}"] = record[key]
         request = urllib.request.Request(  # noqa: S310 - check_loopback allows http(s) only
-            url, data=data, headers=headers, method="POST")
+            url.replace("{provider}", record["provider"]), data=data, headers=headers,
+            method="POST")
         try:
             status = sender(request)
         except (OSError, ValueError):

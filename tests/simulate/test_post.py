@@ -3,6 +3,7 @@ sends it with the envelope in ``X-Paychart-…`` headers."""
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from paychart.exit import EXIT_OK
 
 RECORD = {"provider": "cardlink", "channel": "response", "headers": {"Content-Type": "x/y"},
           "body": "{}", "ref": "tok", "operation": "confirm"}
+CALLBACK = {"provider": "platform", "channel": "callback", "headers": {}, "body": "a=1"}
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost:9/",
@@ -41,8 +43,8 @@ def test_count_and_rate_are_bounded() -> None:
         sent.append(request)
         return 200
 
-    done = post([RECORD] * 10, "http://127.0.0.1:1/", limit=4, rate=20, sender=sender,
-                sleep=pauses.append)
+    done = post([RECORD] * 10, "http://127.0.0.1:1/", limit=4, rate=20, every_channel=True,
+                sender=sender, sleep=pauses.append)
     assert (done.sent, done.failed, dict(done.statuses)) == (4, 0, {200: 4})
     assert pauses == [0.05] * 4
     request = sent[0]
@@ -52,11 +54,24 @@ def test_count_and_rate_are_bounded() -> None:
     assert request.get_header("Content-type") == "x/y"
 
 
+def test_only_callbacks_by_default_to_each_providers_route() -> None:
+    urls: list[str] = []
+
+    def sender(request: urllib.request.Request) -> int:
+        urls.append(request.full_url)
+        return 204
+
+    done = post([RECORD, CALLBACK, RECORD], "http://127.0.0.1:8000/webhooks/{provider}",
+                limit=10, rate=0, sender=sender)
+    assert urls == ["http://127.0.0.1:8000/webhooks/platform"]
+    assert (done.sent, dict(done.statuses)) == (1, {204: 1})
+
+
 def test_an_unreachable_receiver_counts_as_failed() -> None:
     def sender(_request: urllib.request.Request) -> int:
         raise ConnectionRefusedError
 
-    done = post([RECORD] * 3, "http://127.0.0.1:1/", limit=10, rate=0, sender=sender)
+    done = post([CALLBACK] * 3, "http://127.0.0.1:1/", limit=10, rate=0, sender=sender)
     assert (done.sent, done.failed) == (0, 3)
 
 
@@ -93,8 +108,9 @@ def test_simulate_posts_to_a_loopback_receiver(secrets_file: Path, tmp_path: Pat
     status = main(["simulate", "invoices", "--objects", "3", "--seed", "1",
                    "--secrets", str(secrets_file), "--out", str(tmp_path / "a.jsonl"),
                    "--expect", str(tmp_path / "a.json"), "--post", receiver,
-                   "--post-limit", "5", "--post-rate", "1000"])
+                   "--post-limit", "5", "--post-rate", "1000", "--post-all"])
     assert status == EXIT_OK
     lines = (tmp_path / "a.jsonl").read_text().splitlines()
     assert len(_Receiver.bodies) == min(5, len(lines))
+    assert _Receiver.bodies[0] == json.loads(lines[0])["body"].encode()
     assert "posted" in capsys.readouterr().out

@@ -26,8 +26,8 @@ def test_run_meets_its_expectations(secrets_file: Path, provider: str, seed: int
     assert not run.internal_errors
 
 
-@pytest.mark.parametrize(("provider", "option"), [("cardlink", "enable_change_final_status"),
-                                              ("platform", "allow_retry_after_decline")])
+@pytest.mark.parametrize(("provider", "option"), [
+    ("cardlink", "enable_change_final_status"), ("platform", "allow_retry_after_decline")])
 def test_override_edges_walked_when_enabled(secrets_file: Path, provider: str,
                                             option: str) -> None:
     """With the option on, families go on from final states by the override edges, and a
