@@ -178,6 +178,7 @@ def _read_nothing(file: str) -> UsageError:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from . import expect
     from .inputs import read_records
     from .report import as_json, as_text
     from .validate import check_allowed_unverified, check_options, validate_records
@@ -186,6 +187,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     check_options(charts, args.option)
     check_allowed_unverified(args.allow_unverified)
     secrets = _secrets(args.secrets)
+    wanted = expect.load_expect(args.expect) if args.expect else None
     records = read_records(args.file)
     store = open_store(args.store) if args.store else None
     progress = _Progress(sys.stderr)
@@ -199,14 +201,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             store.close()
     if run.inputs == 0:
         raise _read_nothing(args.file)
+    met = expect.check(run, wanted) if wanted is not None else None
     if args.format == "json":
-        print_json(as_json(run))
+        print_json({**as_json(run), **({"expectations": met.as_json()} if met else {})})
     else:
-        out(as_text(run, args.file))
+        out(as_text(run, args.file) + (f"{met.text_line()}\n" if met else ""))
     for result in run.internal_errors:
         err(f"paychart validate: internal error on line {result.line}: "
             f"{result.internal_error}")
-    return _run_status(run)
+    return _run_status(run) if met is None else met.status(_run_status(run))
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

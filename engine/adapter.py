@@ -191,6 +191,23 @@ class SecretsSchema:
         return self.required | self.optional
 
 
+@attrs.frozen
+class Encoded:
+    """One message as the provider sends it: what ``parse`` reads back into the event.
+    ``repr`` hides headers and body (they carry credentials and signatures)."""
+
+    channel: Channel
+    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    ref: str | None = None
+    operation: str | None = None
+
+
+Encoder = Callable[[Event, Mapping[str, str], Mapping[str, str]], Encoded]
+"""``encode(event, object facts, secrets)``: the wire form of ``event`` on its channel,
+signed with the provider's secrets table; ``ValueError`` when the protocol cannot say it."""
+
+
 class Adapter(Protocol):
     """One provider protocol, as the engine sees it."""
 
@@ -216,6 +233,8 @@ class ProviderAdapter:
     signature: SignatureScope
     secrets: SecretsSchema
     max_body_bytes: int = MAX_BODY_BYTES
+    encode: Encoder | None = None
+    """Renders events as wire traffic (``paychart simulate``); every bundled provider has one."""
 
     def parse(self, raw: RawInput, context: AdapterContext) -> ParseResult:
         """Parse one input; errors are returned, never raised."""

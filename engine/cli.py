@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
-from . import _cli_janitor, _cli_serve, _cli_tail
+from . import _cli_janitor, _cli_serve, _cli_simulate, _cli_tail
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -118,6 +118,8 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--store", metavar="STORE",
                    help="keep the journal in sqlite:PATH (default memory:, kept nowhere)")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("--expect", metavar="EXPECT.json", help="check the run against these "
+                   "expectations (`paychart simulate`); exit 1 when any fails")
     _add_run_inputs(p)
     p.set_defaults(func=commands.cmd_validate)
 
@@ -187,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_janitor.add_parser(_sub(sub, "janitor", _cli_janitor.HELP, _cli_janitor.EXAMPLES))
     _cli_serve.register(sub, _sub)
     _cli_tail.register(sub, _sub)
+    _cli_simulate.register(sub, _sub)
     return parser
 
 
