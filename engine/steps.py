@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from .attempts import with_reference
 from .chart import Chart
 from .charts import ChartSet
 from .decision import Decision, Outcome
@@ -194,6 +195,9 @@ class Decider:
                                          warnings=(*event.warnings, *ws.notes))
         record = ws.get(event.key)
         assert record is not None
+        if (referenced := with_reference(record, event)) is not None:
+            record = referenced
+            ws.put(record)
         notes = list(ws.notes)
         if record.pending:
             record, settled = settle(self.charts, self.options, chart, record, event)

@@ -67,7 +67,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
         parent = token
     report = Report(kind, token, WIRE.text(data, "status", max_len=64), "status", via,
                     money(data), parent_id=parent, facts=_callback_facts(data),
-                    remember=_callback_remember(data))
+                    remember=_callback_remember(data), reference=_order_number(data))
     signature = verify(data, context.secrets)
     if signature is SignatureStatus.INVALID:
         raise InputError("signature", "callback signature does not verify",
@@ -90,6 +90,12 @@ def _callback_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         if value is not None and value != _PLATFORM_FILLER:
             facts.append((fact, value[:200]))
     return tuple(facts)
+
+
+def _order_number(data: Mapping[str, Any]) -> str | None:
+    """The merchant's reference as the request gave it (whole, not cut like the fact)."""
+    value = WIRE.text(data, "orderNumber")
+    return None if value == _PLATFORM_FILLER else value
 
 
 def _callback_remember(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

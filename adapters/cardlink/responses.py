@@ -112,7 +112,7 @@ def _listed(item: Mapping[str, Any], path: str, two_stage: TwoStage) -> Report:
     facts = (("order_number", order),) if order else ()
     return Report(kind, token, _status(item, path), f"{path}status",
                   _via(kind, token, two_stage), money(item, path, required=False),
-                  sequence=epoch_ms(item, "updated_at", path), facts=facts)
+                  sequence=epoch_ms(item, "updated_at", path), facts=facts, reference=order)
 
 
 def status(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:

@@ -116,7 +116,8 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         facts=_facts(fields, action, result),
         remember=_remember(fields, kept, money.currency if money else None),
         warnings=tuple(warnings), confirmed=channel is not Channel.CALLBACK,
-        confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None)
+        confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None,
+        reference=f.text(fields, "order_id"))
 
 
 # -- provider → merchant ----------------------------------------------------------------------
@@ -189,4 +190,5 @@ def parse_request(body: bytes, _headers: Mapping[str, str],
         dedupe_key=(f"{PROVIDER}/{TRANSACTION}/{ref}/request/{action.value}/"
                     f"{f.text(fields, 'order_id') or ''}"),
         received_at=context.received_at, signature=signature, facts=tuple(facts),
-        remember=tuple(remember.items()), warnings=tuple(warnings + notes)))
+        remember=tuple(remember.items()), warnings=tuple(warnings + notes),
+        reference=f.text(fields, "order_id")))
