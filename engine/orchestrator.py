@@ -23,6 +23,7 @@ from .event import Event, object_key
 from .journal import journal_entry
 from .ledger import refine
 from .money import Money
+from .orders import Order, order_of
 from .providers import redacted_fields
 from .record import ObjectRecord
 from .steps import Decider
@@ -137,6 +138,12 @@ class Orchestrator:
     def canonical(self, record: ObjectRecord) -> str:
         chart = self.charts.named(record.chart)
         return refine(chart.canonical[record.state], record.ledger).value
+
+    def order(self, reference: str) -> Order | None:
+        """Every attempt sharing the merchant's ``reference``, across providers (status,
+        totals, anomalies: ``orders.py``); ``None`` when no object keeps it."""
+        providers = {chart.spec.provider for chart in self.charts}
+        return order_of(self.store, providers, reference, self.canonical)
 
     def allowed_actions(self, provider: str, object_kind: str,
                         object_id: str) -> tuple[AllowedAction, ...]:
