@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from .canonical import Canonical
+from .money import Money
 from .record import ObjectRecord
 from .stores.base import Store
 
@@ -83,6 +84,11 @@ class Totals:
         ledger = record.ledger
         return Totals(self.currency, *(getattr(self, name) + getattr(ledger, name)
                                        for name in FIGURES))
+
+    def describe(self) -> str:
+        """``authorized 10.00 EUR, captured 10.00 EUR, …`` for people."""
+        return ", ".join(f"{name.replace('_', ' ')} {Money(getattr(self, name), self.currency)}"
+                         for name in FIGURES)
 
 
 @attrs.frozen
@@ -225,6 +231,11 @@ def anomalies(attempts: tuple[Attempt, ...], totals: tuple[Totals, ...]) -> tupl
                                              for a in attempts):
         found.add(OPEN_AFTER_PAID)
     return tuple(code for code in ANOMALIES if code in found)
+
+
+def by_attention(orders: Iterable[Order]) -> list[Order]:
+    """Orders with anomalies first (most anomalies first), then by reference."""
+    return sorted(orders, key=lambda order: (-len(order.anomalies), order.reference))
 
 
 def counts(orders: Iterable[Order]) -> Mapping[str, int]:
