@@ -15,6 +15,7 @@ import attrs
 
 from .actions import check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
+from .attempts import awaited_reference, named, oldest_unbound
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
@@ -67,23 +68,24 @@ class Orchestrator:
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)
-            decision = self._decider.decide(event, ws)
+            current = named(event, ws.get)  # a request before the provider id: its attempt
+            decision = self._decider.decide(current, ws)
             if reply is not None:
                 decision = attrs.evolve(decision, reply=reply)
-            claimed = (event.dedupe_key if ws.claims and decision.outcome in CONSUMES_DEDUPE_KEY
-                       else None)
+            claimed = (current.dedupe_key if ws.claims
+                       and decision.outcome in CONSUMES_DEDUPE_KEY else None)
             try:
-                self._commit(decision, ws, event=event, raw=raw, line=line, claimed=claimed)
+                self._commit(decision, ws, event=current, raw=raw, line=line, claimed=claimed)
             except VersionConflictError as exc:
                 conflict = exc
                 _back_off(attempt)
                 continue
             except DuplicateKeyError:
-                decision = self._verdicts.duplicate(event, "decided concurrently by another "
+                decision = self._verdicts.duplicate(current, "decided concurrently by another "
                                                     "worker")
                 if reply is not None:
                     decision = attrs.evolve(decision, reply=reply)
-                self._commit(decision, None, event=event, raw=raw, line=line, claimed=None)
+                self._commit(decision, None, event=current, raw=raw, line=line, claimed=None)
             return decision
         assert conflict is not None
         raise RetriesExhaustedError(event.key, event.dedupe_key, MAX_ATTEMPTS, conflict)
@@ -123,9 +125,13 @@ class Orchestrator:
     # -- reading ------------------------------------------------------------------------------
 
     def remembered_for(self, provider: str) -> Remembered:
-        """A lookup adapters use to read facts kept for an object of ``provider``."""
+        """A lookup adapters use to read facts kept for an object of ``provider`` (or, for
+        an ``attempts.awaiting`` id, for the request still awaiting its provider id)."""
         def lookup(kind: str, object_id: str) -> dict[str, str]:
-            record = self.record(provider, kind, object_id)
+            reference = awaited_reference(object_id)
+            record = (self.record(provider, kind, object_id) if reference is None else
+                      oldest_unbound(self.store.by_reference(provider, reference),
+                                     self.store.get, kind, reference))
             return dict(record.remembered) if record else {}
         return lookup
 
