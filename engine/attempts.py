@@ -22,9 +22,11 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
+from .decision import Decision
 from .event import Event, object_key
 from .record import ObjectRecord
 from .stores.base import Store
+from .verdicts import Verdicts
 from .workset import Workset
 
 PENDING_ID = "pending"
@@ -120,3 +122,14 @@ def settle_attempt(event: Event, record: ObjectRecord, ws: Workset, store: Store
     if updated is not record:
         ws.put(updated)
     return updated, notes
+
+
+def refused(event: Event, verdicts: Verdicts, get: Get) -> Decision:
+    """The provider refused the merchant's call (``Event.refusal``): ``rejected`` on the
+    object the call was about, with the provider's code and message; nothing changes. An
+    answer that names no object (the call created none) is journaled about none."""
+    assert event.refusal is not None
+    record = get(event.key) if event.object_id else None
+    decision = verdicts.rejected(event, record, f"refused by {event.provider}: "
+                                 f"{event.refusal}")
+    return attrs.evolve(decision, object_id=event.object_id or None, facts=event.facts)

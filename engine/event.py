@@ -56,7 +56,9 @@ class Event:
     (status, amount): only the provider's answer to ``confirm_by`` (a poll operation such as
     ``GET_TRANS_STATUS``) can confirm it. ``reference`` is the merchant's own order
     reference when the message carries it (docs/PROVIDERS.md per provider): what orders
-    group attempts by, across providers.
+    group attempts by, across providers. ``refusal`` is set on the provider's authenticated
+    refusal of a merchant call (its error code and message): decided ``rejected`` on the
+    object it names, never applied.
     """
 
     provider: str
@@ -78,6 +80,7 @@ class Event:
     confirmed: bool = True
     confirm_by: str | None = None
     reference: str | None = None
+    refusal: str | None = None
     key: str = attrs.field(init=False, eq=False, repr=False)
     """The store key of the object this event is about (computed once: every step uses it)."""
 

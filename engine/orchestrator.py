@@ -15,7 +15,7 @@ import attrs
 
 from .actions import check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
-from .attempts import awaited_reference, named, oldest_unbound
+from .attempts import awaited_reference, named, oldest_unbound, refused
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
@@ -65,6 +65,11 @@ class Orchestrator:
               reply: str | None = None) -> Decision:
         """Decide one event and journal it with its (redacted) raw input and the ``reply``
         the provider expects back."""
+        if event.refusal is not None:  # the provider refused the merchant's call
+            decision = refused(event, self._verdicts, self.store.get)
+            decision = decision if reply is None else attrs.evolve(decision, reply=reply)
+            self._commit(decision, None, event=event, raw=raw, line=line, claimed=None)
+            return decision
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)

@@ -39,6 +39,21 @@ def provider_error(data: Mapping[str, Any]) -> InputError | None:
     return WIRE.error("errors", reason)
 
 
+def error_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The refusal's codes and kinds as facts (``error_code``, ``error_kind``; comma-joined
+    when the answer lists several)."""
+    errors = data.get("errors")
+    if isinstance(errors, dict):
+        errors = errors.get("list")
+    items = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+    facts = []
+    for name, key in (("error_code", "code"), ("error_kind", "kind")):
+        values = [WIRE.text(e, key, f"errors[{i}].", max_len=64) for i, e in enumerate(items)]
+        if any(values):
+            facts.append((name, ",".join(v or "?" for v in values)))
+    return tuple(facts)
+
+
 def _status(data: Mapping[str, Any], path: str) -> str | None:
     return WIRE.text(data, "status", path, max_len=64)
 

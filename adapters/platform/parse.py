@@ -23,6 +23,7 @@ from paychart.event import Channel, Event, SignatureStatus
 from . import fields as f
 from .signature import card_digits, kept_card, verify_callback, verify_request
 from .vocab import (
+    PAYOUT,
     POLLS,
     PROVIDER,
     TRANSACTION,
@@ -89,7 +90,7 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
     """One platform answer, callback or status report as the event it asks for."""
     result = parse_result(f.text(fields, "result"))
     if result is Result.ERROR:
-        raise f.WIRE.error("result", f.error_reason(fields), object_id=context.ref)
+        return _refusal(fields, context, channel)
     action = parse_action(f.text(fields, "action"))
     trans_id = f.identifier(fields, "trans_id") or context.ref
     if trans_id is None:
@@ -123,6 +124,25 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         warnings=tuple(warnings), confirmed=channel is not Channel.CALLBACK,
         confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None,
         reference=order_id)
+
+
+def _refusal(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event:
+    """An ``ERROR`` answer: the platform refused the merchant's call (validation, limits),
+    decided ``rejected`` on the transaction the body or ``ref`` names, if any. A callback
+    never carries ``ERROR``: only answers to the merchant's own calls are refusals."""
+    if channel is Channel.CALLBACK:
+        raise f.WIRE.error("result", f.error_reason(fields), object_id=context.ref)
+    trans_id = f.identifier(fields, "trans_id") or context.ref or ""
+    action = f.text(fields, "action")
+    kind = PAYOUT if action == Action.CREDIT2CARD.value else TRANSACTION
+    reason = f.error_reason(fields).removeprefix("platform answered ")
+    facts = [(name, value) for name in ("error_code", "error_message", "order_id")
+             if (value := f.text(fields, name)) is not None]
+    code = f.text(fields, "error_code") or ""
+    return Event(provider=PROVIDER, object_kind=kind, object_id=trans_id, trigger="refused",
+                 channel=channel, dedupe_key=f"{PROVIDER}/{kind}/{trans_id}/refused/{code}",
+                 received_at=context.received_at, facts=tuple(facts), refusal=reason,
+                 reference=f.text(fields, "order_id"))
 
 
 # -- provider → merchant ----------------------------------------------------------------------
