@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from paychart import ChartSet, SQLiteStore
 from paychart.attempts import BOUND_TO
 from paychart.event import SignatureStatus
 from paychart.inputs import read_records
+from paychart.replay import replay
 from paychart.secrets import Secrets
 from paychart.validate import ValidationRun, validate_records
 
@@ -112,3 +114,21 @@ def test_a_request_with_neither_ref_nor_order_id_is_invalid(tmp_path: Path) -> N
     logged = run([{**_without_ref(LATE_3DS[0]), "body": body}], tmp_path)
     (result,) = logged.results
     assert result.decision.outcome.value == "invalid" and result.decision.field == "order_id"
+
+
+def test_a_replay_rebuilds_the_pending_attempt_and_its_binding(tmp_path: Path) -> None:
+    """The journal holds the named attempt, so re-deciding it binds the same way."""
+    path = tmp_path / "traffic.jsonl"
+    lines = [_without_ref(LATE_3DS[0]), _without_ref(LATE_3DS[0]), *LATE_3DS[1:]]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    store = SQLiteStore(tmp_path / "store.db", synchronous="OFF")
+    validate_records(read_records(path), secrets=SECRETS, store=store)
+    report = replay(store, ChartSet.bundled())
+    assert report.ok, report.differences
+    bound = store.get(f"platform/transaction/pending {REFERENCE} #1")
+    waiting = store.get(f"platform/transaction/pending {REFERENCE} #2")
+    assert bound is not None and bound.reference is None
+    assert waiting is not None and waiting.reference == REFERENCE
+    assert [r.object_id for r in store.by_reference("platform", REFERENCE)] == [
+        "T-3DS", f"pending {REFERENCE} #2"]
+    store.close()
