@@ -2,8 +2,9 @@
 
 A backend thinks in orders; providers in objects. An *attempt* is one provider object made
 for the order (its record keeps the merchant's reference, ``attempts.py``) together with its
-children (refunds, disputes, captures); a child whose parent keeps a reference belongs to the
-parent's order, whatever the child itself carries, so an object is in at most one order. The
+children (refunds, disputes, captures). A child belongs to its parent's order whatever the
+child itself carries (to none when the parent keeps no reference), so an object is in at
+most one order. The
 order's money is the sum of its attempts' ledgers (a parent's ledger already holds its
 children's effects, so children are listed, never summed), per currency.
 
@@ -123,14 +124,15 @@ def _shown(record: ObjectRecord, canonical: str) -> dict[str, Any]:
 # -- grouping -------------------------------------------------------------------------------
 
 def _attempt_of(record: ObjectRecord, lookup: Callable[[str], ObjectRecord | None]
-                ) -> ObjectRecord:
-    """The attempt an object belongs to: its parent when the parent keeps a reference
-    (the parent's order), else the object itself."""
+                ) -> ObjectRecord | None:
+    """The attempt an object belongs to: itself, or for a child its parent, when that keeps
+    a reference. A child of a parent without one is in no order: a refund's own ledger is not
+    money the customer paid, so it never stands for an attempt."""
     if record.parent is None:
         return record
     parent = lookup(record.parent)
     if parent is None or parent.placeholder or parent.reference is None:
-        return record
+        return None
     return parent
 
 
@@ -141,6 +143,8 @@ def orders_of(records: Iterable[ObjectRecord], canonical: CanonicalOf) -> list[O
     members: dict[str, list[ObjectRecord]] = {}
     for record in by_key.values():
         head = _attempt_of(record, by_key.get)
+        if head is None:
+            continue
         if head.key != record.key:
             members.setdefault(head.key, []).append(record)
         else:
@@ -162,7 +166,7 @@ def order_of(store: Store, providers: Iterable[str], reference: str,
     for provider in sorted(set(providers)):
         for record in store.by_reference(provider, reference):
             head = _attempt_of(record, store.get)
-            if head.reference == reference:
+            if head is not None and head.reference == reference:
                 heads.setdefault(head.key, head)
     if not heads:
         return None

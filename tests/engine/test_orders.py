@@ -138,7 +138,9 @@ def test_order_status(steps: list[tuple[str, str]], expected: str) -> None:
 # -- properties --------------------------------------------------------------------------------
 
 _STEPS = st.sampled_from([("pay", "paid"), ("authorize", "held"), ("capture", "paid"),
-                          ("decline", "declined"), ("refund", "paid"), ("start", "pending")])
+                          ("decline", "declined"), ("refund", "paid"), ("start", "pending"),
+                          ("approve", "approved")])
+"""Payment steps, and ``approve``: a refund (a child of the payment) with its own reference."""
 _INPUTS = st.lists(st.tuples(st.sampled_from(BANKS), st.sampled_from(("x1", "x2", "x3")),
                              st.sampled_from(("R1", "R2", None)), _STEPS,
                              st.sampled_from((100, 250, 1000)),
@@ -149,9 +151,10 @@ def _run(inputs: list[tuple[str, str, str | None, tuple[str, str], int, str]]) -
     orchestrator = engine()
     for n, (provider, object_id, reference, (trigger, state), amount, currency) in enumerate(
             inputs):
-        orchestrator.apply(event(object_id, trigger, state, amount=amount, currency=currency,
-                                 provider=provider, reference=reference, key=f"k{n}",
-                                 channel=Channel.RESPONSE))
+        child = {"kind": "refund", "parent": object_id} if trigger == "approve" else {}
+        orchestrator.apply(event(f"r{n}" if child else object_id, trigger, state, amount=amount,
+                                 currency=currency, provider=provider, reference=reference,
+                                 key=f"k{n}", channel=Channel.RESPONSE, **child))
     return orchestrator
 
 
@@ -161,7 +164,8 @@ def test_every_attempt_is_in_at_most_one_order(inputs: list[tuple[str, str, str 
                                                ) -> None:
     orchestrator = _run(inputs)
     orders = orders_of(orchestrator.store.objects(), orchestrator.canonical)
-    keys = [a.record.key for order in orders for a in order.attempts]
+    keys = [key for order in orders for a in order.attempts
+            for key in (a.record.key, *(child.key for child, _ in a.children))]
     assert len(keys) == len(set(keys))
     for order in orders:
         same = orchestrator.order(order.reference)
@@ -185,3 +189,13 @@ def test_order_totals_are_the_sum_of_their_attempts_ledgers(
             assert totals.charged_back == sum(ledger.charged_back for ledger in ledgers)
         outstanding = [a for a in order.attempts if a.outstanding > 0]
         assert ("paid_twice" in order.anomalies) == (len(outstanding) > 1)
+
+
+def test_a_child_of_a_payment_without_reference_is_in_no_order() -> None:
+    """A refund's own ledger is money paid back, never an attempt paying the order."""
+    orchestrator = engine()
+    pay(orchestrator, "shop", "p1", None)
+    orchestrator.apply(event("r1", "approve", "approved", kind="refund", amount=300,
+                             parent="p1", reference="R-1"))
+    assert orchestrator.order("R-1") is None
+    assert orders_of(orchestrator.store.objects(), orchestrator.canonical) == []
