@@ -151,10 +151,12 @@ def _run(inputs: list[tuple[str, str, str | None, tuple[str, str], int, str]]) -
     orchestrator = engine()
     for n, (provider, object_id, reference, (trigger, state), amount, currency) in enumerate(
             inputs):
-        child = {"kind": "refund", "parent": object_id} if trigger == "approve" else {}
+        child = trigger == "approve"
         orchestrator.apply(event(f"r{n}" if child else object_id, trigger, state, amount=amount,
                                  currency=currency, provider=provider, reference=reference,
-                                 key=f"k{n}", channel=Channel.RESPONSE, **child))
+                                 key=f"k{n}", channel=Channel.RESPONSE,
+                                 kind="refund" if child else "payment",
+                                 parent=object_id if child else None))
     return orchestrator
 
 
