@@ -129,7 +129,7 @@ def render_pages(model: AuditModel, *, say: Say = lambda _m: None,
     css = resources.files("paychart").joinpath("templates/audit.css").read_text("utf-8")
     common = {"model": model, "prov": model.source.provenance, "css": Markup(css),  # noqa: S704
               "colours": [(c.value, v) for c, v in CAUSE_COLORS.items()], "svgs": svgs,
-              "pages": pages, "summary": model.run.summary(), "orders": None, "main": MAIN}
+              "pages": pages, "summary": model.run.summary(), "orders": model.orders, "main": MAIN}
     for page in pages:
         def link(target: str, here: str = page.file) -> str:
             where = page_of.get(target, MAIN)

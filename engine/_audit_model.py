@@ -15,6 +15,7 @@ from ._audit_trace import Row, Trail, rows_of, trails
 from ._diagram_render import Highlight, Step
 from .decision import Outcome
 from .event import SignatureStatus
+from .orders import Order, by_attention
 from .validate import ValidationRun
 
 ROUTINE = (Outcome.DUPLICATE, Outcome.STALE)
@@ -66,6 +67,8 @@ class AuditModel:
     groups: tuple[PathGroup, ...]
     group_of: dict[str, str]
     """Object key → anchor of its path group."""
+    orders: tuple[Order, ...] = ()
+    """The run's orders by merchant reference, those with anomalies first."""
 
     @property
     def run(self) -> ValidationRun:
@@ -163,4 +166,5 @@ def build(source: AuditInput) -> AuditModel:
     verification = _verification(run, rows, source.provenance.secrets_tables)
     groups, group_of = _groups(found)
     return AuditModel(source, rows, found, verification, tuple(_findings(rows, run)),
-                      _unverified(rows, verification), _routine(rows), groups, group_of)
+                      _unverified(rows, verification), _routine(rows), groups, group_of,
+                      tuple(by_attention(run.orders())))

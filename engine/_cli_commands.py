@@ -292,6 +292,8 @@ def object_row(record: ObjectRecord, charts: ChartSet) -> dict[str, Any]:
 
 def cmd_objects(args: argparse.Namespace) -> int:
     charts = ChartSet.bundled(args.chart)
+    if args.order is not None:
+        return _order(args, charts)
     store = open_store(args.store, existing=True)
     try:
         records = sorted(store.objects(), key=lambda r: r.key)
@@ -311,6 +313,23 @@ def cmd_objects(args: argparse.Namespace) -> int:
         out("  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True))
             + f"  {row[5]}\n")
     return EXIT_OK
+
+
+def _order(args: argparse.Namespace, charts: ChartSet) -> int:
+    from ._cli_order import find_order, order_status, order_text
+
+    store = open_store(args.store, existing=True)
+    try:
+        order = find_order(store, charts, args.order)
+    finally:
+        store.close()
+    if order is None:
+        err(f"paychart objects: no object keeps the merchant reference {args.order!r}")
+    elif args.format == "json":
+        print_json(order.to_json())
+    else:
+        out(order_text(order))
+    return order_status(order)
 
 
 # -- diagram --------------------------------------------------------------------------------

@@ -148,9 +148,13 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
 
     p = _sub(sub, "objects", "list a store's objects: state, canonical status, ledger",
              "  paychart objects sqlite:day.sqlite\n"
-             "  paychart objects sqlite:day.sqlite --format json\n")
+             "  paychart objects sqlite:day.sqlite --format json\n"
+             "  paychart objects sqlite:day.sqlite --order ORDER-1234\n")
     p.add_argument("store", metavar="sqlite:PATH", help="the store to list")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("--order", metavar="REF", help="show one order: every attempt with this "
+                   "merchant reference, across providers (exit 1 if it has anomalies or "
+                   "is not found)")
     _add_charts(p)
     p.set_defaults(func=commands.cmd_objects)
 

@@ -54,7 +54,11 @@ class Event:
     ``remember`` those the object must keep for later verification (payer email, card mask).
     ``confirmed`` is ``False`` when the signature does not bind what the event decides
     (status, amount): only the provider's answer to ``confirm_by`` (a poll operation such as
-    ``GET_TRANS_STATUS``) can confirm it.
+    ``GET_TRANS_STATUS``) can confirm it. ``reference`` is the merchant's own order
+    reference when the message carries it (docs/PROVIDERS.md per provider): what orders
+    group attempts by, across providers. ``refusal`` is set on the provider's authenticated
+    refusal of a merchant call (its error code and message): decided ``rejected`` on the
+    object it names, never applied.
     """
 
     provider: str
@@ -75,6 +79,8 @@ class Event:
     warnings: tuple[str, ...] = ()
     confirmed: bool = True
     confirm_by: str | None = None
+    reference: str | None = None
+    refusal: str | None = None
     key: str = attrs.field(init=False, eq=False, repr=False)
     """The store key of the object this event is about (computed once: every step uses it)."""
 

@@ -16,6 +16,7 @@ import attrs
 
 from .actions import check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
+from .attempts import awaited_reference, named, oldest_unbound, refused
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
@@ -25,6 +26,7 @@ from .event import Event, object_key
 from .journal import journal_entry
 from .ledger import refine
 from .money import Money
+from .orders import Order, order_of
 from .providers import redacted_fields
 from .record import ObjectRecord
 from .steps import Decider
@@ -65,26 +67,32 @@ class Orchestrator:
               reply: str | None = None) -> Decision:
         """Decide one event and journal it with its (redacted) raw input and the ``reply``
         the provider expects back."""
+        if event.refusal is not None:  # the provider refused the merchant's call
+            decision = refused(event, self._verdicts, self.store.get)
+            decision = decision if reply is None else attrs.evolve(decision, reply=reply)
+            self._commit(decision, None, event=event, raw=raw, line=line, claimed=None)
+            return decision
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)
-            decision = self._decider.decide(event, ws)
+            current = named(event, ws.get)  # a request before the provider id: its attempt
+            decision = self._decider.decide(current, ws)
             if reply is not None:
                 decision = attrs.evolve(decision, reply=reply)
-            claimed = (event.dedupe_key if ws.claims and decision.outcome in CONSUMES_DEDUPE_KEY
-                       else None)
+            claimed = (current.dedupe_key if ws.claims
+                       and decision.outcome in CONSUMES_DEDUPE_KEY else None)
             try:
-                self._commit(decision, ws, event=event, raw=raw, line=line, claimed=claimed)
+                self._commit(decision, ws, event=current, raw=raw, line=line, claimed=claimed)
             except VersionConflictError as exc:
                 conflict = exc
                 _back_off(attempt)
                 continue
             except DuplicateKeyError:
-                decision = self._verdicts.duplicate(event, "decided concurrently by another "
+                decision = self._verdicts.duplicate(current, "decided concurrently by another "
                                                     "worker")
                 if reply is not None:
                     decision = attrs.evolve(decision, reply=reply)
-                self._commit(decision, None, event=event, raw=raw, line=line, claimed=None)
+                self._commit(decision, None, event=current, raw=raw, line=line, claimed=None)
             return decision
         assert conflict is not None
         raise RetriesExhaustedError(event.key, event.dedupe_key, MAX_ATTEMPTS, conflict)
@@ -128,9 +136,13 @@ class Orchestrator:
         return due(self.store, self.charts, now)
 
     def remembered_for(self, provider: str) -> Remembered:
-        """A lookup adapters use to read facts kept for an object of ``provider``."""
+        """A lookup adapters use to read facts kept for an object of ``provider`` (or, for
+        an ``attempts.awaiting`` id, for the request still awaiting its provider id)."""
         def lookup(kind: str, object_id: str) -> dict[str, str]:
-            record = self.record(provider, kind, object_id)
+            reference = awaited_reference(object_id)
+            record = (self.record(provider, kind, object_id) if reference is None else
+                      oldest_unbound(self.store.by_reference(provider, reference),
+                                     self.store.get, kind, reference))
             return dict(record.remembered) if record else {}
         return lookup
 
@@ -143,6 +155,12 @@ class Orchestrator:
     def canonical(self, record: ObjectRecord) -> str:
         chart = self.charts.named(record.chart)
         return refine(chart.canonical[record.state], record.ledger).value
+
+    def order(self, reference: str) -> Order | None:
+        """Every attempt sharing the merchant's ``reference``, across providers (status,
+        totals, anomalies: ``orders.py``); ``None`` when no object keeps it."""
+        providers = {chart.spec.provider for chart in self.charts}
+        return order_of(self.store, providers, reference, self.canonical)
 
     def allowed_actions(self, provider: str, object_kind: str,
                         object_id: str) -> tuple[AllowedAction, ...]:

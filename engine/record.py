@@ -37,7 +37,8 @@ class ObjectRecord:
     or skipped past (bit *i* is the chart's *i*-th declared state): what ``stale`` is judged
     by. ``pending`` are children's effects waiting on this object, ``unlinked`` this child's
     own effect waiting for its parent to be named. A ``placeholder`` is a parent not seen
-    yet that only holds its children's pending effects.
+    yet that only holds its children's pending effects. ``reference`` is the merchant's
+    order reference, kept from the first input that carried it (orders group by it).
     """
 
     key: str
@@ -54,6 +55,7 @@ class ObjectRecord:
     pending: tuple[ChildEffect, ...] = ()
     unlinked: tuple[ChildEffect, ...] = ()
     placeholder: bool = False
+    reference: str | None = None
 
     @property
     def object_id(self) -> str:

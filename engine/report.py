@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .decision import Decision, Outcome
+from .money import Money
+from .orders import Order, by_attention
 from .serialize import to_json
 from .validate import InputResult, ValidationRun
 
@@ -73,8 +75,9 @@ def verdict(run: ValidationRun) -> str:
 
 
 def as_json(run: ValidationRun) -> dict[str, Any]:
-    """``{"summary", "objects", "decisions", "internal_errors", "unchecked_signatures"}``;
-    decisions lists every one not applied, objects those the run wrote, as they ended.
+    """``{"summary", "objects", "orders", "decisions", "internal_errors",
+    "unchecked_signatures"}``; decisions lists every one not applied, objects those the run
+    wrote, as they ended, orders those objects by merchant reference (anomalies first).
     ``summary.unverified`` counts callbacks nobody verified, in total and per provider."""
     objects = []
     for record in run.objects():
@@ -86,6 +89,7 @@ def as_json(run: ValidationRun) -> dict[str, Any]:
     summary: dict[str, Any] = {**run.summary(), "unverified": unverified_json(run),
                                "verdict": verdict(run)}
     return {"summary": summary, "objects": objects,
+            "orders": [order.to_json() for order in by_attention(run.orders())],
             "decisions": [_decision_json(r) for r in run.results
                           if r.decision.outcome is not Outcome.APPLIED],
             "internal_errors": [{"line": r.line, "error": r.internal_error}
@@ -99,6 +103,25 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows]
+
+
+def _orders_text(orders: Sequence[Order]) -> list[str]:
+    """Orders with anomalies one by one (what a person must act on), the rest counted."""
+    if not orders:
+        return []
+    flagged = [order for order in by_attention(orders) if order.anomalies]
+    lines = [f"orders ({len(orders)}), {len(flagged)} with anomalies:"]
+    lines += _table([(order.reference, ", ".join(order.anomalies), order.status,
+                      " + ".join(str(Money(t.captured, t.currency)) for t in order.totals)
+                      + " captured",
+                      " · ".join(f"{a.provider} {a.record.object_kind} {a.record.object_id} "
+                                 f"{a.canonical}" for a in order.attempts))
+                     for order in flagged])
+    rest = Counter(order.status for order in orders if not order.anomalies)
+    if rest:
+        lines.append("  others: " + " · ".join(f"{n} {status}"
+                                               for status, n in rest.most_common()))
+    return [*lines, ""]
 
 
 def as_text(run: ValidationRun, source: str) -> str:
@@ -119,6 +142,7 @@ def as_text(run: ValidationRun, source: str) -> str:
                      "(each decided invalid; please report):")
         lines += _table([(f"line {r.line}", r.internal_error or "") for r in internal])
         lines.append("")
+    lines += _orders_text(run.orders())
     by_chart: dict[str, Counter[str]] = defaultdict(Counter)
     for record in run.objects():
         by_chart[record.chart][run.canonical(record)] += 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from .attempts import settle_attempt
 from .chart import Chart
 from .charts import ChartSet
 from .decision import Decision, Outcome
@@ -194,7 +195,8 @@ class Decider:
                                          warnings=(*event.warnings, *ws.notes))
         record = ws.get(event.key)
         assert record is not None
-        notes = list(ws.notes)
+        record, bound = settle_attempt(event, record, ws, self.store)
+        notes = [*ws.notes, *bound]
         if record.pending:
             record, settled = settle(self.charts, self.options, chart, record, event)
             ws.put(record)

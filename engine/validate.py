@@ -33,6 +33,7 @@ from .inputs import Record, read_records
 from .journal import JournalEntry
 from .ledger import refine
 from .orchestrator import Orchestrator
+from .orders import Order, orders_of
 from .providers import available
 from .record import ObjectRecord
 from .secrets import Secrets
@@ -125,6 +126,10 @@ class ValidationRun:
         return refine(self.charts.named(record.chart).canonical[record.state],
                       record.ledger).value
 
+    def orders(self) -> list[Order]:
+        """The orders among the objects this run wrote (by merchant reference)."""
+        return orders_of(self.written, self.canonical)
+
     @property
     def internal_errors(self) -> tuple[InputResult, ...]:
         return tuple(r for r in self.results if r.internal_error is not None)
@@ -154,6 +159,9 @@ class _Observed:
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return self.inner.children(parent_key)
+
+    def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
+        return self.inner.by_reference(provider, reference)
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:

@@ -61,7 +61,7 @@ def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> 
     else:
         amount = money(data, required=kind is not Kind.REFUND)
     return Report(kind, object_id, "init", "status", Via.REQUEST, amount, parent_id=parent,
-                  facts=tuple(facts), remember=tuple(remember))
+                  facts=tuple(facts), remember=tuple(remember), reference=order or None)
 
 
 def _masked_card(data: Mapping[str, Any]) -> str | None:

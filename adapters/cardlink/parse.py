@@ -23,12 +23,12 @@ from typing import Any
 from paychart.adapter import AdapterContext, ParseResult
 from paychart.adapters._wire import card_mask
 from paychart.errors import InputError
-from paychart.event import Channel, SignatureStatus
+from paychart.event import Channel, Event, SignatureStatus
 
 from .fields import WIRE, money
 from .merchant_requests import request
 from .report import Report, to_event
-from .responses import RESPONSES, TwoStage, provider_error
+from .responses import RESPONSES, TwoStage, error_facts, provider_error
 from .signature import verify
 from .vocab import CALLBACK_TYPES, Kind, Via
 
@@ -67,7 +67,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
         parent = token
     report = Report(kind, token, WIRE.text(data, "status", max_len=64), "status", via,
                     money(data), parent_id=parent, facts=_callback_facts(data),
-                    remember=_callback_remember(data))
+                    remember=_callback_remember(data), reference=_order_number(data))
     signature = verify(data, context.secrets)
     if signature is SignatureStatus.INVALID:
         raise InputError("signature", "callback signature does not verify",
@@ -92,6 +92,12 @@ def _callback_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(facts)
 
 
+def _order_number(data: Mapping[str, Any]) -> str | None:
+    """The merchant's reference as the request gave it (whole, not cut like the fact)."""
+    value = WIRE.text(data, "orderNumber")
+    return None if value == _PLATFORM_FILLER else value
+
+
 def _callback_remember(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The card as the platform sanitized it (re-masked in case it is not); never the
     recurring token, which charges the card again, nor the holder's name."""
@@ -109,9 +115,7 @@ def _parse_answer(body: bytes, context: AdapterContext, channel: Channel,
     data = WIRE.load_json(body)
     error = provider_error(data)
     if error is not None:
-        error.object_kind = _operation_kind(operation).value
-        error.object_id = context.ref
-        raise error
+        return ParseResult.of(_refusal(data, error.reason, context, channel, operation))
     reader = RESPONSES.get(operation or "")
     if reader is None:
         WIRE.fail("operation", f"unknown CARDLINK operation {operation!r} (one of "
@@ -121,10 +125,24 @@ def _parse_answer(body: bytes, context: AdapterContext, channel: Channel,
                             for report in reports))
 
 
+def _refusal(data: Mapping[str, Any], reason: str, context: AdapterContext, channel: Channel,
+             operation: str | None) -> Event:
+    """CARDLINK's 403 answer: the call was refused (nothing changed at CARDLINK), decided
+    ``rejected`` on the object ``ref`` names with the error codes and kinds."""
+    kind = _operation_kind(operation)
+    ref = WIRE.need_id({"ref": context.ref}, "ref") if context.ref else ""
+    facts = error_facts(data)
+    codes = dict(facts).get("error_code", "")
+    return Event(WIRE.provider, kind.value, ref, "refused", channel,
+                 f"{WIRE.provider}:{kind}:{ref}:refused:{operation or ''}:{codes}",
+                 received_at=context.received_at, facts=facts,
+                 refusal=reason.removeprefix("CARDLINK error "))
+
+
 def parse_response(body: bytes, headers: Mapping[str, str], context: AdapterContext
                    ) -> ParseResult:
-    """The JSON answer to a merchant call; a 403 error body is ``invalid`` naming code and
-    kind (the call changed nothing at CARDLINK)."""
+    """The JSON answer to a merchant call; a 403 error body is the call refused
+    (``Event.refusal``: ``rejected`` with code and kind; nothing changed at CARDLINK)."""
     return _parse_answer(body, context, Channel.RESPONSE, context.operation)
 
 

@@ -35,6 +35,8 @@ class Report:
     remember: tuple[tuple[str, str], ...] = ()
     customer_action: CustomerAction | None = None
     warnings: tuple[str, ...] = ()
+    reference: str | None = None
+    """The merchant's ``orderNumber`` (``order_number`` in status answers), when given."""
 
 
 def to_event(report: Report, channel: Channel, received_at: datetime | None,
@@ -58,4 +60,5 @@ def to_event(report: Report, channel: Channel, received_at: datetime | None,
                  state=move.state, money=amount, parent_id=report.parent_id,
                  sequence=report.sequence, received_at=received_at, signature=signature,
                  customer_action=report.customer_action, facts=report.facts,
-                 remember=report.remember, warnings=report.warnings + warnings)
+                 remember=report.remember, warnings=report.warnings + warnings,
+                 reference=report.reference)

@@ -39,6 +39,21 @@ def provider_error(data: Mapping[str, Any]) -> InputError | None:
     return WIRE.error("errors", reason)
 
 
+def error_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The refusal's codes and kinds as facts (``error_code``, ``error_kind``; comma-joined
+    when the answer lists several)."""
+    errors = data.get("errors")
+    if isinstance(errors, dict):
+        errors = errors.get("list")
+    items = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+    facts = []
+    for name, key in (("error_code", "code"), ("error_kind", "kind")):
+        values = [WIRE.text(e, key, f"errors[{i}].", max_len=64) for i, e in enumerate(items)]
+        if any(values):
+            facts.append((name, ",".join(v or "?" for v in values)))
+    return tuple(facts)
+
+
 def _status(data: Mapping[str, Any], path: str) -> str | None:
     return WIRE.text(data, "status", path, max_len=64)
 
@@ -112,7 +127,7 @@ def _listed(item: Mapping[str, Any], path: str, two_stage: TwoStage) -> Report:
     facts = (("order_number", order),) if order else ()
     return Report(kind, token, _status(item, path), f"{path}status",
                   _via(kind, token, two_stage), money(item, path, required=False),
-                  sequence=epoch_ms(item, "updated_at", path), facts=facts)
+                  sequence=epoch_ms(item, "updated_at", path), facts=facts, reference=order)
 
 
 def status(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:

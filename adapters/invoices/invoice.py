@@ -132,7 +132,8 @@ def _event(document: Json, path: str, resource: Json, object_id: str, channel: C
                          if move.status in WAITS_FOR_CUSTOMER else None),
         facts=((STATUS, move.status), *facts),
         remember=tuple(_kept(document, attrs, where, flags)),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings),
+        reference=WIRE.text(attrs, "reference_id", where, max_len=256))
 
 
 def invoice_events(document: Json, channel: Channel, signature: SignatureStatus,

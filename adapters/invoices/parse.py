@@ -86,4 +86,4 @@ def parse_request(body: bytes, headers: Mapping[str, str],
         PROVIDER, OBJECT_KIND, ref, created.trigger, Channel.REQUEST,
         dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{ref}/request/{digest}", state=created.state,
         money=request.money, received_at=context.received_at, facts=tuple(facts),
-        remember=tuple(remember)))
+        remember=tuple(remember), reference=request.reference_id))

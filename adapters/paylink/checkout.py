@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from paychart.adapter import StatusMove
 from paychart.errors import InputError
 from paychart.event import Event
@@ -65,6 +67,8 @@ def checkout_events(checkout: Mapping[str, Any], where: str,
                 tx_data["status"] = tx_status.value
             event = transaction_event(tx_data, tx_where, envelope, kind=kind,
                                       fallback=order_money)
+            if event.reference is None:  # the checkout's order names the merchant's order
+                event = attrs.evolve(event, reference=_tracking(order, where))
             warnings += _amount_findings(event.money, order_money, tx_where)
             events.append(event)
             remember = [("transaction_uid", event.object_id), ("transaction_type", kind.value)]
@@ -75,7 +79,7 @@ def checkout_events(checkout: Mapping[str, Any], where: str,
     message = text(checkout, "message", where)
     if message:
         facts.append(("message", message[:120]))
-    tracking = text(order, "tracking_id", f"{where}.order")
+    tracking = _tracking(order, where)
     if tracking:
         facts.append(("tracking_id", tracking[:120]))  # the merchant's order reference
     dedupe = (f"{PROVIDER}/{CHECKOUT}/{token}/{move.state}/{uid or '-'}/"
@@ -84,8 +88,14 @@ def checkout_events(checkout: Mapping[str, Any], where: str,
                  trigger=move.trigger, channel=envelope.channel, dedupe_key=dedupe,
                  state=move.state, money=order_money,
                  received_at=envelope.context.received_at, signature=envelope.signature,
-                 facts=tuple(facts), remember=tuple(remember), warnings=tuple(warnings))
+                 facts=tuple(facts), remember=tuple(remember), warnings=tuple(warnings),
+                 reference=tracking)
     return (head, *events)
+
+
+def _tracking(order: Mapping[str, Any], where: str) -> str | None:
+    """The merchant's order reference, ``order.tracking_id``."""
+    return text(order, "tracking_id", f"{where}.order")
 
 
 def _checkout_move(kind: TransactionType, status: Status | None, *, expired: bool,

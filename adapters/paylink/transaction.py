@@ -85,7 +85,7 @@ def transaction_event(tx: Mapping[str, Any], where: str, envelope: Envelope, *,
         state=move.state, money=amount, parent_id=parent_id, sequence=sequence,
         received_at=envelope.context.received_at, signature=envelope.signature,
         customer_action=action, facts=tuple(facts), remember=tuple(remember),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), reference=tracking)
 
 
 def _parent(tx: Mapping[str, Any], kind: TransactionType, where: str,

@@ -7,7 +7,8 @@ per ``trans_id`` (chart ``platform_transaction``); CREDIT2CARD payouts have thei
 
 The callback hash covers the payer email and the card's first six and last four digits,
 which dispute callbacks do not carry: the merchant's SALE request (ingested on the
-``request`` channel with ``ref`` = the ``trans_id`` its response gave) makes the engine keep
+``request`` channel with ``ref`` = the ``trans_id`` its response gave, or before that answer
+without ``ref``, kept under its ``order_id`` until the answer binds it) makes the engine keep
 them for the transaction. A receiver answers every accepted callback with the body ``OK``.
 """
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from paychart.adapter import AdapterContext, ParseResult
+from paychart.attempts import PENDING_ID, awaiting
 from paychart.event import Channel, Event, SignatureStatus
 
 from . import fields as f
 from .signature import card_digits, kept_card, verify_callback, verify_request
 from .vocab import (
+    PAYOUT,
     POLLS,
     PROVIDER,
     TRANSACTION,
@@ -87,13 +90,16 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
     """One platform answer, callback or status report as the event it asks for."""
     result = parse_result(f.text(fields, "result"))
     if result is Result.ERROR:
-        raise f.WIRE.error("result", f.error_reason(fields), object_id=context.ref)
+        return _refusal(fields, context, channel)
     action = parse_action(f.text(fields, "action"))
     trans_id = f.identifier(fields, "trans_id") or context.ref
     if trans_id is None:
         raise f.WIRE.error("trans_id", "missing")
     target = route(action, result, parse_status(f.text(fields, "status")), context.operation)
     kept = context.remembered(target.kind, trans_id)
+    order_id = f.text(fields, "order_id")
+    if not kept and order_id is not None:  # not seen yet: the request awaiting its trans_id
+        kept = context.remembered(target.kind, awaiting(order_id))
     warnings: list[str] = []
     signature = SignatureStatus.ABSENT
     if channel is Channel.CALLBACK:
@@ -116,7 +122,27 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         facts=_facts(fields, action, result),
         remember=_remember(fields, kept, money.currency if money else None),
         warnings=tuple(warnings), confirmed=channel is not Channel.CALLBACK,
-        confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None)
+        confirm_by=CONFIRM_BY if channel is Channel.CALLBACK else None,
+        reference=order_id)
+
+
+def _refusal(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event:
+    """An ``ERROR`` answer: the platform refused the merchant's call (validation, limits),
+    decided ``rejected`` on the transaction the body or ``ref`` names, if any. A callback
+    never carries ``ERROR``: only answers to the merchant's own calls are refusals."""
+    if channel is Channel.CALLBACK:
+        raise f.WIRE.error("result", f.error_reason(fields), object_id=context.ref)
+    trans_id = f.identifier(fields, "trans_id") or context.ref or ""
+    action = f.text(fields, "action")
+    kind = PAYOUT if action == Action.CREDIT2CARD.value else TRANSACTION
+    reason = f.error_reason(fields).removeprefix("platform answered ")
+    facts = [(name, value) for name in ("error_code", "error_message", "order_id")
+             if (value := f.text(fields, name)) is not None]
+    code = f.text(fields, "error_code") or ""
+    return Event(provider=PROVIDER, object_kind=kind, object_id=trans_id, trigger="refused",
+                 channel=channel, dedupe_key=f"{PROVIDER}/{kind}/{trans_id}/refused/{code}",
+                 received_at=context.received_at, facts=tuple(facts), refusal=reason,
+                 reference=f.text(fields, "order_id"))
 
 
 # -- provider → merchant ----------------------------------------------------------------------
@@ -148,23 +174,28 @@ def parse_request(body: bytes, _headers: Mapping[str, str],
                   context: AdapterContext) -> ParseResult:
     """The merchant's SALE / RECURRING_SALE request: keeps the payer email and the card's
     first six and last four digits (never the number) for the ``trans_id`` given as
-    ``context.ref``, so later callbacks can be verified."""
+    ``context.ref``, so later callbacks can be verified. Logged before its answer (no
+    ``ref``), it is a pending attempt under its ``order_id`` that the answer or first callback
+    naming the ``trans_id`` binds (``paychart.attempts``)."""
     fields = f.load_form(body)
     action = parse_action(f.text(fields, "action"))
     ref = context.ref
     if action not in (Action.SALE, Action.RECURRING_SALE):
         raise f.WIRE.error("action", f"merchant request {action.value} decides nothing; "
                            "ingest the platform's answer to it")
-    if ref is None:
-        raise f.WIRE.error("ref", "a SALE request has no trans_id yet: give the trans_id of "
-                           "its response as ref")
+    order_id = f.text(fields, "order_id")
+    if ref is None and order_id is None:
+        raise f.WIRE.error("order_id", "a SALE request without ref (the trans_id of its "
+                           "response) needs its order_id to be kept under")
+    object_id = ref or PENDING_ID  # no trans_id yet: a pending attempt under order_id
     warnings: list[str] = []
     first_kept: Mapping[str, str] = {}
     if action is Action.SALE:
         email = f.text(fields, "payer_email") or ""
         card = card_digits(f.text(fields, "card_number"))
         if card is None:
-            raise f.WIRE.error("card_number", "missing or not a card number", object_id=ref)
+            raise f.WIRE.error("card_number", "missing or not a card number",
+                               object_id=object_id)
     else:
         first = f.identifier(fields, "recurring_first_trans_id") or ""
         first_kept = context.remembered(TRANSACTION, first)
@@ -172,7 +203,7 @@ def parse_request(body: bytes, _headers: Mapping[str, str],
         if card is None:
             warnings.append(f"first transaction {first or '(not named)'} is not known: "
                             "payer email and card digits not kept")
-    signature = verify_request(fields, email, card, context.secrets, ref)
+    signature = verify_request(fields, email, card, context.secrets, object_id)
     money, notes = f.money(fields, "order_amount", "order_currency",
                            first_kept.get("currency"))
     remember = {"payer_email": email} if card is not None else {}
@@ -184,9 +215,9 @@ def parse_request(body: bytes, _headers: Mapping[str, str],
     facts += [(name, value) for name in ("order_id", "auth")
               if (value := f.text(fields, name)) is not None]
     return ParseResult.of(Event(
-        provider=PROVIDER, object_kind=TRANSACTION, object_id=ref,
+        provider=PROVIDER, object_kind=TRANSACTION, object_id=object_id,
         trigger=REQUEST_TRIGGER, channel=Channel.REQUEST, state="NEW", money=money,
-        dedupe_key=(f"{PROVIDER}/{TRANSACTION}/{ref}/request/{action.value}/"
-                    f"{f.text(fields, 'order_id') or ''}"),
+        dedupe_key=f"{PROVIDER}/{TRANSACTION}/{ref or ''}/request/{action.value}/{order_id or ''}",
         received_at=context.received_at, signature=signature, facts=tuple(facts),
-        remember=tuple(remember.items()), warnings=tuple(warnings + notes)))
+        remember=tuple(remember.items()), warnings=tuple(warnings + notes),
+        reference=order_id))

@@ -111,7 +111,8 @@ def _parse(doc: dict[str, Any], context: AdapterContext, channel: Channel) -> Pa
         customer_action=customer_action(doc),
         facts=facts(doc, payment_type, operation_id),
         remember=remember(doc, amount, context.ref, object_id),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings),
+        reference=WIRE.text(doc, "merchantTransactionId", max_len=256))
     return ParseResult.of(event)
 
 

@@ -15,7 +15,7 @@ from ..ledger import Ledger
 from ..record import ChildEffect, ObjectRecord
 from ..serialize import from_json, to_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _OBJECTS = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -37,9 +37,12 @@ CREATE TABLE IF NOT EXISTS objects (
     visited INTEGER NOT NULL DEFAULT 0,
     pending TEXT,
     unlinked TEXT,
-    placeholder INTEGER NOT NULL DEFAULT 0
+    placeholder INTEGER NOT NULL DEFAULT 0,
+    reference TEXT
 );
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_by_reference ON objects(reference)
+    WHERE reference IS NOT NULL;
 """
 _JOURNAL = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -81,18 +84,28 @@ INSERT INTO journal (claimed_object, {_JOURNAL_V1_COLUMNS})
 DROP TABLE journal_v1;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """  # noqa: S608 - constant text, no input
+_MIGRATE_REFERENCE = """
+ALTER TABLE objects ADD COLUMN reference TEXT;
+CREATE INDEX IF NOT EXISTS objects_by_reference ON objects(reference)
+    WHERE reference IS NOT NULL;
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
+"""
+"""The merchant's order reference on objects (orders): existing objects keep none until an
+input carries it again."""
+_MIGRATIONS = {1: _MIGRATE_V1, 2: _MIGRATE_REFERENCE}
+"""Schema version → the script that takes it one version up."""
 
 _COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captured, refunded, "
             "charged_back, parent, sequence, remembered, skipped, deferred, visited, pending, "
-            "unlinked, placeholder")
+            "unlinked, placeholder, reference")
 SELECT_OBJECTS = f"SELECT {_COLUMNS} FROM objects"  # noqa: S608 - constant columns
 LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claimed_object=? AND claimed_key=?) "
         "AS claimed, o.* FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
-INSERT_OBJECT = f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 19)})"  # noqa: S608
+INSERT_OBJECT = f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)})"  # noqa: S608
 UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, currency=?, "
                  "authorized=?, captured=?, refunded=?, charged_back=?, parent=?, sequence=?, "
                  "remembered=?, skipped=?, deferred=?, visited=?, pending=?, unlinked=?, "
-                 "placeholder=? WHERE key=? AND version=?")
+                 "placeholder=?, reference=? WHERE key=? AND version=?")
 INSERT_JOURNAL = ("INSERT INTO journal (claimed_object, claimed_key, line, received_at, channel, "
                   "outcome, provider, object_kind, object_id, event, decision, payload, "
                   "payload_sha256, headers, options) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -119,12 +132,13 @@ def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> None
                     db.execute(statement)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                        (str(SCHEMA_VERSION),))
-        elif version == 1:
-            for statement in _MIGRATE_V1.split(";\n"):
+        elif version != SCHEMA_VERSION and version not in _MIGRATIONS:
+            raise StoreError(f"{path}: unknown schema version {version}")
+        while version is not None and version < SCHEMA_VERSION:
+            for statement in _MIGRATIONS[version].split(";\n"):
                 if statement.strip():
                     db.execute(statement)
-        elif version != SCHEMA_VERSION:
-            raise StoreError(f"{path}: unknown schema version {version}")
+            version = _schema_version(db)
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -159,7 +173,7 @@ def record(row: sqlite3.Row) -> ObjectRecord:
                         sequence=row["sequence"], remembered=remembered, skipped=skipped,
                         deferred=deferred, visited=row["visited"],
                         pending=_effects(row["pending"]), unlinked=_effects(row["unlinked"]),
-                        placeholder=bool(row["placeholder"]))
+                        placeholder=bool(row["placeholder"]), reference=row["reference"])
 
 
 def object_values(r: ObjectRecord) -> tuple[Any, ...]:
@@ -169,7 +183,8 @@ def object_values(r: ObjectRecord) -> tuple[Any, ...]:
             _dumps(dict(r.remembered)) if r.remembered else None,
             _dumps(r.skipped) if r.skipped else None,
             _dumps(r.deferred) if r.deferred else None, r.visited,
-            _effects_json(r.pending), _effects_json(r.unlinked), int(r.placeholder))
+            _effects_json(r.pending), _effects_json(r.unlinked), int(r.placeholder),
+            r.reference)
 
 
 def journal_values(entry: JournalEntry) -> tuple[Any, ...]:

@@ -44,6 +44,11 @@ class Store(Protocol):
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]: ...
 
+    def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
+        """The objects of ``provider`` whose record keeps the merchant's ``reference``
+        (the attempts of one order at one provider), in key order."""
+        ...
+
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:
         """Commit atomically; returns the journal sequence number given to the entry."""

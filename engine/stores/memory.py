@@ -44,6 +44,8 @@ class MemoryStore:
         self._objects: dict[str, ObjectRecord] = {}
         self._claimed: dict[str, bytes] = {}
         self._children: dict[str, list[str]] = {}
+        self._referenced: dict[tuple[str, str], list[str]] = {}
+        """(provider, merchant reference) → object keys, in the order they got it."""
         self._journal: list[JournalEntry] = []
         self._lock = threading.Lock()
         """Commits check and write under it; reads are single dict lookups (atomic)."""
@@ -60,6 +62,10 @@ class MemoryStore:
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
+
+    def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
+        keys = self._referenced.get((provider, reference), ())
+        return [self._objects[key] for key in sorted(keys)]
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:
@@ -92,6 +98,9 @@ class MemoryStore:
                 previous = objects.get(record.key)
                 if previous is None or previous.parent != record.parent:
                     self._children.setdefault(record.parent, []).append(record.key)
+            previous = objects.get(record.key)
+            if previous is None or previous.reference != record.reference:
+                self._reindex_reference(previous, record)
             objects[record.key] = record
         if claim and entry.event is not None:
             owner = entry.event.key
@@ -99,6 +108,13 @@ class MemoryStore:
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
         self._journal.append(entry)
         return len(self._journal)
+
+    def _reindex_reference(self, previous: ObjectRecord | None, record: ObjectRecord) -> None:
+        provider = record.key.split("/", 1)[0]
+        if previous is not None and previous.reference is not None:
+            self._referenced[(provider, previous.reference)].remove(record.key)
+        if record.reference is not None:
+            self._referenced.setdefault((provider, record.reference), []).append(record.key)
 
     def batch(self, max_inputs: int = BATCH_INPUTS,
               max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:

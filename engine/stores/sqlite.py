@@ -127,6 +127,14 @@ class SQLiteStore:
                                     (parent_key,)).fetchall()
         return [_rows.record(row) for row in rows]
 
+    def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
+        # Keys start with "provider/": the range [provider/, provider0) is that prefix.
+        with self._guard():
+            rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE reference=? AND key >= ? "
+                                    "AND key < ? ORDER BY key",
+                                    (reference, provider + "/", provider + "0")).fetchall()
+        return [_rows.record(row) for row in rows]
+
     def journal(self) -> Iterator[JournalEntry]:
         with self._guard():
             rows = self._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()

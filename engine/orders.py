@@ -1,0 +1,251 @@
+"""Orders: every attempt that shares the merchant's reference, across providers.
+
+A backend thinks in orders; providers in objects. An *attempt* is one provider object made
+for the order (its record keeps the merchant's reference, ``attempts.py``) together with its
+children (refunds, disputes, captures). A child belongs to its parent's order whatever the
+child itself carries (to none when the parent keeps no reference), so an object is in at
+most one order. The
+order's money is the sum of its attempts' ledgers (a parent's ledger already holds its
+children's effects, so children are listed, never summed), per currency.
+
+Anomalies have stable codes a backend can act on:
+
+* ``paid_twice`` — more than one attempt holds captured money not refunded: a double charge;
+* ``amount_mismatch`` — the captured total differs from the amount authorized for the order
+  (the largest attempt's authorization: what the merchant's request was granted);
+* ``open_after_paid`` — an attempt still waiting (created, processing, action or hold
+  pending) while another attempt paid the order: it may still charge the customer;
+* ``currency_mismatch`` — attempts in different currencies (totals cannot be compared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from .canonical import Canonical
+from .money import Money
+from .record import ObjectRecord
+from .stores.base import Store
+
+CanonicalOf = Callable[[ObjectRecord], str]
+"""An object's refined canonical status (``Orchestrator.canonical``)."""
+
+PAID_TWICE = "paid_twice"
+AMOUNT_MISMATCH = "amount_mismatch"
+OPEN_AFTER_PAID = "open_after_paid"
+CURRENCY_MISMATCH = "currency_mismatch"
+ANOMALIES = (PAID_TWICE, AMOUNT_MISMATCH, OPEN_AFTER_PAID, CURRENCY_MISMATCH)
+
+_WAITING = frozenset({Canonical.CREATED, Canonical.PROCESSING, Canonical.REQUIRES_ACTION,
+                      Canonical.AUTHORIZED, Canonical.UNKNOWN})
+_PAID = frozenset({Canonical.SUCCEEDED, Canonical.PARTIALLY_REFUNDED, Canonical.REFUNDED,
+                   Canonical.DISPUTED, Canonical.DISPUTE_WON, Canonical.DISPUTE_LOST})
+_DISPUTED = frozenset({Canonical.DISPUTED, Canonical.DISPUTE_LOST})
+_OPEN = frozenset({Canonical.CREATED, Canonical.PROCESSING, Canonical.UNKNOWN})
+FIGURES = ("authorized", "captured", "refunded", "charged_back")
+
+
+@attrs.frozen
+class Attempt:
+    """One provider object made for the order, its canonical status, and its children."""
+
+    record: ObjectRecord
+    canonical: str
+    children: tuple[tuple[ObjectRecord, str], ...] = ()
+
+    @property
+    def provider(self) -> str:
+        return self.record.key.split("/", 1)[0]
+
+    @property
+    def outstanding(self) -> int:
+        """Captured money still with the merchant (not refunded or charged back)."""
+        ledger = self.record.ledger
+        return ledger.captured - ledger.refunded - ledger.charged_back
+
+    @property
+    def paid(self) -> bool:
+        return self.record.ledger.captured > 0 or self.canonical in _PAID
+
+
+@attrs.frozen
+class Totals:
+    """The order's figures in one currency, minor units."""
+
+    currency: str
+    authorized: int = 0
+    captured: int = 0
+    refunded: int = 0
+    charged_back: int = 0
+
+    def plus(self, record: ObjectRecord) -> Totals:
+        ledger = record.ledger
+        return Totals(self.currency, *(getattr(self, name) + getattr(ledger, name)
+                                       for name in FIGURES))
+
+    def describe(self) -> str:
+        """``authorized 10.00 EUR, captured 10.00 EUR, …`` for people."""
+        return ", ".join(f"{name.replace('_', ' ')} {Money(getattr(self, name), self.currency)}"
+                         for name in FIGURES)
+
+
+@attrs.frozen
+class Order:
+    """Every attempt sharing one merchant reference, with status, totals and anomalies."""
+
+    reference: str
+    status: str
+    attempts: tuple[Attempt, ...]
+    totals: tuple[Totals, ...]
+    anomalies: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``validate --format json`` shape of one order (children follow their
+        attempt, naming it as ``parent``)."""
+        attempts: list[dict[str, Any]] = []
+        for attempt in self.attempts:
+            attempts.append(_shown(attempt.record, attempt.canonical))
+            attempts += [{**_shown(child, canonical), "parent": attempt.record.object_id}
+                         for child, canonical in attempt.children]
+        return {"reference": self.reference, "status": self.status,
+                "totals": {t.currency: {name: getattr(t, name) for name in FIGURES}
+                           for t in self.totals},
+                "attempts": attempts, "anomalies": list(self.anomalies)}
+
+
+def _shown(record: ObjectRecord, canonical: str) -> dict[str, Any]:
+    return {"provider": record.key.split("/", 1)[0], "object": record.object_kind,
+            "id": record.object_id, "state": record.state, "canonical": canonical}
+
+
+# -- grouping -------------------------------------------------------------------------------
+
+def _attempt_of(record: ObjectRecord, lookup: Callable[[str], ObjectRecord | None]
+                ) -> ObjectRecord | None:
+    """The attempt an object belongs to: itself, or for a child its parent, when that keeps
+    a reference. A child of a parent without one is in no order: a refund's own ledger is not
+    money the customer paid, so it never stands for an attempt."""
+    if record.parent is None:
+        return record
+    parent = lookup(record.parent)
+    if parent is None or parent.placeholder or parent.reference is None:
+        return None
+    return parent
+
+
+def orders_of(records: Iterable[ObjectRecord], canonical: CanonicalOf) -> list[Order]:
+    """Every order among ``records`` (a store's objects, or what a run wrote), by
+    reference; objects whose attempt keeps no reference are in no order."""
+    by_key = {record.key: record for record in records if not record.placeholder}
+    members: dict[str, list[ObjectRecord]] = {}
+    for record in by_key.values():
+        head = _attempt_of(record, by_key.get)
+        if head is None:
+            continue
+        if head.key != record.key:
+            members.setdefault(head.key, []).append(record)
+        else:
+            members.setdefault(record.key, [])
+    grouped: dict[str, list[Attempt]] = {}
+    for key, children in members.items():
+        head = by_key[key]
+        if head.reference is None:
+            continue
+        grouped.setdefault(head.reference, []).append(_attempt(head, children, canonical))
+    return [build(reference, attempts) for reference, attempts in sorted(grouped.items())]
+
+
+def order_of(store: Store, providers: Iterable[str], reference: str,
+             canonical: CanonicalOf) -> Order | None:
+    """The order with ``reference`` across ``providers``, read from ``store`` through its
+    reference index; ``None`` when no object keeps that reference."""
+    heads: dict[str, ObjectRecord] = {}
+    for provider in sorted(set(providers)):
+        for record in store.by_reference(provider, reference):
+            head = _attempt_of(record, store.get)
+            if head is not None and head.reference == reference:
+                heads.setdefault(head.key, head)
+    if not heads:
+        return None
+    attempts = [_attempt(head, store.children(head.key), canonical)
+                for _key, head in sorted(heads.items())]
+    return build(reference, attempts)
+
+
+def _attempt(head: ObjectRecord, children: Iterable[ObjectRecord],
+             canonical: CanonicalOf) -> Attempt:
+    ordered = sorted((c for c in children if not c.placeholder), key=lambda c: c.key)
+    return Attempt(head, canonical(head), tuple((c, canonical(c)) for c in ordered))
+
+
+# -- the view -------------------------------------------------------------------------------
+
+def build(reference: str, attempts: Iterable[Attempt]) -> Order:
+    """The order of ``attempts``: totals, status and anomalies."""
+    ordered = tuple(sorted(attempts, key=lambda a: a.record.key))
+    totals: dict[str, Totals] = {}
+    for attempt in ordered:
+        currency = attempt.record.ledger.currency
+        if currency is not None:
+            totals[currency] = totals.get(currency, Totals(currency)).plus(attempt.record)
+    shown = tuple(totals[c] for c in sorted(totals))
+    return Order(reference, status(ordered, shown), ordered, shown, anomalies(ordered, shown))
+
+
+def status(attempts: tuple[Attempt, ...], totals: tuple[Totals, ...]) -> str:
+    """``disputed`` over the paid family (``refunded``, ``partially_refunded``, ``paid``),
+    then ``authorized``, ``requires_action``, ``open``, ``expired``, ``failed``."""
+    canonicals = {attempt.canonical for attempt in attempts}
+    if canonicals & _DISPUTED or any(t.charged_back for t in totals):
+        return "disputed"
+    captured = sum(t.captured for t in totals)
+    refunded = sum(t.refunded for t in totals)
+    if captured or any(a.paid for a in attempts):
+        if (captured and refunded >= captured) or canonicals == {Canonical.REFUNDED.value}:
+            return "refunded"
+        if refunded or Canonical.PARTIALLY_REFUNDED in canonicals:
+            return "partially_refunded"
+        return "paid"
+    for wanted, name in ((Canonical.AUTHORIZED, "authorized"),
+                         (Canonical.REQUIRES_ACTION, "requires_action")):
+        if wanted in canonicals:
+            return name
+    if canonicals & _OPEN or not canonicals:
+        return "open"
+    if canonicals == {Canonical.EXPIRED.value}:
+        return "expired"
+    return "failed"
+
+
+def anomalies(attempts: tuple[Attempt, ...], totals: tuple[Totals, ...]) -> tuple[str, ...]:
+    """The order's anomaly codes, in the fixed order of ``ANOMALIES``."""
+    found = set()
+    if sum(1 for a in attempts if a.outstanding > 0) > 1:
+        found.add(PAID_TWICE)
+    if len(totals) > 1:
+        found.add(CURRENCY_MISMATCH)
+    elif totals and totals[0].captured:
+        asked = max(a.record.ledger.authorized for a in attempts)
+        if asked and totals[0].captured != asked:
+            found.add(AMOUNT_MISMATCH)
+    if any(a.paid for a in attempts) and any(a.canonical in _WAITING and not a.paid
+                                             for a in attempts):
+        found.add(OPEN_AFTER_PAID)
+    return tuple(code for code in ANOMALIES if code in found)
+
+
+def by_attention(orders: Iterable[Order]) -> list[Order]:
+    """Orders with anomalies first (most anomalies first), then by reference."""
+    return sorted(orders, key=lambda order: (-len(order.anomalies), order.reference))
+
+
+def counts(orders: Iterable[Order]) -> Mapping[str, int]:
+    """How many orders show each anomaly (zero counts included)."""
+    found = dict.fromkeys(ANOMALIES, 0)
+    for order in orders:
+        for code in order.anomalies:
+            found[code] += 1
+    return found
