@@ -186,12 +186,6 @@ INVALID: list[tuple[str, str, str | None, str | None, str, tuple[str, ...]]] = [
     ("callback_forged", "callback", None, None, "signature", ("does not verify",)),
     ("callback_unknown_status", "callback", None, None, "status", ("'chargeback'",)),
     ("poll_list_sent", "poll", "list", None, "payments[0].status", ("'sent'",)),
-    ("response_error_403_list", "response", "create", None, "errors",
-     ("merchant_not_found", "api_error")),
-    ("response_error_403_minimum", "response", "refund", "5c9e2b7a4d1f4083a6e5d2c7b9f1e036",
-     "errors", ("amount_less_than_minimum", "invalid_request_error")),
-    ("response_error_403_balance", "response", "payout", None, "errors",
-     ("amount_less_than_balance", "processing_error")),
     ("response_balance", "response", "balance", None, "operation", ("'balance'",)),
     ("response_confirm_approved", "response", "confirm", None, "ref", ("token",)),
     ("response_confirm_approved", "response", "decline", "x" * 32, "payment.status",
@@ -231,13 +225,31 @@ def test_bad_input_is_invalid_naming_the_field(name, channel, operation, ref, fi
     assert KEY not in str(result.error)
 
 
-def test_error_response_becomes_an_invalid_decision_journaled_with_code_and_kind() -> None:
+@pytest.mark.parametrize(("name", "operation", "ref", "code", "kind"), [
+    ("response_error_403_list", "create", None, "merchant_not_found", "api_error"),
+    ("response_error_403_minimum", "refund", "5c9e2b7a4d1f4083a6e5d2c7b9f1e036",
+     "amount_less_than_minimum", "invalid_request_error"),
+    ("response_error_403_balance", "payout", None, "amount_less_than_balance",
+     "processing_error"),
+])
+def test_a_403_answer_is_the_providers_refusal_with_its_code_and_kind(
+        name: str, operation: str, ref: str | None, code: str, kind: str) -> None:
+    """An authenticated answer refusing the merchant's call is a refused request, not input
+    that cannot be read: one refusal event on the object the call named (if any)."""
+    result = parse(name, "response", operation, ref)
+    assert result.error is None
+    (event,) = result.events
+    assert event.trigger == "refused"
+    assert event.object_id == (ref or "")
+    assert dict(event.facts) == {"error_code": code, "error_kind": kind}
+
+
+def test_error_response_becomes_a_rejected_decision_journaled_with_code_and_kind() -> None:
     engine = Orchestrator(ChartSet.bundled())
     raw = RawInput("cardlink", Channel.RESPONSE, body_of("response_error_403_minimum"),
                    {}, None, "5c9e2b7a4d1f4083a6e5d2c7b9f1e036", "refund")
     (decision,) = engine.ingest(raw, ADAPTER, AdapterContext(SECRETS.for_provider("cardlink")))
-    assert decision.outcome.value == "invalid"
-    assert decision.field == "errors"
+    assert decision.outcome.value == "rejected"
     assert "amount_less_than_minimum" in decision.reason
     assert "invalid_request_error" in decision.reason
     (entry,) = list(engine.store.journal())

@@ -59,7 +59,9 @@ def test_a_few_hundred_inputs_over_all_four_objects() -> None:
     assert len(run.results) == run.inputs  # one decision per input: no input makes two events
 
 
-def test_every_invalid_input_is_a_forged_or_unsigned_callback_or_a_provider_error() -> None:
+def test_invalid_inputs_are_the_forged_or_unsigned_callbacks_and_refusals_are_rejected() -> None:
+    """A provider's authenticated refusal of a merchant call (a 403 answer) is a refused
+    request, `rejected` with its code; `invalid` stays for what cannot be authenticated."""
     lines = _lines()
     forged = {i for i, line in enumerate(lines, 1) if line["channel"] == "callback"
               and not _verifies(json.loads(line["body"]))}
@@ -67,21 +69,24 @@ def test_every_invalid_input_is_a_forged_or_unsigned_callback_or_a_provider_erro
               is False}
     assert forged
     assert errors
-    invalid = {r.line: r.decision for r in day().results if r.decision.outcome.value == "invalid"}
-    assert set(invalid) == forged | errors
-    for line, decision in invalid.items():
-        assert decision.field == ("signature" if line in forged else "errors")
-        if line in errors:
-            assert re.search(r"\w+ \(kind \w+_error\)", decision.reason)
+    decided = {r.line: r.decision for r in day().results}
+    invalid = {line for line, decision in decided.items() if decision.outcome.value == "invalid"}
+    assert invalid == forged
+    assert all(decided[line].field == "signature" for line in forged)
+    for line in errors:
+        assert decided[line].outcome.value == "rejected"
+        assert re.search(r"refused by cardlink: 403: \w+ \(kind \w+_error\)",
+                         decided[line].reason)
 
 
 def test_rejections_are_the_planted_faults_with_their_reasons() -> None:
     reasons = [r.decision.reason for r in day().results if r.decision.outcome.value == "rejected"]
     kinds = Counter("override" if "enable_change_final_status" in reason else
                     "dispute" if re.search(r"dispute \w+ is `pending`", reason) else
-                    "over-refund" if "exceeds refundable" in reason else reason
+                    "over-refund" if "exceeds refundable" in reason else
+                    "refused" if reason.startswith("refused by cardlink: 403") else reason
                     for reason in reasons)
-    assert kinds == {"override": 2, "dispute": 1, "over-refund": 2}
+    assert kinds == {"override": 2, "dispute": 1, "over-refund": 2, "refused": 3}
 
 
 def test_enabling_the_option_turns_the_override_rejections_into_warnings() -> None:

@@ -137,10 +137,10 @@ CASES: list[tuple[str, tuple[str, ...], list[Step], Final]] = [
     ], {("payment", "3e7b1d9f5a2c4086b4e9d1a7c3f5b820"):
         ("refunded", "refunded", {"captured": 2500, "refunded": 2500}),
         ("refund", "8d2a6f4c1e9b47d3a5c0e8b6d4f2a917"): ("approved", "succeeded", {})}),
-    ("errors", (), [
-        ("invalid", "payment", None),
-        ("invalid", "payment", None),
-        ("invalid", "payout", None),
+    ("errors", (), [                          # the provider refused each call
+        ("rejected", "payment", None),
+        ("rejected", "payment", None),
+        ("rejected", "payout", None),
     ], {}),
 ]
 

@@ -271,7 +271,7 @@ REAL_EXPECTED = {
     "credit2card_response_undefined.json": (RESP, "payout", "payout_undefined", "PREPARE", None),
     "creditvoid_response_accepted.json": (RESP, "transaction", "refund_accepted", None,
                                           None),
-    "error_response_validation.json": (RESP, "result"),
+    "error_response_validation.json": (RESP, "refused"),
     "get_trans_details_response.json": (POLL, "transaction", "status_settled", "SETTLED",
                                         Money(2, "USD")),
     "get_trans_status_by_order_response.json": (POLL, "transaction", "status_settled",
@@ -285,7 +285,7 @@ REAL_EXPECTED = {
     "sale_response_3ds_redirect_empty_params.json": (RESP, "transaction", "sale_3ds", "3DS",
                                                      Money(2, "USD")),
     "sale_response_declined.json": (RESP, "transaction", "sale_declined", "DECLINED", None),
-    "sale_response_error_short.json": (RESP, "result"),
+    "sale_response_error_short.json": (RESP, "refused"),
     "sale_response_success.json": (RESP, "transaction", "sale_settled", "SETTLED",
                                    Money(2, "USD")),
 }
@@ -302,9 +302,11 @@ def test_real_payload(name):
     operation = "refund" if name.startswith("creditvoid") else None
     result = ADAPTER.parse(RawInput("platform", channel, (REAL / name).read_bytes(),
                                     operation=operation), AdapterContext())
-    if len(expected) == 2:
-        assert result.error is not None
-        assert result.error.field == expected[1]
+    if len(expected) == 2:  # the vendor's ERROR answer: the merchant's call was refused
+        assert result.error is None, result.error
+        (refusal,) = result.events
+        assert (refusal.trigger, refusal.object_id) == ("refused", "")
+        assert refusal.refusal is not None and refusal.refusal.startswith("ERROR")
         return
     assert result.error is None, result.error
     (event,) = result.events
@@ -313,14 +315,14 @@ def test_real_payload(name):
 
 
 def test_real_error_shape_lists_every_detail():
-    result = parse(RESP, (REAL / "error_response_validation.json").read_bytes())
-    assert result.error is not None
-    reason = result.error.reason
+    (refusal,) = parse(RESP, (REAL / "error_response_validation.json").read_bytes()).events
+    reason = refusal.refusal
+    assert reason is not None
     assert "ERROR 100000: Request data is invalid." in reason
     assert "payer_email: This value should not be blank." in reason
     assert reason.count("should not be blank") == 18
-    short = parse(RESP, (REAL / "sale_response_error_short.json").read_bytes())
-    assert short.error is not None and "Error description" in short.error.reason
+    (short,) = parse(RESP, (REAL / "sale_response_error_short.json").read_bytes()).events
+    assert short.refusal is not None and "Error description" in short.refusal
 
 
 def test_real_callback_masked_card_keeps_first_six_last_four():
@@ -558,10 +560,15 @@ def test_sale_request_with_wrong_hash_is_invalid():
     assert result.error is not None and result.error.field == "signature"
 
 
-def test_sale_request_needs_the_trans_id_as_ref():
+def test_a_sale_request_without_a_trans_id_is_an_attempt_under_its_order_id():
+    """Recorded before its answer (no trans_id yet), the request is kept under the merchant's
+    order_id; tests/engine/test_orders_binding.py binds it to the answer's trans_id."""
     result = ADAPTER.parse(RawInput("platform", Channel.REQUEST, SALE_REQUEST),
                            AdapterContext(PUBLISHED))
-    assert result.error is not None and result.error.field == "ref"
+    assert result.error is None, result.error
+    (attempt,) = result.events
+    assert attempt.reference == "ORDER-12345"
+    assert dict(attempt.remember)["card_last4"] == "1111"
 
 
 def test_other_merchant_requests_decide_nothing():

@@ -189,7 +189,7 @@ def test_validate_the_example_day_lists_the_planted_faults(
         capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(capsys, "validate", str(DAY), "--secrets", str(SECRETS))
     assert (status, err) == (EXIT_FINDINGS, "")
-    assert "594 inputs: 480 applied · 92 duplicate · 10 stale · 5 rejected · 7 invalid" in out
+    assert "594 inputs: 480 applied · 92 duplicate · 10 stale · 8 rejected · 4 invalid" in out
     for line in (588, 590, 591):
         assert f"line {line}  cardlink payment" in out
     assert out.count("signature: callback signature does not verify") == 3
@@ -204,7 +204,7 @@ def test_validate_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
                              "--format", "json", "--option", "enable_change_final_status")
     report = json.loads(out)
     assert status == EXIT_FINDINGS
-    assert report["summary"]["rejected"] == 3  # the two overrides now apply
+    assert report["summary"]["rejected"] == 6  # the two overrides now apply
     assert len(report["objects"]) == 185
     assert sorted(report["objects"][0]) == ["canonical", "id", "ledger", "object", "provider",
                                             "state"]

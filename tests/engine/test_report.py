@@ -42,8 +42,8 @@ def run() -> ValidationRun:
 
 def test_json_report_shape(run: ValidationRun) -> None:
     report = as_json(run)
-    assert sorted(report) == ["decisions", "internal_errors", "objects", "summary",
-                              "unchecked_signatures"]
+    assert sorted(report) == ["decisions", "internal_errors", "objects", "orders",
+                              "summary", "unchecked_signatures"]
     summary = report["summary"]
     assert summary.pop("unverified") == {"total": 0, "by_provider": {}, "allowed": []}
     assert summary.pop("verdict") == "NEEDS ATTENTION (rejected or invalid inputs)"
