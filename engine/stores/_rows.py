@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 from typing import Any
 
-from ..decision import Decision
+from ..chain import GENESIS, link_cells
 from ..errors import StoreError
-from ..event import Event
-from ..journal import JournalEntry
+from ..journal import JOURNAL_COLUMNS, JournalEntry, entry_from_cells
 from ..ledger import Ledger
 from ..record import ChildEffect, ObjectRecord
-from ..serialize import from_json, to_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _OBJECTS = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -41,7 +38,7 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent) WHERE parent IS NOT NULL;
 """
-_JOURNAL = """
+_JOURNAL_V2 = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY,
     claimed_object TEXT,
@@ -62,6 +59,8 @@ CREATE TABLE IF NOT EXISTS journal (
     UNIQUE (claimed_object, claimed_key)
 );
 """
+_JOURNAL = _JOURNAL_V2.replace("    options TEXT,\n", "    options TEXT,\n    chain TEXT,\n")
+"""v3: ``chain``, the entry's link in the journal's hash chain (``paychart.chain``)."""
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
            + _OBJECTS + _JOURNAL)
 _JOURNAL_V1_COLUMNS = ("seq, claimed_key, line, received_at, channel, outcome, provider, "
@@ -73,7 +72,7 @@ ALTER TABLE objects ADD COLUMN pending TEXT;
 ALTER TABLE objects ADD COLUMN unlinked TEXT;
 ALTER TABLE objects ADD COLUMN placeholder INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE journal RENAME TO journal_v1;
-{_JOURNAL}
+{_JOURNAL_V2}
 INSERT INTO journal (claimed_object, {_JOURNAL_V1_COLUMNS})
     SELECT CASE WHEN claimed_key IS NULL THEN NULL
                 ELSE provider || '/' || object_kind || '/' || object_id END,
@@ -93,20 +92,35 @@ UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, c
                  "authorized=?, captured=?, refunded=?, charged_back=?, parent=?, sequence=?, "
                  "remembered=?, skipped=?, deferred=?, visited=?, pending=?, unlinked=?, "
                  "placeholder=? WHERE key=? AND version=?")
-INSERT_JOURNAL = ("INSERT INTO journal (claimed_object, claimed_key, line, received_at, channel, "
-                  "outcome, provider, object_kind, object_id, event, decision, payload, "
-                  "payload_sha256, headers, options) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+INSERT_JOURNAL = (f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}, chain) "  # noqa: S608
+                  f"VALUES ({','.join('?' * (len(JOURNAL_COLUMNS) + 1))})")
+HEAD = "SELECT seq, chain FROM journal ORDER BY seq DESC LIMIT 1"
+CHAINED_THROUGH = "SELECT value FROM meta WHERE key='chain_migrated_through'"
+"""Entries up to this seq were chained when the store was migrated to v3, not at append."""
+
+
+def select_journal(*, chained: bool) -> str:
+    """Every entry's cells and chain in seq order (a v2 store opened read-only has none)."""
+    chain = "chain" if chained else "NULL AS chain"
+    return f"SELECT {', '.join(JOURNAL_COLUMNS)}, {chain} FROM journal ORDER BY seq"  # noqa: S608
+
+
+def lenient_text(data: bytes) -> str:
+    """Journal text as stored even when it is not UTF-8 (tampering): the chain then hashes
+    the original bytes back (``surrogateescape``) instead of the read failing."""
+    return data.decode("utf-8", "surrogateescape")
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 """One encoder for every row: ``json.dumps`` with options builds a new one per call."""
 
 
-def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> None:
+def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> int:
     """Create or migrate the schema, writing only when something is missing (opening an
-    up-to-date store takes no write lock, so it never waits behind a running batch)."""
+    up-to-date store takes no write lock, so it never waits behind a running batch); returns
+    the schema version in use. Read-only, a v2 store is read as it is (not chained)."""
     version = _schema_version(db)
-    if version == SCHEMA_VERSION:
-        return
+    if version == SCHEMA_VERSION or (read_only and version == 2):
+        return version
     if read_only:
         raise StoreError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}; "
                          "open it once for writing to create or migrate it")
@@ -119,16 +133,39 @@ def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> None
                     db.execute(statement)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                        (str(SCHEMA_VERSION),))
-        elif version == 1:
-            for statement in _MIGRATE_V1.split(";\n"):
-                if statement.strip():
-                    db.execute(statement)
-        elif version != SCHEMA_VERSION:
-            raise StoreError(f"{path}: unknown schema version {version}")
+        else:
+            if version == 1:
+                for statement in _MIGRATE_V1.split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                version = 2
+            if version != 2:
+                raise StoreError(f"{path}: unknown schema version {version}")
+            _chain_existing(db)
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+def _chain_existing(db: sqlite3.Connection) -> None:
+    """v2 → v3: chain the entries already there, in seq order, and say up to which seq the
+    chain was made at migration (it proves nothing about edits made before it)."""
+    db.execute("ALTER TABLE journal ADD COLUMN chain TEXT")
+    db.text_factory = lenient_text
+    try:
+        rows = db.execute(select_journal(chained=False)).fetchall()
+    finally:
+        db.text_factory = str
+    previous, last = GENESIS, 0
+    for row in rows:
+        cells = tuple(row)[:-1]
+        previous, last = link_cells(previous, cells), row["seq"]
+        db.execute("UPDATE journal SET chain=? WHERE seq=?", (previous, last))
+    if last:
+        db.execute("INSERT INTO meta VALUES ('chain_migrated_through', ?)", (str(last),))
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
@@ -172,30 +209,7 @@ def object_values(r: ObjectRecord) -> tuple[Any, ...]:
             _effects_json(r.pending), _effects_json(r.unlinked), int(r.placeholder))
 
 
-def journal_values(entry: JournalEntry) -> tuple[Any, ...]:
-    decision = entry.decision
-    claimed_object = (entry.event.key if entry.claimed_key is not None and entry.event
-                      else None)
-    if entry.claimed_key is not None and claimed_object is None:
-        raise StoreError("a claimed dedupe key needs the event it belongs to")
-    return (claimed_object, entry.claimed_key, entry.line,
-            entry.received_at.isoformat() if entry.received_at else None,
-            entry.channel, decision.outcome.value, decision.provider,
-            decision.object_kind, decision.object_id,
-            _dumps(to_json(entry.event)) if entry.event is not None else None,
-            _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
-            _dumps(entry.headers) if entry.headers else None,
-            _dumps(entry.options) if entry.options else None)
-
-
 def entry(row: sqlite3.Row) -> JournalEntry:
-    return JournalEntry(
-        decision=from_json(json.loads(row["decision"]), Decision),
-        event=from_json(json.loads(row["event"]), Event) if row["event"] else None,
-        claimed_key=row["claimed_key"],
-        received_at=(datetime.fromisoformat(row["received_at"])
-                     if row["received_at"] else None), line=row["line"],
-        channel=row["channel"], payload=row["payload"],
-        payload_sha256=row["payload_sha256"],
-        headers=tuple(tuple(pair) for pair in json.loads(row["headers"] or "[]")),
-        options=tuple(json.loads(row["options"] or "[]")), seq=row["seq"])
+    """The entry of a ``select_journal`` row (``UnreadableEntryError`` when a cell is bad)."""
+    values = tuple(row)
+    return entry_from_cells(values[:-1], values[-1])

@@ -10,8 +10,9 @@ from contextlib import AbstractContextManager, nullcontext
 
 import attrs
 
+from ..chain import GENESIS, StoredEntry, link
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..journal import JournalEntry
+from ..journal import JournalEntry, journal_cells
 from ..record import ObjectRecord
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
@@ -87,6 +88,10 @@ class MemoryStore:
             claim = _digest(key)
             if _contains(self._claimed.get(entry.event.key, b""), claim):
                 raise DuplicateKeyError(key)
+        journal = self._journal
+        stamped = attrs.evolve(entry, seq=len(journal) + 1)
+        stamped = attrs.evolve(stamped, chain=link(journal[-1].chain or GENESIS if journal
+                                                   else GENESIS, stamped))
         for record in records:
             if record.parent is not None:
                 previous = objects.get(record.key)
@@ -97,8 +102,8 @@ class MemoryStore:
             owner = entry.event.key
             shared = objects[owner].key if owner in objects else owner  # one key string
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
-        self._journal.append(entry)
-        return len(self._journal)
+        journal.append(stamped)
+        return stamped.seq
 
     def batch(self, max_inputs: int = BATCH_INPUTS,
               max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:
@@ -106,9 +111,22 @@ class MemoryStore:
         return nullcontext()
 
     def journal(self) -> Iterator[JournalEntry]:
-        """Entries with their sequence numbers (given on read: the list index is the seq)."""
-        return (attrs.evolve(entry, seq=seq)
-                for seq, entry in enumerate(list(self._journal), start=1))
+        return iter(list(self._journal))
+
+    def stored_journal(self) -> Iterator[StoredEntry]:
+        """The entries as the other stores keep them: their cells and chains."""
+        return (StoredEntry(journal_cells(entry, entry.seq), entry.chain)
+                for entry in list(self._journal))
+
+    def chain_head(self) -> tuple[int, str]:
+        """The last entry's seq and chain; (0, ``GENESIS``) when empty."""
+        journal = self._journal
+        last = journal[-1] if journal else None
+        return (0, GENESIS) if last is None else (last.seq, last.chain or GENESIS)
+
+    def chained_from(self) -> int:
+        """Every entry is chained at append."""
+        return 1
 
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         return iter([record for record in list(self._objects.values())
