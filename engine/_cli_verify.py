@@ -72,7 +72,8 @@ def _text(url: str, report: ReplayReport) -> str:
                      "reproduces every decision and object")
     else:
         first = report.first_broken
-        lines.append(f"{len(report.findings)} findings"
+        count = len(report.findings)
+        lines.append(f"{count} finding{'' if count == 1 else 's'}"
                      + (f"; first broken entry: #{first}" if first is not None else "") + ":")
         lines += [f"  - [{f.check}] {f}" for f in report.findings]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -29,6 +30,12 @@ _SEQ = JOURNAL_COLUMNS.index("seq")
 _PAYLOAD = JOURNAL_COLUMNS.index("payload")
 _DIGEST = JOURNAL_COLUMNS.index("payload_sha256")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def is_chain(value: object) -> bool:
+    """Whether ``value`` has the form of a chain (64 lowercase hex digits)."""
+    return isinstance(value, str) and _HEX.fullmatch(value) is not None
 
 
 @attrs.frozen(slots=True)
@@ -89,7 +96,8 @@ def canonical(cells: Sequence[object]) -> bytes:
 
 
 def link_cells(previous: str, cells: Sequence[object]) -> str:
-    """sha256 hex of the previous chain (64 hex digits, ASCII) followed by ``canonical``."""
+    """sha256 hex of the previous chain (64 hex digits, ASCII) followed by ``canonical``;
+    ``previous`` must be a chain (``is_chain``)."""
     return hashlib.sha256(previous.encode("ascii") + canonical(cells)).hexdigest()
 
 
@@ -120,6 +128,8 @@ def _link_finding(expected_seq: int, stored: StoredEntry, recomputed: str) -> Fi
         return Finding(seq, "chain", f"seq {seq} follows seq {expected_seq - 1}: {what}")
     if stored.chain is None:
         return Finding(seq, "chain", "the entry has no chain")
+    if not is_chain(stored.chain):
+        return Finding(seq, "chain", "the chain cell is not 64 hex digits")
     if stored.chain != recomputed:
         return Finding(seq, "chain", "the chain does not match the entry: the entry was "
                                      "edited, inserted or moved, or the one before it was")
@@ -145,7 +155,8 @@ def verify_chain(entries: Iterable[StoredEntry], *, head: str | None = None) -> 
         if payload is not None:
             findings.append(payload)
         # Resume from what is stored: one edit is one finding, not a cascade to the end.
-        previous = stored.chain if broken is not None and stored.chain else recomputed
+        previous = (stored.chain if broken is not None and stored.chain is not None
+                    and is_chain(stored.chain) else recomputed)
         head_seen = head_seen or previous == head
         expected, last = seq + 1, (seq, previous)
     if not head_seen:

@@ -125,8 +125,15 @@ def entry_from_cells(cells: Sequence[object], chain: str | None = None) -> Journ
 
 def _text(row: dict[str, object], column: str) -> str | None:
     value = row[column]
-    if value is not None and not isinstance(value, str):
+    if value is None:
+        return None
+    if not isinstance(value, str):
         raise UnreadableEntryError(row["seq"], column, f"is {type(value).__name__}, not text")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # read back with surrogateescape: the bytes are not UTF-8
+            raise UnreadableEntryError(row["seq"], column, "is not UTF-8 text") from None
     return value
 
 

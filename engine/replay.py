@@ -17,6 +17,7 @@ import attrs
 
 from .chain import ChainReport, Finding, StoredEntry, verify_chain
 from .charts import ChartSet
+from .decision import Outcome
 from .errors import StoreError
 from .journal import (
     JOURNAL_COLUMNS,
@@ -174,6 +175,10 @@ def replay(store: Store, charts: ChartSet, *, head: str | None = None) -> Replay
         if entry.claimed_key is not None and entry.event is not None:
             claimed.add((entry.event.key, entry.claimed_key))
         if entry.event is None:
+            if entry.decision.outcome is not Outcome.INVALID:
+                findings.append(Finding(entry.seq, "entry", f"a {entry.decision.outcome.value} "
+                                        "entry without its event (only invalid inputs are "
+                                        "journaled without one)"))
             continue
         engine = engines.get(entry.options)
         if engine is None:

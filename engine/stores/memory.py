@@ -90,8 +90,8 @@ class MemoryStore:
                 raise DuplicateKeyError(key)
         journal = self._journal
         stamped = attrs.evolve(entry, seq=len(journal) + 1)
-        stamped = attrs.evolve(stamped, chain=link(journal[-1].chain or GENESIS if journal
-                                                   else GENESIS, stamped))
+        last_chain = journal[-1].chain if journal else None
+        stamped = attrs.evolve(stamped, chain=link(last_chain or GENESIS, stamped))
         for record in records:
             if record.parent is not None:
                 previous = objects.get(record.key)

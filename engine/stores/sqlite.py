@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from ..chain import GENESIS, NOT_CHAINED, StoredEntry, link_cells
+from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..journal import JournalEntry, journal_cells
 from ..record import ObjectRecord
@@ -273,7 +273,9 @@ def _append(db: sqlite3.Connection, entry: JournalEntry) -> int:
     """Insert the entry after the current head, chained to it (the caller holds the write
     lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
     head = db.execute(_rows.HEAD).fetchone()
-    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1, head[1] or GENESIS)
+    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1, head[1])
+    if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
+        previous = GENESIS
     cells = journal_cells(entry, seq)
     try:
         db.execute(_rows.INSERT_JOURNAL, (*cells, link_cells(previous, cells)))
