@@ -210,6 +210,7 @@ def object_values(r: ObjectRecord) -> tuple[Any, ...]:
 
 
 def entry(row: sqlite3.Row) -> JournalEntry:
-    """The entry of a ``select_journal`` row (``UnreadableEntryError`` when a cell is bad)."""
-    values = tuple(row)
-    return entry_from_cells(values[:-1], values[-1])
+    """The entry of a journal row, by column name (``SELECT *`` works too);
+    ``UnreadableEntryError`` when a cell is bad."""
+    chain = row["chain"] if "chain" in row.keys() else None
+    return entry_from_cells(tuple(row[column] for column in JOURNAL_COLUMNS), chain)

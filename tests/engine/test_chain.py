@@ -28,6 +28,7 @@ from paychart.chain import GENESIS, NOT_CHAINED, StoredEntry, link, verify_chain
 from paychart.cli import main
 from paychart.exit import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from paychart.journal import UnreadableEntryError, entry_from_cells, journal_cells
+from paychart.stores import _rows
 
 from .support import SHOP_FILES, event, shop_charts
 
@@ -203,3 +204,12 @@ def test_a_bad_decision_cell_names_its_seq_not_its_text(decision: str, problem: 
     assert (raised.value.seq, raised.value.column) == (1, "decision")
     assert problem in str(raised.value) and decision not in str(raised.value)
     assert not verify_chain([StoredEntry(tuple(cells), stored.chain)]).ok
+
+
+def test_a_journal_row_reads_back_by_column_name(tmp_path: Path) -> None:
+    """``SELECT *`` rows (the outbox reader's) read as the explicit column list does."""
+    store = SQLiteStore(tmp_path / "s.db")
+    _fill(store)
+    rows = store._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
+    assert [_rows.entry(row) for row in rows] == list(store.journal())
+    store.close()
