@@ -18,7 +18,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
-from . import _cli_verify
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -143,6 +142,8 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help=_FORMAT_HELP + ': json is {"entries", "objects", "differences"}')
     _add_charts(p)
     p.set_defaults(func=commands.cmd_replay)
+
+    from . import _cli_verify  # here, not at the top: one self-contained hunk per subcommand
 
     _cli_verify.add_parser(_sub(sub, "verify", _cli_verify.HELP, _cli_verify.EXAMPLES))
 

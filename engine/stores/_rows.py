@@ -212,5 +212,5 @@ def object_values(r: ObjectRecord) -> tuple[Any, ...]:
 def entry(row: sqlite3.Row) -> JournalEntry:
     """The entry of a journal row, by column name (``SELECT *`` works too);
     ``UnreadableEntryError`` when a cell is bad."""
-    chain = row["chain"] if "chain" in row.keys() else None
+    chain = row["chain"] if "chain" in row.keys() else None  # noqa: SIM118 - `in row` tests values
     return entry_from_cells(tuple(row[column] for column in JOURNAL_COLUMNS), chain)
