@@ -74,7 +74,7 @@ def _text(url: str, report: ReplayReport) -> str:
         first = report.first_broken
         count = len(report.findings)
         lines.append(f"{count} finding{'' if count == 1 else 's'}"
-                     + (f"; first broken entry: #{first}" if first is not None else "") + ":")
+                     + (f" (first broken entry: #{first})" if first is not None else "") + ":")
         lines += [f"  - [{f.check}] {f}" for f in report.findings]
     return "\n".join(lines) + "\n"
 
