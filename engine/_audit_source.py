@@ -216,6 +216,17 @@ def _read_only(path: Path) -> SQLiteStore:
     return store
 
 
+def _chain_head(store: SQLiteStore) -> str:
+    """The journal's hash chain head as stored, to anchor outside the database (``paychart
+    verify --head``), and from which seq it was chained at append."""
+    seq, chain = store.chain_head()
+    origin = store.chained_from()
+    if origin is not None and origin > 1:
+        return (f"entry #{seq}: {chain} (chained from seq {origin}; earlier entries were "
+                "chained at migration)")
+    return f"entry #{seq}: {chain}"
+
+
 def _result(entry: JournalEntry) -> InputResult:
     event = entry.event
     return InputResult(entry.seq, entry.decision, None,
@@ -248,8 +259,7 @@ def from_store(url: str, *, charts: ChartSet, window: Window = Window(),
             amounts.append(entry.event.money if entry.event is not None else None)
             options.update(entry.options)
         written = tuple(store.objects())
-        chain = getattr(store, "chain_head", None)
-        chain_head = str(chain()) if callable(chain) else NOT_RECORDED
+        chain_head = _chain_head(store)
     finally:
         store.close()
     check_options(charts, sorted(options))

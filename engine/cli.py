@@ -146,6 +146,10 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_charts(p)
     p.set_defaults(func=commands.cmd_replay)
 
+    from . import _cli_verify  # here, not at the top: one self-contained hunk per subcommand
+
+    _cli_verify.add_parser(_sub(sub, "verify", _cli_verify.HELP, _cli_verify.EXAMPLES))
+
     p = _sub(sub, "objects", "list a store's objects: state, canonical status, ledger",
              "  paychart objects sqlite:day.sqlite\n"
              "  paychart objects sqlite:day.sqlite --format json\n"

@@ -29,6 +29,7 @@ def luhn_pans(text: str) -> list[str]:
     timestamps in milliseconds or microseconds (13 or 16 digits starting with 1: no card
     scheme issues those), which providers send as sequence numbers."""
     found = []
+    text = re.sub(r"\b[0-9a-f]{64}\b", "", text)  # sha256 digests and chain links are no PAN
     for match in _DIGITS.finditer(text):
         digits = re.sub(r"\D", "", match.group(0))
         if digits[0] == "1" and len(digits) in (13, 16):

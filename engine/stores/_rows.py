@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-from ..decision import Decision
+from ..chain import GENESIS, link_cells
 from ..errors import StoreError
-from ..event import Event
-from ..journal import JournalEntry
+from ..journal import JOURNAL_COLUMNS, JournalEntry, entry_from_cells
 from ..ledger import Ledger
 from ..record import ChildEffect, ObjectRecord
-from ..serialize import from_json, to_json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+UNCHAINED_VERSION = 3
+"""The last schema without the journal's hash chain: readable, reported as not chained."""
 
 _OBJECTS = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -44,7 +44,7 @@ CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent) WHERE parent IS 
 CREATE INDEX IF NOT EXISTS objects_by_reference ON objects(reference)
     WHERE reference IS NOT NULL;
 """
-_JOURNAL = """
+_JOURNAL_V2 = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY,
     claimed_object TEXT,
@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS journal (
     UNIQUE (claimed_object, claimed_key)
 );
 """
+_JOURNAL = _JOURNAL_V2.replace("    options TEXT,\n", "    options TEXT,\n    chain TEXT,\n")
+"""v4: ``chain``, the entry's link in the journal's hash chain (``paychart.chain``)."""
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
            + _OBJECTS + _JOURNAL)
 _JOURNAL_V1_COLUMNS = ("seq, claimed_key, line, received_at, channel, outcome, provider, "
@@ -76,7 +78,7 @@ ALTER TABLE objects ADD COLUMN pending TEXT;
 ALTER TABLE objects ADD COLUMN unlinked TEXT;
 ALTER TABLE objects ADD COLUMN placeholder INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE journal RENAME TO journal_v1;
-{_JOURNAL}
+{_JOURNAL_V2}
 INSERT INTO journal (claimed_object, {_JOURNAL_V1_COLUMNS})
     SELECT CASE WHEN claimed_key IS NULL THEN NULL
                 ELSE provider || '/' || object_kind || '/' || object_id END,
@@ -90,10 +92,8 @@ CREATE INDEX IF NOT EXISTS objects_by_reference ON objects(reference)
     WHERE reference IS NOT NULL;
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
 """
-"""The merchant's order reference on objects (orders): existing objects keep none until an
-input carries it again."""
-_MIGRATIONS = {1: _MIGRATE_V1, 2: _MIGRATE_REFERENCE}
-"""Schema version → the script that takes it one version up."""
+"""v3: the merchant's order reference on objects (orders): existing objects keep none until
+an input carries it again."""
 
 _COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captured, refunded, "
             "charged_back, parent, sequence, remembered, skipped, deferred, visited, pending, "
@@ -106,20 +106,39 @@ UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, c
                  "authorized=?, captured=?, refunded=?, charged_back=?, parent=?, sequence=?, "
                  "remembered=?, skipped=?, deferred=?, visited=?, pending=?, unlinked=?, "
                  "placeholder=?, reference=? WHERE key=? AND version=?")
-INSERT_JOURNAL = ("INSERT INTO journal (claimed_object, claimed_key, line, received_at, channel, "
-                  "outcome, provider, object_kind, object_id, event, decision, payload, "
-                  "payload_sha256, headers, options) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+INSERT_JOURNAL = (f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}, chain) "  # noqa: S608
+                  f"VALUES ({','.join('?' * (len(JOURNAL_COLUMNS) + 1))})")
+HEAD = "SELECT seq, chain FROM journal ORDER BY seq DESC LIMIT 1"
+CHAINED_THROUGH = "SELECT value FROM meta WHERE key='chain_migrated_through'"
+"""Entries up to this seq were chained when the store was migrated to v3, not at append."""
+
+
+def select_journal(*, chained: bool) -> str:
+    """Every entry's cells and chain in seq order (a v2 store opened read-only has none)."""
+    chain = "chain" if chained else "NULL AS chain"
+    return f"SELECT {', '.join(JOURNAL_COLUMNS)}, {chain} FROM journal ORDER BY seq"  # noqa: S608
+
+
+def lenient_text(data: bytes) -> str:
+    """Journal text as stored even when it is not UTF-8 (tampering): the chain then hashes
+    the original bytes back (``surrogateescape``) instead of the read failing."""
+    return data.decode("utf-8", "surrogateescape")
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 """One encoder for every row: ``json.dumps`` with options builds a new one per call."""
 
 
-def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> None:
+def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> int:
     """Create or migrate the schema, writing only when something is missing (opening an
-    up-to-date store takes no write lock, so it never waits behind a running batch)."""
+    up-to-date store takes no write lock, so it never waits behind a running batch); returns
+    the schema version in use. Read-only, a v3 store is read as it is (not chained); a store
+    from a newer paychart is refused rather than misread."""
     version = _schema_version(db)
-    if version == SCHEMA_VERSION:
-        return
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: schema version {version} was written by a newer paychart "
+                         f"(this one knows up to {SCHEMA_VERSION}); upgrade paychart")
+    if version == SCHEMA_VERSION or (read_only and version == UNCHAINED_VERSION):
+        return version
     if read_only:
         raise StoreError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}; "
                          "open it once for writing to create or migrate it")
@@ -132,17 +151,50 @@ def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> None
                     db.execute(statement)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                        (str(SCHEMA_VERSION),))
-        elif version != SCHEMA_VERSION and version not in _MIGRATIONS:
-            raise StoreError(f"{path}: unknown schema version {version}")
-        while version is not None and version < SCHEMA_VERSION:
-            for statement in _MIGRATIONS[version].split(";\n"):
-                if statement.strip():
-                    db.execute(statement)
-            version = _schema_version(db)
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            migrate = _MIGRATIONS.get(version)
+            if migrate is None:
+                raise StoreError(f"{path}: unknown schema version {version}")
+            migrate(db)
+            version = _schema_version(db) or 0
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+def _script(text: str) -> Callable[[sqlite3.Connection], None]:
+    def run(db: sqlite3.Connection) -> None:
+        for statement in text.split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+    return run
+
+
+def _chain_existing(db: sqlite3.Connection) -> None:
+    """v3 → v4: chain the entries already there, in seq order, and say up to which seq the
+    chain was made at migration (it proves nothing about edits made before it)."""
+    db.execute("ALTER TABLE journal ADD COLUMN chain TEXT")
+    db.text_factory = lenient_text
+    try:
+        rows = db.execute(select_journal(chained=False)).fetchall()
+    finally:
+        db.text_factory = str
+    previous, last = GENESIS, 0
+    for row in rows:
+        cells = tuple(row)[:-1]
+        previous, last = link_cells(previous, cells), row["seq"]
+        db.execute("UPDATE journal SET chain=? WHERE seq=?", (previous, last))
+    if last:
+        db.execute("INSERT INTO meta VALUES ('chain_migrated_through', ?)", (str(last),))
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _script(_MIGRATE_V1), 2: _script(_MIGRATE_REFERENCE), 3: _chain_existing}
+"""Schema version → the step that takes a store one version up."""
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
@@ -187,30 +239,8 @@ def object_values(r: ObjectRecord) -> tuple[Any, ...]:
             r.reference)
 
 
-def journal_values(entry: JournalEntry) -> tuple[Any, ...]:
-    decision = entry.decision
-    claimed_object = (entry.event.key if entry.claimed_key is not None and entry.event
-                      else None)
-    if entry.claimed_key is not None and claimed_object is None:
-        raise StoreError("a claimed dedupe key needs the event it belongs to")
-    return (claimed_object, entry.claimed_key, entry.line,
-            entry.received_at.isoformat() if entry.received_at else None,
-            entry.channel, decision.outcome.value, decision.provider,
-            decision.object_kind, decision.object_id,
-            _dumps(to_json(entry.event)) if entry.event is not None else None,
-            _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
-            _dumps(entry.headers) if entry.headers else None,
-            _dumps(entry.options) if entry.options else None)
-
-
 def entry(row: sqlite3.Row) -> JournalEntry:
-    return JournalEntry(
-        decision=from_json(json.loads(row["decision"]), Decision),
-        event=from_json(json.loads(row["event"]), Event) if row["event"] else None,
-        claimed_key=row["claimed_key"],
-        received_at=(datetime.fromisoformat(row["received_at"])
-                     if row["received_at"] else None), line=row["line"],
-        channel=row["channel"], payload=row["payload"],
-        payload_sha256=row["payload_sha256"],
-        headers=tuple(tuple(pair) for pair in json.loads(row["headers"] or "[]")),
-        options=tuple(json.loads(row["options"] or "[]")), seq=row["seq"])
+    """The entry of a journal row, by column name (``SELECT *`` works too);
+    ``UnreadableEntryError`` when a cell is bad."""
+    chain = row["chain"] if "chain" in row.keys() else None  # noqa: SIM118 - `in row` tests values
+    return entry_from_cells(tuple(row[column] for column in JOURNAL_COLUMNS), chain)

@@ -10,8 +10,9 @@ from contextlib import AbstractContextManager, nullcontext
 
 import attrs
 
+from ..chain import GENESIS, StoredEntry, link
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..journal import JournalEntry
+from ..journal import JournalEntry, journal_cells
 from ..record import ObjectRecord
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
@@ -93,6 +94,10 @@ class MemoryStore:
             claim = _digest(key)
             if _contains(self._claimed.get(entry.event.key, b""), claim):
                 raise DuplicateKeyError(key)
+        journal = self._journal
+        stamped = attrs.evolve(entry, seq=len(journal) + 1)
+        last_chain = journal[-1].chain if journal else None
+        stamped = attrs.evolve(stamped, chain=link(last_chain or GENESIS, stamped))
         for record in records:
             if record.parent is not None:
                 previous = objects.get(record.key)
@@ -106,8 +111,8 @@ class MemoryStore:
             owner = entry.event.key
             shared = objects[owner].key if owner in objects else owner  # one key string
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
-        self._journal.append(entry)
-        return len(self._journal)
+        journal.append(stamped)
+        return stamped.seq
 
     def _reindex_reference(self, previous: ObjectRecord | None, record: ObjectRecord) -> None:
         provider = record.key.split("/", 1)[0]
@@ -122,9 +127,22 @@ class MemoryStore:
         return nullcontext()
 
     def journal(self) -> Iterator[JournalEntry]:
-        """Entries with their sequence numbers (given on read: the list index is the seq)."""
-        return (attrs.evolve(entry, seq=seq)
-                for seq, entry in enumerate(list(self._journal), start=1))
+        return iter(list(self._journal))
+
+    def stored_journal(self) -> Iterator[StoredEntry]:
+        """The entries as the other stores keep them: their cells and chains."""
+        return (StoredEntry(journal_cells(entry, entry.seq), entry.chain)
+                for entry in list(self._journal))
+
+    def chain_head(self) -> tuple[int, str]:
+        """The last entry's seq and chain; (0, ``GENESIS``) when empty."""
+        journal = self._journal
+        last = journal[-1] if journal else None
+        return (0, GENESIS) if last is None else (last.seq, last.chain or GENESIS)
+
+    def chained_from(self) -> int:
+        """Every entry is chained at append."""
+        return 1
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         start = max(after, 0)

@@ -5,6 +5,8 @@ which takes the write lock up front, with a busy timeout). Optimistic concurrenc
 ``UPDATE … WHERE version = ?`` that must touch one row (or an ``INSERT`` that must not find
 the key), plus a version check of every record the decision only read; the dedupe key is
 unique per object in the journal, left ``NULL`` by decisions that do not claim their key.
+Each journal row carries its link in the hash chain (``paychart.chain``), computed at append
+under the write lock, so the previous link cannot change underneath it.
 Several processes may share the file, and threads may share one store: each thread gets its
 own connection (``:memory:`` databases, which a second connection cannot see, share one
 connection under a lock).
@@ -19,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
+from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..journal import JournalEntry
+from ..journal import JournalEntry, journal_cells
 from ..record import ObjectRecord
 from . import _rows
 from .base import BATCH_INPUTS, BATCH_SECONDS
@@ -61,7 +64,9 @@ class SQLiteStore:
         self._shared_lock = threading.RLock()
         if self.path == ":memory:":
             self._shared = self._connect()
-        _rows.ensure_schema(self._db, read_only=read_only, path=self.path)
+        self.chained = _rows.ensure_schema(self._db, read_only=read_only,
+                                           path=self.path) == _rows.SCHEMA_VERSION
+        """``False`` for a v2 store opened read-only: its journal has no chain yet."""
 
     # -- connections ----------------------------------------------------------------------------
 
@@ -136,9 +141,39 @@ class SQLiteStore:
         return [_rows.record(row) for row in rows]
 
     def journal(self) -> Iterator[JournalEntry]:
+        return (_rows.entry(row) for row in self._journal_rows())
+
+    def stored_journal(self) -> Iterator[StoredEntry]:
+        """Every entry's cells exactly as stored, with its chain (what ``verify`` checks)."""
+        return (StoredEntry(tuple(row)[:-1], row[-1]) for row in self._journal_rows())
+
+    def _journal_rows(self) -> list[sqlite3.Row]:
         with self._guard():
-            rows = self._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
-        return (_rows.entry(row) for row in rows)
+            db = self._db
+            db.text_factory = _rows.lenient_text
+            try:
+                return db.execute(_rows.select_journal(chained=self.chained)).fetchall()
+            finally:
+                db.text_factory = str
+
+    def chain_head(self) -> tuple[int, str]:
+        """The last entry's seq and its stored chain: (0, ``GENESIS``) when empty,
+        ``NOT_CHAINED`` for a v2 store opened read-only."""
+        with self._guard():
+            row = self._db.execute(_rows.HEAD if self.chained else
+                                   "SELECT max(seq), NULL FROM journal").fetchone()
+        if row is None or row[0] is None:
+            return 0, GENESIS if self.chained else NOT_CHAINED
+        return int(row[0]), row[1] or NOT_CHAINED
+
+    def chained_from(self) -> int | None:
+        """The first seq chained at append (entries before it were chained when the store
+        was migrated to schema v4); ``None`` when the store is not chained."""
+        if not self.chained:
+            return None
+        with self._guard():
+            row = self._db.execute(_rows.CHAINED_THROUGH).fetchone()
+        return 1 if row is None else int(row[0]) + 1
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         with self._guard():
@@ -249,12 +284,17 @@ def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
 
 
 def _append(db: sqlite3.Connection, entry: JournalEntry) -> int:
+    """Insert the entry after the current head, chained to it (the caller holds the write
+    lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
+    head = db.execute(_rows.HEAD).fetchone()
+    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1, head[1])
+    if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
+        previous = GENESIS
+    cells = journal_cells(entry, seq)
     try:
-        cursor = db.execute(_rows.INSERT_JOURNAL, _rows.journal_values(entry))
+        db.execute(_rows.INSERT_JOURNAL, (*cells, link_cells(previous, cells)))
     except sqlite3.IntegrityError:
         if entry.claimed_key is not None:
             raise DuplicateKeyError(entry.claimed_key) from None
         raise
-    if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it on INSERT
-        raise StoreError("journal insert returned no row id")
-    return cursor.lastrowid
+    return seq

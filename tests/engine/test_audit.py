@@ -22,6 +22,7 @@ from paychart._audit_source import paychart_version
 from paychart.charts import ChartSet
 from paychart.cli import main
 from paychart.secrets import Secrets
+from paychart.stores.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests/engine/fixtures/audit"
@@ -273,7 +274,10 @@ def test_a_store_is_audited_read_only_from_its_journal(tmp_path: Path,
     html = (tmp_path / "out" / audit.REPORT_NAME).read_text()
     assert _parse(html).tables["summary"][1] == ["14", "10", "1", "1", "1", "1", "0"]
     rows = {r[0]: r[1] for r in _parse(html).tables["provenance"]}
-    assert rows["chain head"] == "not recorded"
+    reader = SQLiteStore(db, read_only=True)
+    seq, head = reader.chain_head()
+    reader.close()
+    assert rows["chain head"] == f"entry #{seq}: {head}" and seq == 14
     assert "sha256" in next(k for k in rows if k.startswith("journal head"))
     assert "14 inputs" in capsys.readouterr().out
     with sqlite3.connect(db) as live:  # a backend holding the store open (its -wal exists)

@@ -50,15 +50,16 @@ def test_sqlite_keeps_the_reference_across_reopening(tmp_path: Path) -> None:
 
 
 def test_a_store_from_before_references_is_migrated(tmp_path: Path) -> None:
-    """A schema-2 file (no reference column) opens, gains the column and index, keeps its
-    objects, and indexes what is decided from then on."""
+    """A schema-2 file (no reference column, no chain) opens, gains the column and index
+    (and the chain), keeps its objects, and indexes what is decided from then on."""
     path = tmp_path / "store.db"
     store = SQLiteStore(path, synchronous="OFF")
     Orchestrator(shop_charts(), store).apply(event("p1", "pay", "paid", amount=5))
     store.close()
     db = sqlite3.connect(path)
     db.executescript("DROP INDEX objects_by_reference; ALTER TABLE objects DROP COLUMN "
-                     "reference; UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+                     "reference; ALTER TABLE journal DROP COLUMN chain; "
+                     "UPDATE meta SET value = '2' WHERE key = 'schema_version';")
     db.close()
     with pytest.raises(StoreError, match="schema version 2"):
         SQLiteStore(path, read_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from paychart import (
     Store,
     VersionConflictError,
 )
+from paychart.errors import StoreError
 from paychart.replay import replay
 
 from .support import event, shop_charts
@@ -138,3 +140,18 @@ def test_concurrent_workers_never_double_apply(tmp_path: Path) -> None:
     assert sum(ledger.refunded for ledger in ledgers) == 20 * 100
     assert replay(store, shop_charts()).ok
     store.close()
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_store_written_by_a_newer_paychart_is_refused_untouched(tmp_path: Path,
+                                                                  read_only: bool) -> None:
+    """Reading or migrating a schema this version does not know would misread it."""
+    path = tmp_path / "future.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="schema version 99 was written by a newer paychart"):
+        SQLiteStore(path, read_only=read_only)
+    assert path.read_bytes() == before
