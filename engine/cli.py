@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
+from . import _cli_migrate
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 parser_class=_Parser)
     _add_charts_commands(sub)
     _add_run_commands(sub)
+    _cli_migrate.register(sub, _sub)
     return parser
 
 

@@ -92,7 +92,10 @@ _LOCK = 0x70617963  # "payc": serializes migrations of one database across proce
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:
     """The store's schema version; 0 for a database paychart never wrote to."""
-    found = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+    # A query of pg_tables, not to_regclass: the catalog cache may not yet show a table
+    # another process just created, while a statement's snapshot does.
+    found = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = "
+                         "current_schema() AND tablename = 'meta')").fetchone()
     if not found or not found[0]:
         return 0
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

@@ -146,8 +146,12 @@ class PostgresStore:
             raise StoreError(f"{self.name}: {doing}: {reason}{more}") from None
 
     def _read(self, query: Callable[[Conn], T]) -> T:
-        """Run a read on a pooled connection; one retry on a fresh connection when the first
-        was lost (a failover or a restarted server), since reading twice is harmless."""
+        """Run a read on the thread's batch connection, else on a pooled one with one retry
+        on a fresh connection when the first was lost (a failover, a restarted server):
+        reading twice is harmless."""
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        if batch is not None:  # the batch's own connection sees its uncommitted decisions
+            return query(batch.conn)
         for attempt in (1, 2):
             try:
                 with self._pool.connection() as conn:

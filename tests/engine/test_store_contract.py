@@ -119,6 +119,19 @@ def test_bounded_batch_lets_other_workers_in(opener: Opener, tmp_path: Path) -> 
     store.close()
 
 
+def test_a_batch_reads_its_own_decisions(store: Store) -> None:
+    """Inside a batch the next decision on an object sees the one before it, not yet
+    committed (a store reading through another connection would refuse it forever)."""
+    engine = Orchestrator(shop_charts(), store)
+    with store.batch(max_inputs=100, max_seconds=60):
+        outcomes = [engine.apply(e).outcome for e in (
+            event("p1", "start", "pending", channel=Channel.RESPONSE),
+            event("p1", "pay", "paid", amount=100))]
+    assert outcomes == [Outcome.APPLIED, Outcome.APPLIED]
+    paid = store.get(KEY)
+    assert paid is not None and paid.state == "paid" and paid.version == 2
+
+
 def _second_reader(store: Store) -> Store | None:
     """A read-only store on the same data through another connection (durable stores)."""
     if isinstance(store, SQLiteStore):
