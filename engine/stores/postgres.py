@@ -216,14 +216,21 @@ class PostgresStore:
             if batch is not None:
                 return self._commit_in_batch(batch, entry, records, reads)
             with self._pool.connection() as conn:
-                seq = self._begin_with_head(conn)
-                try:
-                    _write(conn, seq, entry, records, reads)
-                except BaseException:
-                    conn.execute(b"ROLLBACK")
-                    raise
-                conn.execute(b"COMMIT")
-                return seq
+                for _ in range(SERIALIZATION_RETRIES):
+                    seq = self._begin_with_head(conn)
+                    try:
+                        _write(conn, seq, entry, records, reads)
+                        conn.execute(b"COMMIT")
+                    except errors.SerializationFailure:  # only serializable: the whole
+                        conn.execute(b"ROLLBACK")        # decision is in it, try it again
+                        _jitter()
+                        continue
+                    except BaseException:
+                        if not conn.broken:
+                            conn.execute(b"ROLLBACK")
+                        raise
+                    return seq
+                raise self._lost_race()
 
     def _begin_with_head(self, conn: Conn) -> int:
         """Begin a transaction holding the journal head; returns the seq it gives. Only
@@ -235,9 +242,12 @@ class PostgresStore:
                 return _next_seq(conn)
             except errors.SerializationFailure:
                 conn.execute(b"ROLLBACK")
-                time.sleep(random.uniform(0, 0.002))  # noqa: S311 - jitter, not crypto
-        raise StoreError(f"{self.name}: {SERIALIZATION_RETRIES} serializable commits lost the "
-                         "journal head in a row")
+                _jitter()
+        raise self._lost_race()
+
+    def _lost_race(self) -> StoreError:
+        return StoreError(f"{self.name}: {SERIALIZATION_RETRIES} serializable attempts of one "
+                          "commit in a row lost to concurrent commits")
 
     def _commit_in_batch(self, batch: _Batch, entry: JournalEntry,
                          records: Sequence[ObjectRecord], reads: Sequence[tuple[str, int]]) -> int:
@@ -290,6 +300,10 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _jitter() -> None:
+    time.sleep(random.uniform(0, 0.002))  # noqa: S311 - spreads retries, not crypto
 
 
 def _record(row: DictRow) -> ObjectRecord:
