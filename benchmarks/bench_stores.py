@@ -205,7 +205,7 @@ def raw_rate(admin: str, events: Sequence[Event], workers: int, seq: str,
     with fresh_database(admin) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(_RAW_SCHEMA.encode())
-        return concurrent(raw_worker, shard(events, workers), url, seq, tables)
+        return float(concurrent(raw_worker, shard(events, workers), url, seq, tables))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

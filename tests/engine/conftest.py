@@ -24,13 +24,23 @@ _NOT_RUN: list[str] = []
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _WHY_NOT is None or _IN_CI:
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
-        (drop if "postgres_server" in getattr(item, "fixturenames", ()) else keep).append(item)
+        (drop if _needs_server(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
         _NOT_RUN.append(f"{len(drop)} PostgreSQL tests not run: {_WHY_NOT}")
+
+
+def _needs_server(item: pytest.Item) -> bool:
+    """Uses the server fixture, or is the ``postgresql`` case of a store parametrization
+    (which asks for the database fixture only when it runs)."""
+    if "postgres_server" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
