@@ -64,9 +64,11 @@ _VERSIONS = b"SELECT key, version FROM objects WHERE key = ANY(%s)"
 _VERSION = b"SELECT version FROM objects WHERE key=%s"
 _INSERT_OBJECT = _pg(_rows.INSERT_OBJECT + " ON CONFLICT (key) DO NOTHING")
 _UPDATE_OBJECT = _pg(_rows.UPDATE_OBJECT)
-_INSERT_JOURNAL = _pg(_rows.INSERT_JOURNAL.replace("(claimed_object,", "(seq, claimed_object,", 1)
-                      .replace("VALUES (", "VALUES (?,", 1)
-                      + " ON CONFLICT (claimed_object, claimed_key) DO NOTHING")
+_SEQ_FROM_HEAD = "(SELECT seq FROM journal_head)"  # this transaction's, just incremented
+_INSERT_JOURNAL = _pg(
+    _rows.INSERT_JOURNAL.replace("(claimed_object,", "(seq, claimed_object,", 1)
+    .replace("VALUES (", f"VALUES ({_SEQ_FROM_HEAD},", 1)
+    + " ON CONFLICT (claimed_object, claimed_key) DO NOTHING")
 _HEAD = b"UPDATE journal_head SET seq = seq + 1 RETURNING seq"
 _ENTRIES = b"SELECT * FROM journal WHERE seq > %s ORDER BY seq LIMIT %s"
 
@@ -116,6 +118,9 @@ class PostgresStore:
         self.read_only = read_only
         self.isolation = isolation
         self._begin = f"BEGIN ISOLATION LEVEL {isolation.upper()}".encode()
+        # psycopg forgets which statements it prepared when a pipeline holding a PREPARE
+        # fails; serializable pipelines fail by design, so they prepare nothing.
+        self._prepare: bool | None = False if isolation == "serializable" else None
         self._local = threading.local()
         with self._failures("cannot open"):
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
@@ -217,14 +222,17 @@ class PostgresStore:
                 return self._commit_in_batch(batch, entry, records, reads)
             with self._pool.connection() as conn:
                 for _ in range(SERIALIZATION_RETRIES):
-                    seq = self._begin_with_head(conn)
                     try:
-                        _write(conn, seq, entry, records, reads)
+                        seq = _write(conn, (self._begin,), entry, records, reads,
+                                     self._prepare)
                         conn.execute(b"COMMIT")
                     except errors.SerializationFailure:  # only serializable: the whole
                         conn.execute(b"ROLLBACK")        # decision is in it, try it again
                         _jitter()
                         continue
+                    except psycopg.Error:
+                        conn.close()  # its prepared statements may be unknown: discard it
+                        raise
                     except BaseException:
                         if not conn.broken:
                             conn.execute(b"ROLLBACK")
@@ -232,42 +240,37 @@ class PostgresStore:
                     return seq
                 raise self._lost_race()
 
-    def _begin_with_head(self, conn: Conn) -> int:
-        """Begin a transaction holding the journal head; returns the seq it gives. Only
-        serializable transactions can lose the head to a concurrent commit, and nothing
-        else is written yet when they do: they begin again."""
-        for _ in range(SERIALIZATION_RETRIES):
-            conn.execute(self._begin)
-            try:
-                return _next_seq(conn)
-            except errors.SerializationFailure:
-                conn.execute(b"ROLLBACK")
-                _jitter()
-        raise self._lost_race()
-
     def _lost_race(self) -> StoreError:
         return StoreError(f"{self.name}: {SERIALIZATION_RETRIES} serializable attempts of one "
                           "commit in a row lost to concurrent commits")
 
     def _commit_in_batch(self, batch: _Batch, entry: JournalEntry,
                          records: Sequence[ObjectRecord], reads: Sequence[tuple[str, int]]) -> int:
+        """One decision in a savepoint of the batch's transaction, which the first decision
+        begins (and, when that one is refused, ends again: nothing of the batch to keep)."""
         conn = batch.conn
-        if not batch.open:
-            seq = self._begin_with_head(conn)
-            batch.open, batch.count, batch.started = True, 0, time.monotonic()
-            conn.execute(b"SAVEPOINT decision")
-        else:
-            conn.execute(b"SAVEPOINT decision")
-            seq = _next_seq(conn)
-        try:
-            _write(conn, seq, entry, records, reads)
-        except BaseException:
-            conn.execute(b"ROLLBACK TO SAVEPOINT decision")
-            conn.execute(b"RELEASE SAVEPOINT decision")
-            if batch.count == 0:  # nothing of the batch to keep: let other workers in
+        for _ in range(SERIALIZATION_RETRIES):
+            begins = not batch.open
+            prefix = (self._begin, b"SAVEPOINT decision") if begins else (b"SAVEPOINT decision",)
+            try:
+                seq = _write(conn, prefix, entry, records, reads, self._prepare)
+            except errors.SerializationFailure:
+                if not begins:  # earlier decisions of the batch are in the lost transaction
+                    raise
                 conn.execute(b"ROLLBACK")
-                batch.open = False
-            raise
+                _jitter()
+                continue
+            except psycopg.Error:
+                conn.close()  # as in commit; the batch ends with its transaction
+                raise
+            except BaseException:
+                conn.execute(b"ROLLBACK" if begins else b"ROLLBACK TO SAVEPOINT decision")
+                raise
+            break
+        else:
+            raise self._lost_race()
+        if begins:
+            batch.open, batch.count, batch.started = True, 0, time.monotonic()
         conn.execute(b"RELEASE SAVEPOINT decision")
         batch.count += 1
         if (batch.count >= batch.max_inputs
@@ -291,7 +294,7 @@ class PostgresStore:
                 yield
             except BaseException:
                 self._local.batch = None
-                if batch.open and not conn.broken:
+                if batch.open and not conn.closed:
                     conn.execute(b"ROLLBACK")
                 raise
             self._local.batch = None
@@ -311,35 +314,45 @@ def _record(row: DictRow) -> ObjectRecord:
     return _rows.record(cast("sqlite3.Row", row))
 
 
-def _next_seq(conn: Conn) -> int:
-    row = conn.execute(_HEAD).fetchone()
-    if row is None:
-        raise StoreError("journal_head has no row: the schema is damaged")
-    return int(row["seq"])
-
-
 def _version(conn: Conn, key: str) -> int | None:
     row = conn.execute(_VERSION, (key,)).fetchone()
     return None if row is None else int(row["version"])
 
 
-def _write(conn: Conn, seq: int, entry: JournalEntry, records: Sequence[ObjectRecord],
-           reads: Sequence[tuple[str, int]]) -> None:
-    """The decision's checks and writes, inside a transaction holding the journal head."""
-    if reads:
-        found = {row["key"]: row["version"] for row in conn.execute(
-            _VERSIONS, ([key for key, _ in reads],)).fetchall()}
+def _write(conn: Conn, prefix: Sequence[bytes], entry: JournalEntry,
+           records: Sequence[ObjectRecord], reads: Sequence[tuple[str, int]],
+           prepare: bool | None) -> int:
+    """The decision's statements in one pipeline (one round trip, so the journal head is
+    held for as little as the server's work): ``prefix`` (BEGIN or a savepoint), the head
+    (first: every later statement sees the commits before it), the checks of what was only
+    read, the writes, the entry. Checked once the results are back; on a refusal the caller
+    rolls back. Returns the entry's seq."""
+    journal = _rows.journal_values(entry)  # may refuse the entry: before anything is sent
+    statements: list[tuple[bytes, tuple[Any, ...]]] = []
+    for record in records:
+        values: tuple[Any, ...] = _rows.object_values(record)
+        statements.append((_INSERT_OBJECT, values) if record.version == 1 else
+                          (_UPDATE_OBJECT, (*values[1:], record.key, record.version - 1)))
+    with conn.pipeline():
+        for statement in prefix:
+            conn.execute(statement, prepare=False)
+        head = conn.execute(_HEAD, prepare=prepare)
+        versions = (conn.execute(_VERSIONS, ([key for key, _ in reads],), prepare=prepare)
+                    if reads else None)
+        writes = [conn.execute(sql, params, prepare=prepare) for sql, params in statements]
+        appended = conn.execute(_INSERT_JOURNAL, journal, prepare=prepare)
+    row = head.fetchone()
+    if row is None:
+        raise StoreError("journal_head has no row: the schema is damaged")
+    if versions is not None:
+        found = {r["key"]: r["version"] for r in versions.fetchall()}
         for key, version in reads:
             if found.get(key, 0) != version:
                 raise VersionConflictError(key, version, found.get(key))
-    for record in records:
-        values: tuple[Any, ...] = _rows.object_values(record)
-        if record.version == 1:
-            if conn.execute(_INSERT_OBJECT, values).rowcount != 1:
-                raise VersionConflictError(record.key, 0, _version(conn, record.key))
-        elif conn.execute(_UPDATE_OBJECT,
-                          (*values[1:], record.key, record.version - 1)).rowcount != 1:
+    for record, cursor in zip(records, writes, strict=True):
+        if cursor.rowcount != 1:
             raise VersionConflictError(record.key, record.version - 1,
                                        _version(conn, record.key))
-    if conn.execute(_INSERT_JOURNAL, (seq, *_rows.journal_values(entry))).rowcount != 1:
+    if appended.rowcount != 1:
         raise DuplicateKeyError(entry.claimed_key or "")
+    return int(row["seq"])
