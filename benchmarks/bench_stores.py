@@ -19,6 +19,7 @@ tests do). Each run gets a fresh database. Targets are informational: always exi
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import platform
@@ -218,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke test: 600 events, 1 round")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
+    # Each serializable retry makes psycopg log the aborted pipeline; the figure says enough.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     if args.quick:
         args.events, args.rounds = 600, 1
     counts = [int(n) for n in args.workers.split(",")]
