@@ -28,7 +28,7 @@ from .stores.base import Store
 if TYPE_CHECKING:
     from .validate import ValidationRun
 
-STORE_SCHEMES = ("sqlite:PATH", "memory:")
+STORE_SCHEMES = ("sqlite:PATH", "memory:", "postgresql://USER@HOST:PORT/DB")
 
 
 def out(text: str) -> None:
@@ -57,6 +57,9 @@ def open_store(url: str, *, existing: bool = False) -> Store:
     from .stores.memory import MemoryStore
     from .stores.sqlite import SQLiteStore
 
+    if url.startswith(("postgresql://", "postgres://")):
+        from ._cli_migrate import open_postgres
+        return open_postgres(url, existing=existing)
     if url in ("memory", "memory:"):
         if existing:
             raise UsageError("a memory: store is empty when opened; give sqlite:PATH")

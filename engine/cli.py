@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from . import _cli_commands as commands
-from . import _cli_janitor, _cli_serve, _cli_simulate, _cli_tail
+from . import _cli_janitor, _cli_migrate, _cli_serve, _cli_simulate, _cli_tail
 from .errors import PaychartError
 from .event import Channel
 from .exit import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, where_failed
@@ -198,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_serve.register(sub, _sub)
     _cli_tail.register(sub, _sub)
     _cli_simulate.register(sub, _sub)
+    _cli_migrate.register(sub, _sub)
     return parser
 
 

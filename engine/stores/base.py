@@ -76,15 +76,32 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 def open_store(url: str, *, read_only: bool = False) -> Store:
-    """``memory:`` or ``sqlite:PATH`` (the embedded default). ``read_only`` opens a store
-    that commands which only read (``replay``, ``report``) cannot write to, not even to
-    create its schema."""
+    """``memory:``, ``sqlite:PATH`` (the embedded default) or ``postgresql://user@host/db``
+    (needs the ``postgresql`` extra). ``read_only`` opens a store that commands which only
+    read (``replay``, ``report``) cannot write to, not even to create its schema."""
     from .memory import MemoryStore
     from .sqlite import SQLiteStore
 
+    if url.startswith(POSTGRES_SCHEMES):
+        return _open_postgres(url, read_only=read_only)
     if url in ("memory", "memory:"):
         return MemoryStore()
     if url.startswith("sqlite:"):
         return SQLiteStore(url.removeprefix("sqlite:"), read_only=read_only)
-    raise ValueError(f"unknown store {url!r}: use memory: or sqlite:PATH")
+    raise ValueError(f"unknown store {url!r}: use memory:, sqlite:PATH or postgresql://...")
+
+
+def _open_postgres(url: str, *, read_only: bool) -> Store:
+    """Imported only here: paychart without the ``postgresql`` extra never imports psycopg."""
+    from ..errors import StoreError
+
+    try:
+        from .postgres import PostgresStore
+    except ImportError as exc:
+        raise StoreError(f"a postgresql:// store needs psycopg ({exc.name} is missing): "
+                         "pip install 'paychart[postgresql]'") from None
+    return PostgresStore(url, read_only=read_only)

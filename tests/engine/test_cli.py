@@ -93,8 +93,8 @@ def _truncated_db(tmp_path: Path) -> Path:
 
 
 BAD_ARGUMENTS = [
-    (("validate", str(DAY), "--store", "postgres://db"),
-     "unknown store 'postgres://db': give one of sqlite:PATH, memory:"),
+    (("validate", str(DAY), "--store", "mysql://db"),
+     "unknown store 'mysql://db': give one of sqlite:PATH, memory:, postgresql://"),
     (("validate", str(DAY), "--store", "sqlite:{text}"), "is not a usable SQLite store"),
     (("validate", str(DAY), "--store", "sqlite:{truncated}"), "is not a usable SQLite store"),
     (("validate", str(DAY), "--store", "sqlite:{tmp}/no/such/dir/x.sqlite"),

@@ -1,7 +1,8 @@
-"""One store contract, run against every store (memory, SQLite; add PostgreSQL to
-``STORES``): atomic commits under versions of what was read and written, dedupe keys unique
-per object, bounded batches, read-only opening, and concurrent workers (threads, and
-processes on one SQLite file) that never lose, double-apply or end behind."""
+"""One store contract, run against every store (memory, SQLite, PostgreSQL on a real server
+from ``conftest.py``): atomic commits under versions of what was read and written, dedupe keys
+unique per object, bounded batches, read-only opening, and concurrent workers (threads, and
+processes on one SQLite file or one PostgreSQL database) that never lose, double-apply or end
+behind."""
 
 from __future__ import annotations
 
@@ -38,11 +39,16 @@ STORES: dict[str, Opener] = {
     "memory": lambda _: MemoryStore(),
     "sqlite": lambda directory: SQLiteStore(directory / "store.db", synchronous="OFF"),
 }
+POSTGRESQL = "postgresql"
+"""Opened on a fresh database of the ``postgres_url`` fixture (a real server)."""
 KEY = "shop/payment/p1"
 
 
-@pytest.fixture(params=sorted(STORES))
+@pytest.fixture(params=sorted([*STORES, POSTGRESQL]))
 def opener(request: pytest.FixtureRequest) -> Opener:
+    if request.param == POSTGRESQL:
+        url: str = request.getfixturevalue("postgres_url")
+        return lambda _: open_store(url)
     return STORES[request.param]
 
 
@@ -122,13 +128,34 @@ def test_bounded_batch_lets_other_workers_in(opener: Opener, tmp_path: Path) -> 
     with store.batch(max_inputs=3, max_seconds=60):
         for i in range(4):
             engine.apply(event(f"p{i}", "pay", "paid", amount=100))
-        if isinstance(store, SQLiteStore):
-            other = SQLiteStore(store.path, read_only=True)
+        other = _second_reader(store)
+        if other is not None:
             assert len(list(other.objects())) == 3
             other.close()
     assert len(list(store.objects())) == 4
     assert replay(store, shop_charts()).ok
     store.close()
+
+
+def test_a_batch_reads_its_own_decisions(store: Store) -> None:
+    """Inside a batch the next decision on an object sees the one before it, not yet
+    committed (a store reading through another connection would refuse it forever)."""
+    engine = Orchestrator(shop_charts(), store)
+    with store.batch(max_inputs=100, max_seconds=60):
+        outcomes = [engine.apply(e).outcome for e in (
+            event("p1", "start", "pending", channel=Channel.RESPONSE),
+            event("p1", "pay", "paid", amount=100))]
+    assert outcomes == [Outcome.APPLIED, Outcome.APPLIED]
+    paid = store.get(KEY)
+    assert paid is not None and paid.state == "paid" and paid.version == 2
+
+
+def _second_reader(store: Store) -> Store | None:
+    """A read-only store on the same data through another connection (durable stores)."""
+    if isinstance(store, SQLiteStore):
+        return SQLiteStore(store.path, read_only=True)
+    url = getattr(store, "url", None)
+    return open_store(url, read_only=True) if url else None
 
 
 def test_read_only_sqlite_never_writes(tmp_path: Path) -> None:
@@ -231,20 +258,35 @@ def test_sixteen_writers_on_one_parent(opener: Opener, tmp_path: Path) -> None:
     store.close()
 
 
-def _process(path: str, seed: int) -> int:
+def _open_shared(url: str) -> Store:
+    if url.startswith("sqlite:"):
+        return SQLiteStore(url.removeprefix("sqlite:"), synchronous="OFF")
+    return open_store(url)
+
+
+def _process(url: str, seed: int) -> int:
     events = delivery(seed)
-    store = SQLiteStore(path, synchronous="OFF")
+    store = _open_shared(url)
     _feed(store, events)
     store.close()
     return len(events)
 
 
+@pytest.fixture(params=[POSTGRESQL, "sqlite"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A durable store that several processes open by URL: one SQLite file or one
+    PostgreSQL database."""
+    if request.param == POSTGRESQL:
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:{tmp_path / 'shared.db'}"
+
+
 @pytest.mark.parametrize("processes", [4, 8])
-def test_processes_share_one_sqlite_file(processes: int, tmp_path: Path) -> None:
-    path = str(tmp_path / "shared.db")
-    SQLiteStore(path).close()
+def test_processes_share_one_store(processes: int, shared_url: str) -> None:
+    _open_shared(shared_url).close()  # the schema, before the workers race to make it
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        fed = sum(pool.starmap(_process, [(path, seed) for seed in range(processes)]))
-    store = SQLiteStore(path, read_only=True)
+        fed = sum(pool.starmap(_process, [(shared_url, seed) for seed in range(processes)]))
+    store = open_store(shared_url, read_only=True)
     check_converged(store, fed)
     store.close()
