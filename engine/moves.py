@@ -13,6 +13,7 @@ from .decision import Decision, Outcome
 from .event import CREATING_CHANNELS, Event, object_key
 from .history import bit, fill_skipped, moved_past, passed_before, visited
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal
+from .money_rules import SETTLING_EFFECTS
 from .parents import drive_parent
 from .record import ObjectRecord
 from .rulebook import GuardInput
@@ -68,6 +69,9 @@ class Moves:
                 deferred = (*deferred, (edge.index, amount))
                 warnings.append(f"ledger effect deferred until the earlier steps arrive "
                                 f"({refusal})")
+            else:
+                if deferred and edge.spec.effect in SETTLING_EFFECTS:
+                    deferred = (*deferred, (edge.index, None))  # again after those waiting
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
             warnings.append(f"amount {event.money} differs from authorized "

@@ -135,8 +135,9 @@ class Decider:
     def _edge(self, chart: Chart, record: ObjectRecord, event: Event,
               ws: Workset) -> Decision | None:
         resolution = self.moves.resolve(chart, record, event)
-        if resolution.edge is not None:
-            return self.moves.take(chart, record, resolution.edge, event, ws)
+        if resolution.edge is not None:  # steps still unknown may make room for its effect
+            return self.moves.take(chart, record, resolution.edge, event, ws,
+                                   deferring=bool(record.skipped))
         if resolution.refusals:
             return self.verdicts.rejected(event, record, "; ".join(resolution.refusals))
         return None
