@@ -90,33 +90,49 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         edge = chart.edge_by_index[index]
         if edge.trigger != event.trigger or event.state not in (None, edge.target):
             continue
+        remaining = tuple(i for i in record.skipped
+                          if chart.edge_by_index[i].target != edge.target)
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
-            continue  # not the message that step was waiting for
+            if not any(chart.edge_by_index[i].effect for i in remaining):
+                continue  # not the message that step was waiting for
+            # an earlier step still missing may make room: it waits, ahead of the effects
+            # deferred since (it came before them)
+            amount = None if event.money is None else event.money.amount
+            return edge, attrs.evolve(record, skipped=remaining,
+                                      deferred=((index, amount), *record.deferred))
         if ledger == record.ledger:
             continue  # nothing to fill in: the message is just late
-        remaining = tuple(i for i in record.skipped
-                          if chart.edge_by_index[i].target != edge.target)
-        ledger = resettled(chart, record, edge, record.ledger, ledger, event)
-        ledger, deferred = retry_deferred(chart, ledger, record.deferred, event)
+        ledger, deferred = retry_deferred(
+            chart, resettled(chart, record, edge, record.ledger, ledger, event, settle=False),
+            record.deferred, event)
+        ledger = resettled(chart, record, edge, record.ledger, ledger, event, overwrite=False)
         return edge, attrs.evolve(record, ledger=ledger, skipped=remaining, deferred=deferred)
     return None
 
 
 def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
-              ledger: Ledger, event: Event) -> Ledger:
+              ledger: Ledger, event: Event, *, overwrite: bool = True,
+              settle: bool = True) -> Ledger:
     """``ledger`` (``before`` with ``filled``'s late effect) as of ``filled``'s place in the
     object's history: the settling effects (``SETTLING_EFFECTS``) of the edges taken after it
     apply again, and figures a later edge set to its own amount (``OVERWRITING_EFFECTS``) keep
-    that amount. A late authorization whose hold the object already gave back nets to the
-    released figure, as in the delivery where it came first."""
+    that amount (as do figures a late authorization or sale would overwrite that are already
+    set: every step applied so far came after the skipped one). A late authorization whose
+    hold the object already gave back nets to the released figure, as in the delivery where
+    it came first. The deferred effects apply between the two parts (``overwrite`` first,
+    ``settle`` after them): they too came before the settling edges."""
+    kept = {figure: getattr(before, figure)
+            for figure in OVERWRITING_EFFECTS.get(filled.spec.effect or "", ())
+            if overwrite and getattr(before, figure)}  # set by a later step: it stands
+    ledger = attrs.evolve(ledger, **kept) if kept else ledger
     for later in steps_after(chart, record, filled):
         name = later.spec.effect or ""
-        if name in OVERWRITING_EFFECTS:
+        if overwrite and name in OVERWRITING_EFFECTS:
             ledger = attrs.evolve(ledger, **{figure: getattr(before, figure)
                                              for figure in OVERWRITING_EFFECTS[name]})
-        elif name in SETTLING_EFFECTS and later.effect is not None:
+        elif settle and name in SETTLING_EFFECTS and later.effect is not None:
             try:
                 ledger = later.effect(ledger, attrs.evolve(event, money=None))
             except LedgerRefusal:
@@ -127,12 +143,13 @@ def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
 def steps_after(chart: Chart, record: ObjectRecord, filled: Edge) -> list[Edge]:
     """The ledger-moving edges the object took after the skipped ``filled``: from states
     after its target, through states the object visited, on towards its current state, and
-    in a cycle with neither it nor the current state (a chargeback reversal leads back
+    in no cycle with it, the current state or itself (a chargeback reversal leads back
     before a chargeback: which came last is unknown, and nothing is redone)."""
     ahead, passed = _ahead_all(chart), visited(chart, record)
     return [later for later in chart.edges if later.effect is not None
             and later is not filled and later.origin in ahead[filled.target]
             and filled.origin not in ahead[later.target]
+            and later.origin not in ahead[later.target]
             and record.state in ahead[later.target] and later.origin not in ahead[record.state]
             and passed & bit(chart, later.origin) and passed & bit(chart, later.target)]
 

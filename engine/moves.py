@@ -144,6 +144,32 @@ class Moves:
                                             f"`{edge.target}`; stays `{record.state}`",
                                      warnings=event.warnings)
 
+    def late_loop(self, chart: Chart, record: ObjectRecord, event: Event,
+                  ws: Workset) -> Decision | None:
+        """A late message for a money self-loop of a state the object has passed (a partial
+        refund of a payment `paid` before its dispute was lost): its effect applies to the
+        ledger as it is now, the state stays. ``None`` when no such loop takes it."""
+        reported = event.state
+        assert reported is not None
+        for edge in chart.table.get((reported, event.trigger), ()):
+            if (edge.target != reported or edge.effect is None or edge.parent_trigger
+                    or (edge.override is not None and edge.override not in self.options)):
+                continue
+            if edge.guard is not None and edge.guard(
+                    GuardInput(record.ledger, event, record.remembered)) is not None:
+                continue
+            try:
+                ledger = edge.effect(record.ledger, event)
+            except LedgerRefusal:
+                continue
+            updated = attrs.evolve(record, ledger=ledger)
+            ws.put(updated)
+            return self.verdicts.applied(chart, event, updated, origin=record.state,
+                                         reason=f"late `{edge.origin}` → `{edge.target}` "
+                                                f"applies its money; stays `{record.state}`",
+                                         warnings=event.warnings)
+        return None
+
     def first_sighting(self, chart: Chart, event: Event, placeholder: ObjectRecord | None,
                        ws: Workset) -> Decision:
         """An object seen for the first time: created by the merchant's own request or

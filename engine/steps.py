@@ -160,6 +160,9 @@ class Decider:
             return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
         if reported is not None and reported in chart.canonical and has_passed(
                 chart, record, reported):
+            late = self.moves.late_loop(chart, record, event, ws)
+            if late is not None:
+                return late
             return self.verdicts.stale(event, record, f"reports `{reported}`, which "
                                        f"`{record.state}` has already passed")
         return None
