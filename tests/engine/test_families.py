@@ -102,7 +102,8 @@ walks do not draw such messages."""
 DIVERGES: dict[str, str] = {
     "shop_payment+shop_refund": "`paid` ⇄ `chargeback` is a cycle too and the shop has no "
     "provider sequence: a partial refund (`paid` → `paid`) arriving while the object is in "
-    "`chargeback` is taken as the composite move back to `paid`",
+    "`chargeback` is taken as the composite move back to `paid`; and a sale without amount "
+    "(it takes what is authorized) seen before a late authorization captures nothing",
 }
 """Families whose shuffled deliveries do not converge yet, each with its minimal example
 (found by this property). Not strict: the cycle case is found only by some draws."""
