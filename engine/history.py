@@ -95,13 +95,12 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
-            if not any(chart.edge_by_index[i].effect for i in remaining):
-                continue  # not the message that step was waiting for
-            # an earlier step still missing may make room: it waits, ahead of the effects
-            # deferred since (it came before them)
-            amount = None if event.money is None else event.money.amount
-            return edge, attrs.evolve(record, skipped=remaining,
-                                      deferred=((index, amount), *record.deferred))
+            if event.money is None or not _earlier_missing(chart, remaining, edge):
+                continue  # not the message that step was waiting for, or just late
+            # its own money, and an earlier step still missing may make room: it waits,
+            # ahead of the effects deferred since (it came before them)
+            return edge, attrs.evolve(record, skipped=remaining, deferred=(
+                (index, event.money.amount), *record.deferred))
         if ledger == record.ledger:
             continue  # nothing to fill in: the message is just late
         ledger, deferred = retry_deferred(
@@ -110,6 +109,13 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         ledger = resettled(chart, record, edge, record.ledger, ledger, event, overwrite=False)
         return edge, attrs.evolve(record, ledger=ledger, skipped=remaining, deferred=deferred)
     return None
+
+
+def _earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
+    """Whether a skipped ledger step that leads to ``edge`` is still missing."""
+    ahead = _ahead_all(chart)
+    return any(chart.edge_by_index[i].effect is not None
+               and edge.origin in ahead[chart.edge_by_index[i].target] for i in skipped)
 
 
 def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
