@@ -144,6 +144,14 @@ class Moves:
                                             f"`{edge.target}`; stays `{record.state}`",
                                      warnings=event.warnings)
 
+    def advance_clock(self, record: ObjectRecord, event: Event, ws: Workset) -> None:
+        """A message reporting the state the object is in moves nothing, but a newer
+        provider sequence on it moves the object's clock: the older message for the other
+        side of a cycle (`pending` ⇄ `incomplete`) is stale after it."""
+        if event.sequence is not None and (record.sequence is None
+                                           or event.sequence > record.sequence):
+            ws.put(attrs.evolve(record, sequence=event.sequence))
+
     def late_loop(self, chart: Chart, record: ObjectRecord, event: Event,
                   ws: Workset) -> Decision | None:
         """A late message for a money self-loop of a state the object has passed (a partial

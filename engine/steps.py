@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-import attrs
-
 from .chart import Chart
 from .charts import ChartSet
 from .decision import Decision, Outcome
@@ -152,11 +150,7 @@ class Decider:
                         ws: Workset) -> Decision | None:
         reported = event.state
         if reported == record.state:
-            if event.sequence is not None and (record.sequence is None
-                                               or event.sequence > record.sequence):
-                # nothing moves, but the provider's clock does: an older message for the
-                # other side of a cycle (`pending` ⇄ `incomplete`) must be stale after it
-                ws.put(attrs.evolve(record, sequence=event.sequence))
+            self.moves.advance_clock(record, event, ws)
             return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
         if reported is not None and reported in chart.canonical and has_passed(
                 chart, record, reported):
