@@ -13,6 +13,7 @@ from .checks import reachable, successors
 from .event import Event
 from .ledger import Ledger, LedgerRefusal
 from .money import Money
+from .money_rules import OVERWRITING_EFFECTS, SETTLING_EFFECTS
 from .record import ObjectRecord
 
 Deferred = tuple[tuple[int, int | None], ...]
@@ -20,6 +21,8 @@ Deferred = tuple[tuple[int, int | None], ...]
 _BITS: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDictionary()
 _BEHIND: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDictionary()
 _AHEAD: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
+    weakref.WeakKeyDictionary())
+_AHEAD_ALL: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -87,30 +90,102 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         edge = chart.edge_by_index[index]
         if edge.trigger != event.trigger or event.state not in (None, edge.target):
             continue
+        remaining = tuple(i for i in record.skipped
+                          if chart.edge_by_index[i].target != edge.target)
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
-            continue  # not the message that step was waiting for
+            if event.money is None or not _earlier_missing(chart, remaining, edge):
+                continue  # not the message that step was waiting for, or just late
+            # its own money, and an earlier step still missing may make room: it waits,
+            # ahead of the effects deferred since (it came before them)
+            return edge, attrs.evolve(record, skipped=remaining, deferred=(
+                (index, event.money.amount), *record.deferred))
         if ledger == record.ledger:
             continue  # nothing to fill in: the message is just late
-        remaining = tuple(i for i in record.skipped
-                          if chart.edge_by_index[i].target != edge.target)
-        ledger, deferred = retry_deferred(chart, ledger, record.deferred, event)
+        ledger, deferred = retry_deferred(
+            chart, resettled(chart, record, edge, record.ledger, ledger, event, settle=False),
+            record.deferred, event)
+        ledger = resettled(chart, record, edge, record.ledger, ledger, event, overwrite=False)
         return edge, attrs.evolve(record, ledger=ledger, skipped=remaining, deferred=deferred)
     return None
 
 
+def _earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
+    """Whether a skipped ledger step that leads to ``edge`` is still missing."""
+    ahead = _ahead_all(chart)
+    return any(chart.edge_by_index[i].effect is not None
+               and edge.origin in ahead[chart.edge_by_index[i].target] for i in skipped)
+
+
+def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
+              ledger: Ledger, event: Event, *, overwrite: bool = True,
+              settle: bool = True) -> Ledger:
+    """``ledger`` (``before`` with ``filled``'s late effect) as of ``filled``'s place in the
+    object's history: the settling effects (``SETTLING_EFFECTS``) of the edges taken after it
+    apply again, and figures a later edge set to its own amount (``OVERWRITING_EFFECTS``) keep
+    that amount (as do figures a late authorization or sale would overwrite that are already
+    set: every step applied so far came after the skipped one). A late authorization whose
+    hold the object already gave back nets to the released figure, as in the delivery where
+    it came first. The deferred effects apply between the two parts (``overwrite`` first,
+    ``settle`` after them): they too came before the settling edges."""
+    kept = {figure: getattr(before, figure)
+            for figure in OVERWRITING_EFFECTS.get(filled.spec.effect or "", ())
+            if overwrite and getattr(before, figure)}  # set by a later step: it stands
+    ledger = attrs.evolve(ledger, **kept) if kept else ledger
+    for later in steps_after(chart, record, filled):
+        name = later.spec.effect or ""
+        if overwrite and name in OVERWRITING_EFFECTS:
+            ledger = attrs.evolve(ledger, **{figure: getattr(before, figure)
+                                             for figure in OVERWRITING_EFFECTS[name]})
+        elif settle and name in SETTLING_EFFECTS and later.effect is not None:
+            try:
+                ledger = later.effect(ledger, attrs.evolve(event, money=None))
+            except LedgerRefusal:
+                continue
+    return ledger
+
+
+def steps_after(chart: Chart, record: ObjectRecord, filled: Edge) -> list[Edge]:
+    """The ledger-moving edges the object took after the skipped ``filled``: from states
+    after its target, through states the object visited, on towards its current state, and
+    in no cycle with it, the current state or itself (a chargeback reversal leads back
+    before a chargeback: which came last is unknown, and nothing is redone)."""
+    ahead, passed = _ahead_all(chart), visited(chart, record)
+    return [later for later in chart.edges if later.effect is not None
+            and later is not filled and later.origin in ahead[filled.target]
+            and filled.origin not in ahead[later.target]
+            and later.origin not in ahead[later.target]
+            and record.state in ahead[later.target] and later.origin not in ahead[record.state]
+            and passed & bit(chart, later.origin) and passed & bit(chart, later.target)]
+
+
+def _ahead_all(chart: Chart) -> dict[str, frozenset[str]]:
+    """Reachability with override edges too (an object may have taken one)."""
+    ahead = _AHEAD_ALL.get(chart)
+    if ahead is None:
+        graph = successors(chart.spec, with_overrides=True)
+        ahead = _AHEAD_ALL[chart] = {s: frozenset(reachable(graph, s))
+                                     for s in chart.spec.states}
+    return ahead
+
+
 def retry_deferred(chart: Chart, ledger: Ledger, deferred: Deferred,
                    event: Event) -> tuple[Ledger, Deferred]:
-    """Apply the deferred ledger effects that the filled-in step now allows, in order."""
-    waiting = []
+    """Apply the deferred ledger effects that the filled-in step now allows, in order. A
+    settling effect taken while others waited (``Moves.take``) applies again only once every
+    effect deferred before it has applied: it came after them."""
+    waiting: list[tuple[int, int | None]] = []
     for index, amount in deferred:
-        effect = chart.edge_by_index[index].effect
-        assert effect is not None
+        edge = chart.edge_by_index[index]
+        assert edge.effect is not None
+        if waiting and edge.spec.effect in SETTLING_EFFECTS:
+            waiting.append((index, amount))
+            continue
         money = (Money(amount, ledger.currency) if amount is not None and ledger.currency
                  else None)
         try:
-            ledger = effect(ledger, attrs.evolve(event, money=money))
+            ledger = edge.effect(ledger, attrs.evolve(event, money=money))
         except LedgerRefusal:
             waiting.append((index, amount))
     return ledger, tuple(waiting)

@@ -178,5 +178,15 @@ def _reverse_chargeback(ledger: Ledger, event: Event) -> Ledger:
     return moved(with_currency(ledger, event), charged_back=0)
 
 
+SETTLING_EFFECTS = frozenset({"release", "refund_remaining", "reverse_chargeback"})
+"""Effects that take no amount and set one figure from the others (the hold given back, all
+that is left refunded, the chargeback undone). Applying one again after a late step filled in
+before it gives the ledger the object would have had if the late step had come in its place."""
+
+OVERWRITING_EFFECTS: dict[str, tuple[str, ...]] = {
+    "authorize": ("authorized",), "sale": ("authorized", "captured")}
+"""Effects that set figures to their own amount: whatever a late step filled in before one of
+them put into those figures, the later effect had already overwritten."""
+
 MONEY_RULES = _book.rules()
 """The generic rules, compiled into every chart set."""

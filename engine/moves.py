@@ -13,6 +13,7 @@ from .decision import Decision, Outcome
 from .event import CREATING_CHANNELS, Event, object_key
 from .history import bit, fill_skipped, moved_past, passed_before, visited
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal
+from .money_rules import SETTLING_EFFECTS
 from .parents import drive_parent
 from .record import ObjectRecord
 from .rulebook import GuardInput
@@ -68,6 +69,9 @@ class Moves:
                 deferred = (*deferred, (edge.index, amount))
                 warnings.append(f"ledger effect deferred until the earlier steps arrive "
                                 f"({refusal})")
+            else:
+                if deferred and edge.spec.effect in SETTLING_EFFECTS:
+                    deferred = (*deferred, (edge.index, None))  # again after those waiting
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
             warnings.append(f"amount {event.money} differs from authorized "
@@ -139,6 +143,40 @@ class Moves:
                                      reason=f"fills in the skipped step `{edge.origin}` → "
                                             f"`{edge.target}`; stays `{record.state}`",
                                      warnings=event.warnings)
+
+    def advance_clock(self, record: ObjectRecord, event: Event, ws: Workset) -> None:
+        """A message reporting the state the object is in moves nothing, but a newer
+        provider sequence on it moves the object's clock: the older message for the other
+        side of a cycle (`pending` ⇄ `incomplete`) is stale after it."""
+        if event.sequence is not None and (record.sequence is None
+                                           or event.sequence > record.sequence):
+            ws.put(attrs.evolve(record, sequence=event.sequence))
+
+    def late_loop(self, chart: Chart, record: ObjectRecord, event: Event,
+                  ws: Workset) -> Decision | None:
+        """A late message for a money self-loop of a state the object has passed (a partial
+        refund of a payment `paid` before its dispute was lost): its effect applies to the
+        ledger as it is now, the state stays. ``None`` when no such loop takes it."""
+        reported = event.state
+        assert reported is not None
+        for edge in chart.table.get((reported, event.trigger), ()):
+            if (edge.target != reported or edge.effect is None or edge.parent_trigger
+                    or (edge.override is not None and edge.override not in self.options)):
+                continue
+            if edge.guard is not None and edge.guard(
+                    GuardInput(record.ledger, event, record.remembered)) is not None:
+                continue
+            try:
+                ledger = edge.effect(record.ledger, event)
+            except LedgerRefusal:
+                continue
+            updated = attrs.evolve(record, ledger=ledger)
+            ws.put(updated)
+            return self.verdicts.applied(chart, event, updated, origin=record.state,
+                                         reason=f"late `{edge.origin}` → `{edge.target}` "
+                                                f"applies its money; stays `{record.state}`",
+                                         warnings=event.warnings)
+        return None
 
     def first_sighting(self, chart: Chart, event: Event, placeholder: ObjectRecord | None,
                        ws: Workset) -> Decision:

@@ -17,7 +17,7 @@ import attrs
 
 from .chart import Chart, Edge
 from .charts import ChartSet
-from .checks import reachable, successors
+from .checks import reachable
 from .decision import ParentMove
 from .event import Event, object_key
 from .history import moved_past, visited
@@ -140,8 +140,8 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
         try:
             ledger = edge.parent_effect(ledger, child_event)
         except LedgerRefusal as refusal:
-            if settling or not_yet(chart, parent.state, trigger):
-                return _Effect(wait=str(refusal))
+            if settling or parent.skipped or not_yet(chart, parent.state, trigger, options):
+                return _Effect(wait=str(refusal))  # skipped steps may still make room
             return _Effect(refusal=f"parent {parent.object_id}: {refusal}")
     state, move, warning = parent.state, None, None
     if trigger is not None:
@@ -153,7 +153,7 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
         if resolution.edge is not None:
             state = resolution.edge.target
             move = ParentMove(parent.object_id, trigger, parent.state, state)
-        elif not_yet(chart, state, trigger):
+        elif not_yet(chart, state, trigger, options):
             return _Effect(wait=f"no `{trigger}` from `{state}` yet")
         elif state in chart.finals:
             warning = (f"{chart.object_kind} {parent.object_id} is final in `{state}` and has "
@@ -164,22 +164,34 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
     return _Effect(record=record, move=move, warning=warning)
 
 
-def not_yet(chart: Chart, state: str, trigger: str | None) -> bool:
+def not_yet(chart: Chart, state: str, trigger: str | None,
+            options: Collection[str] = ()) -> bool:
     """Whether the parent has not yet reached a state where ``trigger`` applies but can (a
-    capture of an authorization still `pending`): the child's effect then waits."""
+    capture of an authorization still `pending`, a refund of a `declined` payment that an
+    enabled override may still approve): the child's effect then waits."""
+    ahead = _ahead(chart, frozenset(options))[state]
     if trigger is None:
-        return state not in chart.finals
+        return state not in chart.finals or bool(ahead)
     if (state, trigger) in chart.table:
         return False
-    ahead = _AHEAD.get(chart)
+    return any((later, trigger) in chart.table for later in ahead)
+
+
+def _ahead(chart: Chart, options: frozenset[str]) -> dict[str, frozenset[str]]:
+    """States reachable from each state (itself excluded) over the edges ``options`` enable."""
+    cached = _AHEAD.setdefault(chart, {})
+    ahead = cached.get(options)
     if ahead is None:
-        graph = successors(chart.spec, with_overrides=False)
-        ahead = _AHEAD[chart] = {s: frozenset(reachable(graph, s) - {s})
-                                 for s in chart.spec.states}
-    return any((later, trigger) in chart.table for later in ahead[state])
+        graph: dict[str, set[str]] = {}
+        for edge in chart.edges:
+            if edge.override is None or edge.override in options:
+                graph.setdefault(edge.origin, set()).add(edge.target)
+        ahead = cached[options] = {s: frozenset(reachable(graph, s) - {s})
+                                   for s in chart.spec.states}
+    return ahead
 
 
-_AHEAD: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
+_AHEAD: weakref.WeakKeyDictionary[Chart, dict[frozenset[str], dict[str, frozenset[str]]]] = (
     weakref.WeakKeyDictionary())
 
 

@@ -136,8 +136,9 @@ class Decider:
     def _edge(self, chart: Chart, record: ObjectRecord, event: Event,
               ws: Workset) -> Decision | None:
         resolution = self.moves.resolve(chart, record, event)
-        if resolution.edge is not None:
-            return self.moves.take(chart, record, resolution.edge, event, ws)
+        if resolution.edge is not None:  # steps still unknown may make room for its effect
+            return self.moves.take(chart, record, resolution.edge, event, ws,
+                                   deferring=bool(record.skipped))
         if resolution.refusals:
             return self.verdicts.rejected(event, record, "; ".join(resolution.refusals))
         return None
@@ -150,9 +151,13 @@ class Decider:
                         ws: Workset) -> Decision | None:
         reported = event.state
         if reported == record.state:
+            self.moves.advance_clock(record, event, ws)
             return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
         if reported is not None and reported in chart.canonical and has_passed(
                 chart, record, reported):
+            late = self.moves.late_loop(chart, record, event, ws)
+            if late is not None:
+                return late
             return self.verdicts.stale(event, record, f"reports `{reported}`, which "
                                        f"`{record.state}` has already passed")
         return None

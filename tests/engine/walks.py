@@ -224,8 +224,10 @@ class FamilyModel:
 
 def family_walk(data: st.DataObject, charts: ChartSet, parent: Chart,
                 children: Sequence[Chart], options: Collection[str], *, steps: int = 10,
-                child_objects: int = 2) -> tuple[list[Event], FamilyModel]:
-    """A legal ordered delivery for one parent and its children, and the model's end."""
+                child_objects: int = 2, sequenced: bool = False
+                ) -> tuple[list[Event], FamilyModel]:
+    """A legal ordered delivery for one parent and its children, and the model's end.
+    ``sequenced``: every message carries the provider's order (its time), rising."""
     model = FamilyModel(charts, options)
     objects = [(parent, "par-0")] + [(c, f"{c.object_kind[:3]}-{n}") for c in children
                                       for n in range(child_objects)]
@@ -250,6 +252,7 @@ def family_walk(data: st.DataObject, charts: ChartSet, parent: Chart,
                       dedupe_key=f"{object_id}:{step}:{edge.trigger}", state=edge.target,
                       money=Money(amount, CURRENCY) if amount is not None else None,
                       parent_id="par-0" if chart is not parent else None,
+                      sequence=step if sequenced else None,
                       facts=data.draw(st.sampled_from(FACT_CHOICES), label="facts"))
         if model.step(chart, object_id, edge, event):
             made.append(event)
