@@ -26,6 +26,7 @@ from .money import Money
 from .orchestrator import Orchestrator
 from .record import ObjectRecord
 from .secrets import Secrets
+from .stores.base import POSTGRES_SCHEMES, Store, open_store
 from .stores.memory import MemoryStore
 from .stores.sqlite import SQLiteStore
 from .validate import InputResult, ValidationRun, check_options, validate_file
@@ -216,11 +217,27 @@ def _read_only(path: Path) -> SQLiteStore:
     return store
 
 
-def _chain_head(store: SQLiteStore) -> str:
+def _open_store(url: str) -> Store:
+    """``sqlite:PATH`` or ``postgresql://…``, read-only."""
+    if url.startswith(POSTGRES_SCHEMES):
+        try:
+            return open_store(url, read_only=True)
+        except StoreError as exc:
+            raise StoreUnreadable(str(exc)) from None
+    if not url.startswith("sqlite:") or not url.removeprefix("sqlite:"):
+        raise StoreUnreadable(f"cannot audit store {url!r}: give sqlite:PATH or "
+                              "postgresql://USER@HOST:PORT/DB")
+    return _read_only(Path(url.removeprefix("sqlite:")))
+
+
+def _chain_head(store: Store) -> str:
     """The journal's hash chain head as stored, to anchor outside the database (``paychart
     verify --head``), and from which seq it was chained at append."""
-    seq, chain = store.chain_head()
-    origin = store.chained_from()
+    chain_head: Callable[[], tuple[int, str]] | None = getattr(store, "chain_head", None)
+    if chain_head is None:
+        return "not recorded"
+    seq, chain = chain_head()
+    origin: int | None = getattr(store, "chained_from", lambda: None)()
     if origin is not None and origin > 1:
         return (f"entry #{seq}: {chain} (chained from seq {origin}; earlier entries were "
                 "chained at migration)")
@@ -237,10 +254,9 @@ def _result(entry: JournalEntry) -> InputResult:
 def from_store(url: str, *, charts: ChartSet, window: Window = Window(),
                chart_files: Iterable[str | Path] = (),
                progress: Progress | None = None) -> AuditInput:
-    """The journal of ``sqlite:PATH`` as recorded (not decided again), in the window."""
-    if not url.startswith("sqlite:") or not url.removeprefix("sqlite:"):
-        raise StoreUnreadable(f"cannot audit store {url!r}: give sqlite:PATH")
-    store = _read_only(Path(url.removeprefix("sqlite:")))
+    """The journal of ``sqlite:PATH`` or ``postgresql://…`` as recorded (not decided again),
+    in the window."""
+    store = _open_store(url)
     results: list[InputResult] = []
     amounts: list[Money | None] = []
     options: set[str] = set()

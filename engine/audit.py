@@ -17,6 +17,7 @@ from ._audit_model import build
 from ._audit_source import AuditInput, Window, from_recording, from_run, from_store
 from .charts import ChartSet
 from .secrets import Secrets
+from .stores.base import POSTGRES_SCHEMES
 from .validate import ValidationRun
 
 __all__ = ["REPORT_NAME", "Window", "audit_source", "render_audit", "write_audit",
@@ -33,12 +34,12 @@ def audit_source(source: str | Path, *, charts: ChartSet | None = None,
                  window: Window | None = None, chart_files: Iterable[str | Path] = (),
                  progress: Progress | None = None,
                  allow_unverified: Iterable[str] = ()) -> AuditInput:
-    """What to audit: ``sqlite:PATH`` is a store's journal as recorded (secrets and options
-    are those the store's backend used; options come from its entries), anything else a
-    JSONL recording decided now. ``OSError`` when a recording cannot be read."""
+    """What to audit: ``sqlite:PATH`` or ``postgresql://…`` is a store's journal as recorded
+    (secrets and options are those the store's backend used; options come from its entries),
+    anything else a JSONL recording decided now. ``OSError`` when a recording cannot be read."""
     charts = charts or ChartSet.bundled()
     window = window or Window()
-    if str(source).startswith("sqlite:"):
+    if str(source).startswith(("sqlite:", *POSTGRES_SCHEMES)):
         return from_store(str(source), charts=charts, window=window,
                           chart_files=chart_files, progress=progress)
     return from_recording(source, charts=charts, secrets=secrets or Secrets(),

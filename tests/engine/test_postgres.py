@@ -179,7 +179,7 @@ def test_the_journal_reads_back_what_was_decided(postgres_url: str,
 
 # -- the command line ------------------------------------------------------------------------
 
-def test_every_command_takes_a_postgresql_store(postgres_url: str,
+def test_every_command_takes_a_postgresql_store(postgres_url: str, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", postgres_url]) == EXIT_USAGE
     assert "run `paychart migrate STORE`" in capsys.readouterr().err
@@ -190,6 +190,16 @@ def test_every_command_takes_a_postgresql_store(postgres_url: str,
     assert "replay matches the store" in capsys.readouterr().out
     assert main(["objects", postgres_url, "--format", "json"]) == EXIT_OK
     assert '"provider": "cardlink"' in capsys.readouterr().out
+    assert main(["verify", postgres_url]) == EXIT_OK
+    store = PostgresStore(postgres_url, read_only=True)
+    seq, head = store.chain_head()
+    store.close()
+    assert f"head: entry #{seq} chain {head}" in capsys.readouterr().out
+    assert main(["verify", postgres_url, "--head", head]) == EXIT_OK
+    capsys.readouterr()
+    out = tmp_path / "audit"
+    assert main(["audit", postgres_url, "--out", str(out)]) == EXIT_FINDINGS
+    assert f"entry #{seq}: {head}" in (out / "audit.html").read_text(encoding="utf-8")
 
 
 def test_an_unreachable_server_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
