@@ -41,13 +41,14 @@ RACERS = 3
 @attrs.frozen
 class Delivery:
     """One POSTed callback: its line in the whole recording, the answer, and the decisions
-    the journal gained while it was decided."""
+    the journal gained while it was decided, with their seqs."""
 
     line: int
     sent: Recorded
     status: int
     body: bytes
     decisions: tuple[dict[str, Any], ...]
+    seqs: tuple[int, ...]
 
 
 @attrs.define
@@ -56,7 +57,7 @@ class FirstPass:
     store: SQLiteStore
     lines: list[Recorded]
     deliveries: list[Delivery]
-    told: list[Decision]
+    told: list[tuple[Decision, int]]
 
 
 def journaled_until(store: SQLiteStore, after: int = 0) -> int:
@@ -75,10 +76,10 @@ def first_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstPass]:
                         synchronous="OFF")
     engine = Orchestrator(ChartSet.bundled(), store)
     secrets = all_secrets()
-    told: list[Decision] = []
+    told: list[tuple[Decision, int]] = []
     lines = recorded()
     deliveries = []
-    app = create_app(engine, secrets, on_decision=[told.append])
+    app = create_app(engine, secrets, on_decision=[lambda d, seq: told.append((d, seq))])
     with serving(app) as url, httpx.Client(base_url=url) as client:
         last = 0
         for number, line in enumerate(lines, start=1):
@@ -91,7 +92,7 @@ def first_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstPass]:
             last = entries[-1].seq if entries else last
             journaled = tuple(to_json(e.decision) for e in entries)
             deliveries.append(Delivery(number, line, answer.status_code, answer.content,
-                                       journaled))
+                                       journaled, tuple(e.seq for e in entries)))
     yield FirstPass(engine, store, lines, deliveries, told)
     store.close()
 
@@ -131,7 +132,19 @@ def test_the_server_decides_as_validate_does(first_pass: FirstPass) -> None:
 
 def test_subscribers_learn_every_decision_in_order(first_pass: FirstPass) -> None:
     journaled = [d for delivery in first_pass.deliveries for d in delivery.decisions]
-    assert [to_json(d) for d in first_pass.told] == journaled
+    assert [to_json(d) for d, _ in first_pass.told] == journaled
+
+
+def test_subscribers_get_the_seq_the_journal_gave_each_decision(first_pass: FirstPass) -> None:
+    """The seqs pushed are those ``Store.entries`` holds for the same POSTs (the merchant's
+    own requests and responses in between took seqs too, so these are not consecutive), and
+    each names the entry of the decision pushed with it."""
+    pushed = [seq for _, seq in first_pass.told]
+    assert pushed == [seq for delivery in first_pass.deliveries for seq in delivery.seqs]
+    assert pushed != list(range(1, len(pushed) + 1))
+    entries = {e.seq: e for e in first_pass.store.entries()}
+    for decision, seq in first_pass.told:
+        assert to_json(entries[seq].decision) == to_json(decision)
 
 
 def test_forged_callbacks_are_refused_and_change_nothing(first_pass: FirstPass) -> None:
