@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from paychart import ChartSet, Orchestrator, Outcome, SQLiteStore
+from paychart import ChartSet, Orchestrator, Outcome, RawInput, SQLiteStore
+from paychart._cli_tail import beyond_move
 from paychart.adapters import get_adapter
 from paychart.cli import main
 from paychart.exit import EXIT_OK, EXIT_USAGE
@@ -108,6 +109,39 @@ def test_tail_follow_prints_entries_as_they_are_committed(tmp_path: Path) -> Non
         _stop(tail)
         store.close()
     assert tail.returncode == EXIT_OK
+
+
+def test_tail_text_prints_a_reason_only_when_it_says_more_than_the_move(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SQLiteStore(path)
+    engine = Orchestrator(ChartSet.bundled(), store)
+    for status in ("pending", "approved", "approved"):
+        body = json.dumps({"token": "0" * 32, "type": "pay", "status": status,
+                           "amount": 1000, "currency": "EUR",
+                           "signature": "unchecked: no secrets given"}).encode("utf-8")
+        engine.ingest(RawInput("cardlink", "callback", body), get_adapter("cardlink"))
+    decisions = [e.decision for e in store.entries()]
+    store.close()
+    assert [d.outcome for d in decisions] == [Outcome.APPLIED] * 2 + [Outcome.DUPLICATE]
+    moved = decisions[1]
+    assert moved.reason == "`pending` → `approved`"
+    assert main(["tail", f"sqlite:{path}"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("  applied  pending → approved")
+    assert lines[1].count("pending") == 1
+    assert lines[2].endswith(f"  duplicate  -  {decisions[2].reason}")
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("`pending` → `approved`", ""),
+    ("`pending` → `approved` (from a poll)", "(from a poll)"),
+    ("late `pending` → `approved` after `declined`", "late `pending` → `approved` after "
+                                                     "`declined`"),
+    ("already `pending`; nothing newer", "already `pending`; nothing newer"),
+])
+def test_the_reason_beyond_the_move(reason: str, shown: str) -> None:
+    assert beyond_move(reason, "pending → approved") == shown
 
 
 @pytest.mark.parametrize(("argv", "message"), [
