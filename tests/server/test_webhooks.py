@@ -5,8 +5,6 @@ concurrent senders redelivering everything, and the journal still replays clean.
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,18 +22,18 @@ from paychart.validate import validate_records
 
 from .support import (
     PROVIDERS,
+    RACERS,
     Recorded,
     all_secrets,
     expected_body,
     expected_status,
     forged,
     ingest_in_process,
+    post,
     recorded,
+    redeliver,
     serving,
 )
-
-SENDERS = 8
-RACERS = 3
 
 
 @attrs.frozen
@@ -63,11 +61,6 @@ class FirstPass:
 def journaled_until(store: SQLiteStore, after: int = 0) -> int:
     """The last seq in the journal (``after`` when nothing came after it)."""
     return max((e.seq for e in store.entries(after=after)), default=after)
-
-
-def post(client: httpx.Client, sent: Recorded) -> httpx.Response:
-    return client.post(f"/webhooks/{sent.raw.provider}", content=sent.raw.body,
-                       headers=dict(sent.raw.headers))
 
 
 @pytest.fixture(scope="module")
@@ -164,24 +157,6 @@ def test_forged_callbacks_are_refused_and_change_nothing(first_pass: FirstPass) 
     assert list(store.objects(placeholders=True)) == before
 
 
-def share(deliveries: list[Delivery], sender: int) -> list[Delivery]:
-    """The callbacks one sender redelivers: each callback goes to ``RACERS`` of the senders,
-    so every message is redelivered that many times at once, by senders in different orders."""
-    return [d for i, d in enumerate(deliveries) if (i + sender) % SENDERS < RACERS]
-
-
-def _send_all(url: str, deliveries: list[Delivery], seed: int,
-              answers: list[tuple[Delivery, int]], lock: threading.Lock) -> None:
-    order = share(deliveries, seed)
-    random.Random(seed).shuffle(order)
-    mine = []
-    with httpx.Client(base_url=url, timeout=60) as client:
-        for delivery in order:
-            mine.append((delivery, post(client, delivery.sent).status_code))
-    with lock:
-        answers.extend(mine)
-
-
 def test_concurrent_redelivery_loses_nothing(first_pass: FirstPass) -> None:
     """Eight senders redeliver every callback at once (each callback by three of them), each
     in its own order: no 5xx, exactly one journal entry per decision of every POST, every
@@ -190,19 +165,14 @@ def test_concurrent_redelivery_loses_nothing(first_pass: FirstPass) -> None:
     store = first_pass.store
     deliveries = first_pass.deliveries
     last = journaled_until(store)
-    answers: list[tuple[Delivery, int]] = []
-    lock = threading.Lock()
     app = create_app(first_pass.engine, all_secrets())
     with serving(app) as url:
-        senders = [threading.Thread(target=_send_all, args=(url, deliveries, seed, answers,
-                                                             lock)) for seed in range(SENDERS)]
-        for sender in senders:
-            sender.start()
-        for sender in senders:
-            sender.join()
+        answers = redeliver(url, [d.sent for d in deliveries])
     assert len(answers) == RACERS * len(deliveries)
     assert all(status < 500 for _, status in answers)
-    for delivery, status in answers:
+    first_status = {id(d.sent): d for d in deliveries}
+    for sent, status in answers:
+        delivery = first_status[id(sent)]
         assert status == delivery.status, (delivery.sent.sequence, delivery.line)
     added = store.entries(after=last)
     assert len(added) == RACERS * sum(len(d.decisions) for d in deliveries)
