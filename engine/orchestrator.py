@@ -3,6 +3,8 @@
 The decision order is in ``steps.py``; this module runs it against the store: every decision
 is committed under the versions of the records it read, re-decided from a fresh read when a
 concurrent worker changed one of them, and journaled exactly as returned (reply included).
+``ingest_committed``/``apply_committed`` also return the seq each journal entry got, for
+consumers that line pushed decisions up with ``Store.entries`` (the receiver's subscribers).
 """
 
 from __future__ import annotations
