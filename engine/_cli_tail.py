@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction[Any],
     """Add ``tail`` to the subcommands (``make`` is ``cli._sub``)."""
     p = make(sub, "tail", "print a store's journal entries in order, the outbox of decisions",
              EXAMPLES)
-    p.add_argument("store", metavar="sqlite:PATH", help="the store to read (read-only)")
+    p.add_argument("store", metavar="STORE",
+                   help="the store to read (read-only): sqlite:PATH or postgresql://…")
     p.add_argument("--after", type=_seq, default=0, metavar="SEQ",
                    help="only entries after this sequence number (default: 0, all)")
     p.add_argument("--follow", action="store_true", help="keep waiting for new entries")
