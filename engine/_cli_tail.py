@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction[Any],
     """Add ``tail`` to the subcommands (``make`` is ``cli._sub``)."""
     p = make(sub, "tail", "print a store's journal entries in order, the outbox of decisions",
              EXAMPLES)
-    p.add_argument("store", metavar="sqlite:PATH", help="the store to read (read-only)")
+    p.add_argument("store", metavar="STORE",
+                   help="the store to read (read-only): sqlite:PATH or postgresql://…")
     p.add_argument("--after", type=_seq, default=0, metavar="SEQ",
                    help="only entries after this sequence number (default: 0, all)")
     p.add_argument("--follow", action="store_true", help="keep waiting for new entries")
@@ -55,12 +56,25 @@ def as_json(entry: JournalEntry) -> dict[str, Any]:
             "channel": entry.channel, "decision": to_json(entry.decision)}
 
 
+def beyond_move(reason: str, move: str) -> str:
+    """What ``reason`` says that the printed move does not: a plain move's reason is the
+    move itself, in backquotes, and one that adds a note in brackets keeps the note only."""
+    plain = reason.replace("`", "").strip()
+    if plain == move:
+        return ""
+    if plain.startswith(move + " "):
+        return plain[len(move):].strip()
+    return reason
+
+
 def as_text(entry: JournalEntry) -> str:
     d = entry.decision
     where = "/".join(part or "?" for part in (d.provider, d.object_kind, d.object_id))
     move = f"{d.from_state or '∅'} → {d.to_state}" if d.to_state else "-"
     received = entry.received_at.isoformat() if entry.received_at else "-"
-    return f"{entry.seq:>7}  {received}  {where}  {d.outcome.value}  {move}  {d.reason}"
+    line = f"{entry.seq:>7}  {received}  {where}  {d.outcome.value}  {move}"
+    said = beyond_move(d.reason, move)
+    return f"{line}  {said}" if said else line
 
 
 def _page(url: str, after: int) -> list[JournalEntry]:

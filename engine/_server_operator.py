@@ -1,4 +1,5 @@
-"""Operator status routes of the webhook receiver: one object's state, and the metrics.
+"""Operator status routes of the webhook receiver: one object's state, one order, and the
+metrics.
 
 Off unless ``create_app`` is given an ``operator_token``; then every route here wants
 ``Authorization: Bearer <token>``, compared in constant time. These routes read, never write.
@@ -54,3 +55,14 @@ async def object_route(request: Request, engine: Orchestrator, offload: Offload)
     if view is None:
         return JSONResponse({"error": f"no {kind} {object_id} of {provider}"}, status_code=404)
     return JSONResponse(view)
+
+
+async def order_route(request: Request, engine: Orchestrator, offload: Offload) -> Response:
+    """The order with the path's reference as ``validate --format json`` shows it (status,
+    totals per currency, attempts with their children, anomaly codes); 404 when no attempt
+    keeps that reference."""
+    reference = request.path_params["reference"]
+    order = await offload(lambda: engine.order(reference))
+    if order is None:
+        return JSONResponse({"error": "no attempt has that reference"}, status_code=404)
+    return JSONResponse(order.to_json())

@@ -25,16 +25,19 @@ from .decision import Decision
 from .errors import StoreError
 from .event import Channel
 from .exit import where_failed
-from .orchestrator import Orchestrator
+from .orchestrator import Committed, Orchestrator
 from .secrets import Secrets
 
 log = logging.getLogger("paychart.asgi")
 
-Subscriber = Callable[[Decision], object]
-"""Called with every decision after it is committed, in the worker thread that decided it;
-what it returns is ignored and what it raises is logged. A push, not the record: when the
-store fails halfway through a batched callback, the decisions already committed are in the
-journal (``Store.entries``, ``paychart tail``) but were not pushed."""
+Subscriber = Callable[[Decision, int], object]
+"""Called as ``subscriber(decision, seq)`` with every decision after it is committed, ``seq``
+being its journal entry's (the ``seq`` of ``Store.entries`` and ``paychart tail``), in the
+worker thread that decided it; what it returns is ignored and what it raises is logged.
+Calls arrive in commit order per callback, not across concurrent callbacks: a subscriber
+that needs one order sorts by ``seq``. A push, not the record: when the store fails halfway
+through a batched callback, the decisions already committed are in the journal but were
+not pushed, so a consumer that must see everything resumes from ``entries(after=seq)``."""
 
 STORE_FAILURES: tuple[type[BaseException], ...] = (RetriesExhaustedError, StoreError,
                                                   sqlite3.Error)
@@ -63,24 +66,24 @@ class Receiver:
                       provider, where_failed(exc))
             return unavailable("internal error; retry later")
         self._notify(decisions)
-        return answer_for(decisions)
+        return answer_for([done.decision for done in decisions])
 
     def _decide(self, provider: str, body: bytes,
-                headers: Mapping[str, str]) -> tuple[Decision, ...]:
+                headers: Mapping[str, str]) -> tuple[Committed, ...]:
         raw = RawInput(provider, Channel.CALLBACK, body, headers,
                        received_at=datetime.now(UTC))
         adapter = Authenticated(get_adapter(provider), required=provider in self.secrets)
         context = AdapterContext(self.secrets.for_provider(provider),
                                  self.engine.remembered_for(provider))
-        return self.engine.ingest(raw, adapter, context)
+        return self.engine.ingest_committed(raw, adapter, context)
 
-    def _notify(self, decisions: Iterable[Decision]) -> None:
-        """Subscribers learn each committed decision; one that fails is logged (type and
-        place, never the message, which may quote input) and changes nothing else."""
-        for decision in decisions:
+    def _notify(self, decisions: Iterable[Committed]) -> None:
+        """Subscribers learn each committed decision and its seq; one that fails is logged
+        (type and place, never the message, which may quote input) and changes nothing else."""
+        for decision, seq in decisions:
             for subscriber in self.subscribers:
                 try:
-                    subscriber(decision)
+                    subscriber(decision, seq)
                 except Exception as exc:
                     log.error("on_decision subscriber %s failed on a %s decision: %s",
                               getattr(subscriber, "__qualname__", type(subscriber).__name__),

@@ -27,7 +27,8 @@ limit is 413; a store that journaled nothing (``StoreError``, an SQLite error,
 provider retries; never a 500. ``GET /healthz`` is 200 while the store answers, else 503.
 
 With an ``operator_token``: ``GET /objects/{provider}/{kind}/{id}`` (state, canonical status,
-ledger) and ``GET /metrics`` (Prometheus), both behind ``Authorization: Bearer <token>``.
+ledger), ``GET /orders/{reference}`` (the order across providers: status, totals, attempts,
+anomalies) and ``GET /metrics`` (Prometheus), all behind ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._server_answers import Answer, too_large, unavailable
-from ._server_operator import authorized, object_route, refused
+from ._server_operator import authorized, object_route, order_route, refused
 from ._server_receiver import Receiver, Subscriber
 from .adapter import MAX_BODY_BYTES
 from .exit import where_failed
@@ -164,6 +165,9 @@ class _App:
     async def objects(self, request: Request) -> Response:
         return await object_route(request, self.receiver.engine, self.offload)
 
+    async def orders(self, request: Request) -> Response:
+        return await order_route(request, self.receiver.engine, self.offload)
+
     async def metrics_route(self, _request: Request) -> Response:
         assert self.metrics is not None  # the route exists only with the operator token
         return Response(self.metrics.render(), media_type=self.metrics.content_type)
@@ -173,8 +177,9 @@ def create_app(engine: Orchestrator, secrets: Secrets, *, max_body_bytes: int = 
                operator_token: str | None = None,
                on_decision: Iterable[Subscriber] = ()) -> Starlette:
     """The receiver over ``engine`` (and its store). ``secrets`` turn signature checking on
-    per provider, failing closed; ``on_decision`` callables learn every committed decision
-    (their failures are logged and never change the answer); ``operator_token`` enables
+    per provider, failing closed; ``on_decision`` callables are called as ``(decision, seq)``
+    for every committed decision, ``seq`` its journal entry's (their failures are logged and
+    never change the answer); ``operator_token`` enables
     the operator routes (an empty token is refused: it would let anyone in)."""
     if operator_token is not None and not operator_token.strip():
         raise ValueError("operator_token must not be empty")
@@ -189,5 +194,6 @@ def create_app(engine: Orchestrator, secrets: Secrets, *, max_body_bytes: int = 
     if operator_token is not None:
         routes += [Route("/objects/{provider}/{kind}/{object_id:path}",
                          app.guarded(app.objects), methods=["GET"]),
+                   Route("/orders/{reference:path}", app.guarded(app.orders), methods=["GET"]),
                    Route("/metrics", app.guarded(app.metrics_route), methods=["GET"])]
     return Starlette(routes=routes)

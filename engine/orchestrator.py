@@ -3,6 +3,8 @@
 The decision order is in ``steps.py``; this module runs it against the store: every decision
 is committed under the versions of the records it read, re-decided from a fresh read when a
 concurrent worker changed one of them, and journaled exactly as returned (reply included).
+``ingest_committed``/``apply_committed`` also return the seq each journal entry got, for
+consumers that line pushed decisions up with ``Store.entries`` (the receiver's subscribers).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import random
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 import attrs
 
@@ -41,6 +44,14 @@ well within this."""
 _BACKOFF_CAP = 0.05
 
 
+class Committed(NamedTuple):
+    """A decision with the journal seq its entry got: what a consumer of pushed decisions
+    (the receiver's ``on_decision``) needs to line them up with ``Store.entries``."""
+
+    decision: Decision
+    seq: int
+
+
 class Orchestrator:
     """Applies events to charts over a store; safe to share by concurrent workers when the
     store is (conflicts are re-decided from a fresh read, duplicates lose the race cleanly).
@@ -67,11 +78,16 @@ class Orchestrator:
               reply: str | None = None) -> Decision:
         """Decide one event and journal it with its (redacted) raw input and the ``reply``
         the provider expects back."""
+        return self.apply_committed(event, raw=raw, line=line, reply=reply).decision
+
+    def apply_committed(self, event: Event, *, raw: RawInput | None = None,
+                        line: int | None = None, reply: str | None = None) -> Committed:
+        """``apply``, with the seq of the journal entry it committed."""
         if event.refusal is not None:  # the provider refused the merchant's call
             decision = refused(event, self._verdicts, self.store.get)
             decision = decision if reply is None else attrs.evolve(decision, reply=reply)
-            self._commit(decision, None, event=event, raw=raw, line=line, claimed=None)
-            return decision
+            return Committed(decision, self._commit(decision, None, event=event, raw=raw,
+                                                    line=line, claimed=None))
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)
@@ -82,7 +98,8 @@ class Orchestrator:
             claimed = (current.dedupe_key if ws.claims
                        and decision.outcome in CONSUMES_DEDUPE_KEY else None)
             try:
-                self._commit(decision, ws, event=current, raw=raw, line=line, claimed=claimed)
+                seq = self._commit(decision, ws, event=current, raw=raw, line=line,
+                                   claimed=claimed)
             except VersionConflictError as exc:
                 conflict = exc
                 _back_off(attempt)
@@ -92,42 +109,54 @@ class Orchestrator:
                                                     "worker")
                 if reply is not None:
                     decision = attrs.evolve(decision, reply=reply)
-                self._commit(decision, None, event=current, raw=raw, line=line, claimed=None)
-            return decision
+                seq = self._commit(decision, None, event=current, raw=raw, line=line,
+                                   claimed=None)
+            return Committed(decision, seq)
         assert conflict is not None
         raise RetriesExhaustedError(event.key, event.dedupe_key, MAX_ATTEMPTS, conflict)
 
     def invalid(self, error: InputError, *, raw: RawInput | None = None,
                 line: int | None = None, reply: str | None = None) -> Decision:
         """Journal an input the adapter could not parse or authenticate."""
+        return self._invalid(error, raw=raw, line=line, reply=reply).decision
+
+    def _invalid(self, error: InputError, *, raw: RawInput | None, line: int | None,
+                 reply: str | None) -> Committed:
         decision = Decision(outcome=Outcome.INVALID, reason=error.reason,
                             provider=error.provider or (raw.provider if raw else None),
                             object_kind=error.object_kind, object_id=error.object_id,
                             field=error.field, reply=reply)
-        self._commit(decision, None, event=None, raw=raw, line=line, claimed=None)
-        return decision
+        return Committed(decision, self._commit(decision, None, event=None, raw=raw, line=line,
+                                                claimed=None))
 
     def ingest(self, raw: RawInput, adapter: Adapter, context: AdapterContext | None = None,
                *, line: int | None = None) -> tuple[Decision, ...]:
         """Parse raw input with its adapter and decide every event it yields."""
+        return tuple(done.decision for done in self.ingest_committed(raw, adapter, context,
+                                                                     line=line))
+
+    def ingest_committed(self, raw: RawInput, adapter: Adapter,
+                         context: AdapterContext | None = None, *,
+                         line: int | None = None) -> tuple[Committed, ...]:
+        """``ingest``, each decision with the seq of the journal entry it committed."""
         if context is None:
             context = AdapterContext(remembered=self.remembered_for(raw.provider))
         result = adapter.parse(raw, context)
         if result.error is not None or not result.events:
             error = result.error or InputError("body", "no event in input", provider=raw.provider)
-            return (self.invalid(error, raw=raw, line=line, reply=result.reply),)
-        return tuple(self.apply(event, raw=raw, line=line, reply=result.reply)
+            return (self._invalid(error, raw=raw, line=line, reply=result.reply),)
+        return tuple(self.apply_committed(event, raw=raw, line=line, reply=result.reply)
                      for event in result.events)
 
     def _commit(self, decision: Decision, ws: Workset | None, *, event: Event | None,
-                raw: RawInput | None, line: int | None, claimed: str | None) -> None:
+                raw: RawInput | None, line: int | None, claimed: str | None) -> int:
+        """Journal ``decision`` (and ``ws``'s writes) atomically; the entry's seq."""
         dropped = redacted_fields(raw.provider) if raw is not None else frozenset()
         entry = journal_entry(decision, event, raw, line=line, claimed=claimed,
                               options=self._options_tuple, redacted_fields=dropped)
         if ws is None:
-            self.store.commit(entry, ())
-        else:
-            self.store.commit(entry, ws.writes(), reads=ws.reads())
+            return self.store.commit(entry, ())
+        return self.store.commit(entry, ws.writes(), reads=ws.reads())
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ class PostgresStore:
         if isolation not in ISOLATION_LEVELS:
             raise ValueError(f"isolation must be one of {ISOLATION_LEVELS}")
         self.url = url
+        self.max_connections = pool_size  # sizes the receiver's thread pool (paychart.asgi)
         self.name = display(url)
         self.read_only = read_only
         self.isolation = isolation

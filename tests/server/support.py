@@ -1,19 +1,27 @@
 """What the server tests share: the recorded fixture sequences, the secrets of all five
-providers in one set, a uvicorn server on a free loopback port in a thread, and forgeries."""
+providers in one set, a uvicorn server on a free loopback port in a thread or ``paychart
+serve`` in its own process, forgeries, and concurrent redelivery by several senders."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import random
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
 import uvicorn
 
 from paychart import Orchestrator, RawInput, Secrets
@@ -146,3 +154,81 @@ def serving(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def paychart(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - our own argv
+        [sys.executable, "-m", "paychart", *argv], text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def paychart_serve(store: str, secrets: Path, *more: str,
+                   env: dict[str, str] | None = None) -> Iterator[str]:
+    """``paychart serve --store STORE --secrets FILE MORE…`` on a free port, until it answers
+    ``/healthz``; yields its URL and stops it afterwards."""
+    probe = free_socket()
+    port = probe.getsockname()[1]
+    probe.close()
+    process = paychart("serve", "--store", store, "--secrets", str(secrets), "--port",
+                       str(port), *more, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90  # workers import everything, on a busy CI
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        stop(process)
+
+
+SENDERS = 8
+RACERS = 3
+"""Concurrent senders, and how many of them redeliver each callback at once."""
+
+
+def post(client: httpx.Client, sent: Recorded) -> httpx.Response:
+    return client.post(f"/webhooks/{sent.raw.provider}", content=sent.raw.body,
+                       headers=dict(sent.raw.headers))
+
+
+def share(sent: Sequence[Recorded], sender: int) -> list[Recorded]:
+    """The callbacks one sender redelivers: each callback goes to ``RACERS`` of the senders,
+    so every message is redelivered that many times at once, by senders in different orders."""
+    return [line for i, line in enumerate(sent) if (i + sender) % SENDERS < RACERS]
+
+
+def redeliver(url: str, sent: Sequence[Recorded]) -> list[tuple[Recorded, int]]:
+    """``SENDERS`` threads redeliver ``sent`` at once (``share``), each in its own shuffled
+    order; every (callback, status) answered."""
+    answers: list[tuple[Recorded, int]] = []
+    lock = threading.Lock()
+
+    def send_all(seed: int) -> None:
+        order = share(sent, seed)
+        random.Random(seed).shuffle(order)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            mine = [(line, post(client, line).status_code) for line in order]
+        with lock:
+            answers.extend(mine)
+
+    senders = [threading.Thread(target=send_all, args=(seed,)) for seed in range(SENDERS)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    return answers

@@ -138,18 +138,22 @@ def test_nothing_journaled_is_503_with_a_generic_reason(
 
 def test_a_failing_subscriber_never_changes_the_answer(
         engine: Orchestrator, quiet_logs: pytest.LogCaptureFixture) -> None:
-    told: list[Decision] = []
+    told: list[tuple[Decision, int]] = []
 
-    def broken(_decision: Decision) -> None:
+    def broken(_decision: Decision, _seq: int) -> None:
         raise RuntimeError("the backend's queue is down")
 
-    app = create_app(engine, all_secrets(), on_decision=[broken, told.append])
+    def record(decision: Decision, seq: int) -> None:
+        told.append((decision, seq))
+
+    app = create_app(engine, all_secrets(), on_decision=[broken, record])
     with serving(app) as url, httpx.Client(base_url=url) as client:
         assert post_cardlink(client).status_code == 200
         assert post_cardlink(client).status_code == 200  # the redelivery: duplicate
     assert [e.decision.outcome for e in engine.store.entries()] == [Outcome.APPLIED,
                                                                    Outcome.DUPLICATE]
-    assert [d.outcome for d in told] == [Outcome.APPLIED, Outcome.DUPLICATE]
+    assert [(d.outcome, seq) for d, seq in told] == [(Outcome.APPLIED, 1),
+                                                      (Outcome.DUPLICATE, 2)]
     failures = [r for r in quiet_logs.records if "subscriber" in r.getMessage()]
     assert len(failures) == 2 and "RuntimeError" in failures[0].getMessage()
     assert "queue is down" not in failures[0].getMessage()

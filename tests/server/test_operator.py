@@ -3,15 +3,18 @@ and the Prometheus metrics (decisions by provider × outcome, decision latency).
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from paychart import ChartSet, MemoryStore, Orchestrator, StoreError
+from paychart import ChartSet, MemoryStore, Orchestrator, RawInput, StoreError
+from paychart.adapters.cardlink.signature import digest
 from paychart.asgi import create_app
 
-from .support import all_secrets, forged, recorded, serving
+from .support import FIXTURES, all_secrets, forged, ingest_in_process, recorded, serving
 
 TOKEN = "operator-token-for-tests"
 CALLBACKS = [line.raw for line in recorded() if line.callback
@@ -24,6 +27,18 @@ def _send(client: httpx.Client) -> None:
         client.post("/webhooks/cardlink", content=raw.body, headers=dict(raw.headers))
 
 
+DOUBLE = "ORDER-12345"
+"""The order the platform's recorded sale answer names."""
+
+
+def cardlink_paid_for(reference: str) -> bytes:
+    """CARDLINK's approved payment callback for ``reference``, signed with the fixture key."""
+    data = json.loads((FIXTURES / "cardlink/callback_pay_approved.json").read_text())
+    data["orderNumber"] = reference
+    data["signature"] = digest(data, all_secrets().for_provider("cardlink")["private_key"])
+    return json.dumps(data).encode("utf-8")
+
+
 @pytest.mark.parametrize("given", [None, "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x",
                                    "Bearer"])
 def test_operator_routes_need_the_token(given: str | None) -> None:
@@ -31,7 +46,7 @@ def test_operator_routes_need_the_token(given: str | None) -> None:
     app = create_app(engine, all_secrets(), operator_token=TOKEN)
     headers = {} if given is None else {"Authorization": given}
     with serving(app) as url, httpx.Client(base_url=url, headers=headers) as client:
-        for path in ("/metrics", f"/objects/cardlink/payment/{TOKEN_ID}"):
+        for path in ("/metrics", f"/objects/cardlink/payment/{TOKEN_ID}", f"/orders/{DOUBLE}"):
             answer = client.get(path)
             assert answer.status_code == 401, path
             assert answer.headers["www-authenticate"] == "Bearer"
@@ -76,6 +91,7 @@ def test_operator_routes_are_off_by_default() -> None:
         _send(c)
         assert c.get("/metrics").status_code == 404
         assert c.get(f"/objects/cardlink/payment/{TOKEN_ID}").status_code == 404
+        assert c.get(f"/orders/{DOUBLE}").status_code == 404
         assert c.get("/healthz").json() == {"status": "ok"}
 
 
@@ -104,3 +120,34 @@ def test_an_operator_read_on_a_failing_store_is_503() -> None:
         answer = client.get(f"/objects/cardlink/payment/{TOKEN_ID}")
         assert answer.status_code == 503 and "locked" not in answer.text
         assert client.get("/healthz").status_code == 503
+
+
+def test_an_order_charged_twice_across_two_providers() -> None:
+    """CARDLINK's callback arrives over HTTP, the platform's sale answer through the merchant's
+    own call, both for one order: the order route shows both attempts paid and the anomaly."""
+    engine = Orchestrator(ChartSet.bundled(), MemoryStore())
+    secrets = all_secrets()
+    app = create_app(engine, secrets, operator_token=TOKEN)
+    sale = (FIXTURES / "platform/real/sale_response_success.json").read_bytes()
+    with serving(app) as url, httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        assert client.get(f"/orders/{DOUBLE}").status_code == 404
+        answer = client.post("/webhooks/cardlink", content=cardlink_paid_for(DOUBLE),
+                             headers={"Content-Type": "application/json"})
+        assert answer.status_code == 200
+        once = client.get(f"/orders/{DOUBLE}").json()
+        ingest_in_process(engine, secrets, RawInput("platform", "response", sale))
+        twice = client.get(f"/orders/{DOUBLE}")
+        unknown = client.get("/orders/ORDER-0")
+    assert (once["status"], once["anomalies"]) == ("paid", [])
+    assert twice.status_code == 200
+    view = twice.json()
+    assert view["reference"] == DOUBLE and view["status"] == "paid"
+    assert view["anomalies"] == ["paid_twice", "currency_mismatch"]
+    assert [(a["provider"], a["canonical"]) for a in view["attempts"]] == [
+        ("cardlink", "succeeded"), ("platform", "succeeded")]
+    assert {currency: t["captured"] for currency, t in view["totals"].items()} == {
+        "EUR": 10020, "USD": 2}
+    order = engine.order(DOUBLE)
+    assert order is not None and view == order.to_json()
+    assert unknown.status_code == 404

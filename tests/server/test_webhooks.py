@@ -5,8 +5,6 @@ concurrent senders redelivering everything, and the journal still replays clean.
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,30 +22,31 @@ from paychart.validate import validate_records
 
 from .support import (
     PROVIDERS,
+    RACERS,
     Recorded,
     all_secrets,
     expected_body,
     expected_status,
     forged,
     ingest_in_process,
+    post,
     recorded,
+    redeliver,
     serving,
 )
-
-SENDERS = 8
-RACERS = 3
 
 
 @attrs.frozen
 class Delivery:
     """One POSTed callback: its line in the whole recording, the answer, and the decisions
-    the journal gained while it was decided."""
+    the journal gained while it was decided, with their seqs."""
 
     line: int
     sent: Recorded
     status: int
     body: bytes
     decisions: tuple[dict[str, Any], ...]
+    seqs: tuple[int, ...]
 
 
 @attrs.define
@@ -56,17 +55,12 @@ class FirstPass:
     store: SQLiteStore
     lines: list[Recorded]
     deliveries: list[Delivery]
-    told: list[Decision]
+    told: list[tuple[Decision, int]]
 
 
 def journaled_until(store: SQLiteStore, after: int = 0) -> int:
     """The last seq in the journal (``after`` when nothing came after it)."""
     return max((e.seq for e in store.entries(after=after)), default=after)
-
-
-def post(client: httpx.Client, sent: Recorded) -> httpx.Response:
-    return client.post(f"/webhooks/{sent.raw.provider}", content=sent.raw.body,
-                       headers=dict(sent.raw.headers))
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +69,10 @@ def first_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstPass]:
                         synchronous="OFF")
     engine = Orchestrator(ChartSet.bundled(), store)
     secrets = all_secrets()
-    told: list[Decision] = []
+    told: list[tuple[Decision, int]] = []
     lines = recorded()
     deliveries = []
-    app = create_app(engine, secrets, on_decision=[told.append])
+    app = create_app(engine, secrets, on_decision=[lambda d, seq: told.append((d, seq))])
     with serving(app) as url, httpx.Client(base_url=url) as client:
         last = 0
         for number, line in enumerate(lines, start=1):
@@ -91,7 +85,7 @@ def first_pass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstPass]:
             last = entries[-1].seq if entries else last
             journaled = tuple(to_json(e.decision) for e in entries)
             deliveries.append(Delivery(number, line, answer.status_code, answer.content,
-                                       journaled))
+                                       journaled, tuple(e.seq for e in entries)))
     yield FirstPass(engine, store, lines, deliveries, told)
     store.close()
 
@@ -131,7 +125,19 @@ def test_the_server_decides_as_validate_does(first_pass: FirstPass) -> None:
 
 def test_subscribers_learn_every_decision_in_order(first_pass: FirstPass) -> None:
     journaled = [d for delivery in first_pass.deliveries for d in delivery.decisions]
-    assert [to_json(d) for d in first_pass.told] == journaled
+    assert [to_json(d) for d, _ in first_pass.told] == journaled
+
+
+def test_subscribers_get_the_seq_the_journal_gave_each_decision(first_pass: FirstPass) -> None:
+    """The seqs pushed are those ``Store.entries`` holds for the same POSTs (the merchant's
+    own requests and responses in between took seqs too, so these are not consecutive), and
+    each names the entry of the decision pushed with it."""
+    pushed = [seq for _, seq in first_pass.told]
+    assert pushed == [seq for delivery in first_pass.deliveries for seq in delivery.seqs]
+    assert pushed != list(range(1, len(pushed) + 1))
+    entries = {e.seq: e for e in first_pass.store.entries()}
+    for decision, seq in first_pass.told:
+        assert to_json(entries[seq].decision) == to_json(decision)
 
 
 def test_forged_callbacks_are_refused_and_change_nothing(first_pass: FirstPass) -> None:
@@ -151,24 +157,6 @@ def test_forged_callbacks_are_refused_and_change_nothing(first_pass: FirstPass) 
     assert list(store.objects(placeholders=True)) == before
 
 
-def share(deliveries: list[Delivery], sender: int) -> list[Delivery]:
-    """The callbacks one sender redelivers: each callback goes to ``RACERS`` of the senders,
-    so every message is redelivered that many times at once, by senders in different orders."""
-    return [d for i, d in enumerate(deliveries) if (i + sender) % SENDERS < RACERS]
-
-
-def _send_all(url: str, deliveries: list[Delivery], seed: int,
-              answers: list[tuple[Delivery, int]], lock: threading.Lock) -> None:
-    order = share(deliveries, seed)
-    random.Random(seed).shuffle(order)
-    mine = []
-    with httpx.Client(base_url=url, timeout=60) as client:
-        for delivery in order:
-            mine.append((delivery, post(client, delivery.sent).status_code))
-    with lock:
-        answers.extend(mine)
-
-
 def test_concurrent_redelivery_loses_nothing(first_pass: FirstPass) -> None:
     """Eight senders redeliver every callback at once (each callback by three of them), each
     in its own order: no 5xx, exactly one journal entry per decision of every POST, every
@@ -177,19 +165,14 @@ def test_concurrent_redelivery_loses_nothing(first_pass: FirstPass) -> None:
     store = first_pass.store
     deliveries = first_pass.deliveries
     last = journaled_until(store)
-    answers: list[tuple[Delivery, int]] = []
-    lock = threading.Lock()
     app = create_app(first_pass.engine, all_secrets())
     with serving(app) as url:
-        senders = [threading.Thread(target=_send_all, args=(url, deliveries, seed, answers,
-                                                             lock)) for seed in range(SENDERS)]
-        for sender in senders:
-            sender.start()
-        for sender in senders:
-            sender.join()
+        answers = redeliver(url, [d.sent for d in deliveries])
     assert len(answers) == RACERS * len(deliveries)
     assert all(status < 500 for _, status in answers)
-    for delivery, status in answers:
+    first_status = {id(d.sent): d for d in deliveries}
+    for sent, status in answers:
+        delivery = first_status[id(sent)]
         assert status == delivery.status, (delivery.sent.sequence, delivery.line)
     added = store.entries(after=last)
     assert len(added) == RACERS * sum(len(d.decisions) for d in deliveries)
