@@ -25,7 +25,7 @@ import attrs
 
 from paychart.adapters import get_adapter
 
-from .adapter import AdapterContext, RawInput
+from .adapter import Adapter, AdapterContext, RawInput
 from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
 from .decision import Decision, Outcome
@@ -267,7 +267,16 @@ def _recorded_event_error(record: Record, secrets: Secrets) -> InputError | None
                       object_id=event.object_id)
 
 
-def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets) -> list[InputResult]:
+class _Adapters(dict[str, Adapter]):
+    """The run's adapters by provider: looked up once, not once per input."""
+
+    def __missing__(self, provider: str) -> Adapter:
+        adapter = self[provider] = get_adapter(provider)
+        return adapter
+
+
+def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets,
+            adapters: Mapping[str, Adapter] | None = None) -> list[InputResult]:
     line = record.line
     if record.error is not None:
         return [_result(record, orchestrator.invalid(record.error, line=line))]
@@ -279,7 +288,8 @@ def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets) -> lis
     raw = record.raw
     assert raw is not None
     try:
-        adapter = Authenticated(get_adapter(raw.provider), required=raw.provider in secrets)
+        found = get_adapter(raw.provider) if adapters is None else adapters[raw.provider]
+        adapter = Authenticated(found, required=raw.provider in secrets)
     except UnknownProviderError as exc:
         error = InputError("provider", str(exc), provider=raw.provider)
         return [_result(record, orchestrator.invalid(error, raw=raw, line=line), raw)]
@@ -342,13 +352,14 @@ def validate_records(records: Iterable[Record], *, charts: ChartSet | None = Non
     secrets = secrets or Secrets()
     results: list[InputResult] = []
     tallied = _Tallied() if report_only else None
+    adapters = _Adapters()
     keep: Callable[[Iterable[InputResult]], None] = (
         results.extend if tallied is None else tallied)
     inputs = 0
     with orchestrator.store.batch():
         for record in records:
             try:
-                decided = _decide(orchestrator, record, secrets)
+                decided = _decide(orchestrator, record, secrets, adapters)
             except Exception as exc:  # one hostile line must not end the run
                 decided = [_internal(orchestrator, record, where_failed(exc))]
             keep(decided)

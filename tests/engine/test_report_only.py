@@ -5,6 +5,7 @@ text and JSON, as from a run that kept everything."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paychart import validate
+from paychart.adapter import Adapter
 from paychart.inputs import Record, parse_record, read_records
 from paychart.orchestrator import Orchestrator
 from paychart.report import as_json, as_text
@@ -99,11 +101,11 @@ def test_a_line_paychart_failed_on_is_kept_and_counted(monkeypatch: pytest.Monke
     records = _DAY_RECORDS[:30]
     decide = validate._decide
 
-    def failing(orchestrator: Orchestrator, record: Record, secrets: Secrets
-                ) -> list[InputResult]:
+    def failing(orchestrator: Orchestrator, record: Record, secrets: Secrets,
+                adapters: Mapping[str, Adapter] | None = None) -> list[InputResult]:
         if record.line in (4, 9):
             raise KeyError("boom")
-        return list(decide(orchestrator, record, secrets))
+        return list(decide(orchestrator, record, secrets, adapters))
 
     monkeypatch.setattr(validate, "_decide", failing)
     full, streamed = _both(records, _DAY_SECRETS)
