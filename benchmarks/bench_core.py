@@ -57,6 +57,12 @@ DUPLICATE_SHARE = 0.05
 STALE_SHARE = 0.05
 ILLEGAL_SHARE = 0.02
 
+DEFAULT_OBJECTS = 15_000
+DEFAULT_SQLITE = 3_000
+"""The default stream, sized to finish within two minutes on a shared 2-core machine."""
+FULL_OBJECTS = 100_000
+FULL_SQLITE = 20_000
+
 TARGET_CORE_SLOWDOWN = 3.0
 TARGET_BYTES_PER_OBJECT = 512
 TARGET_SQLITE_RATIO = 0.7
@@ -240,6 +246,13 @@ def _states_along(messages: Sequence[Spec]) -> list[str]:
     return states
 
 
+def _visited_before(messages: Sequence[Spec], pos: int) -> set[str]:
+    """States the object has been in before position ``pos``: a report of one is ``stale``
+    (the engine judges by the object's visited states, not only by the chart's order)."""
+    states = _states_along(messages[:pos])
+    return set(states)
+
+
 def _inject(rng: random.Random, tables: Tables, messages: list[Spec], kind: Outcome,
             msg_no: int) -> bool:
     """Insert one duplicate, stale or illegal message at a random valid position."""
@@ -260,7 +273,9 @@ def _inject(rng: random.Random, tables: Tables, messages: list[Spec], kind: Outc
                 messages.insert(pos, chosen._replace(msg=msg_no, expected=Outcome.STALE))
                 return True
             continue
-        moves = [(t, s) for t, s in ILLEGAL_MOVES if tables.illegal(state, t, s)]
+        visited = _visited_before(messages, pos)
+        moves = [(t, s) for t, s in ILLEGAL_MOVES
+                 if tables.illegal(state, t, s) and s not in visited]
         if moves:
             trigger, reported = rng.choice(moves)
             messages.insert(pos, Spec(messages[0].obj, msg_no, trigger, reported,
@@ -323,7 +338,8 @@ JournalRow = tuple[Event, Outcome, str | None, str | None]
 class Baseline:
     """A hand-written decider for the shop chart: the dict table, a dedupe set, a state dict
     (state and refundable amount, the one figure the guarded refund edges need), a stale check
-    by the precomputed behind sets and one appended journal tuple per input."""
+    by the precomputed behind sets and the object's visited states, and one appended journal
+    tuple per input."""
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
@@ -348,13 +364,14 @@ class Baseline:
             if obj is None:
                 if event.channel is Channel.REQUEST and event.state == INITIAL:
                     claim(key)
-                    objects[event.object_id] = [INITIAL, 0]
+                    objects[event.object_id] = [INITIAL, 0, {INITIAL}]
                     append((event, Outcome.APPLIED, None, INITIAL))
                 else:
                     append((event, Outcome.REJECTED, None, None))
                 continue
-            state, refundable = obj
+            state, refundable, visited = obj
             assert isinstance(state, str)
+            assert isinstance(visited, set)
             assert isinstance(refundable, int)
             trigger = event.trigger
             money = event.money
@@ -378,8 +395,9 @@ class Baseline:
                               refundable - amount if effect == SUB else
                               amount if effect == SET else 0)
                 obj[0] = target
+                visited.add(target)
                 append((event, Outcome.APPLIED, state, target))
-            elif event.state == state or event.state in behind[state]:
+            elif event.state == state or event.state in behind[state] or event.state in visited:
                 claim(key)
                 append((event, Outcome.STALE, state, state))
             else:
@@ -676,10 +694,12 @@ def _rows(rows: Iterable[tuple[str, str, str, str]]) -> Iterator[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--objects", type=int, default=100_000,
-                        help="payment objects in the core stream (default 100000)")
-    parser.add_argument("--sqlite-events", type=int, default=20_000,
-                        help="events in the SQLite stream, about (default 20000)")
+    parser.add_argument("--objects", type=int, default=None,
+                        help=f"payment objects in the core stream (default {DEFAULT_OBJECTS}, "
+                             f"--full {FULL_OBJECTS})")
+    parser.add_argument("--sqlite-events", type=int, default=None,
+                        help=f"events in the SQLite stream, about (default {DEFAULT_SQLITE}, "
+                             f"--full {FULL_SQLITE})")
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of every timed run, best of each kept (default 2)")
     parser.add_argument("--batch", type=int, default=1000,
@@ -690,10 +710,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="directory for the temporary SQLite files (default: system temp)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 2000 objects, 600 SQLite events, one round")
+    parser.add_argument("--full", action="store_true",
+                        help=f"the long stream: {FULL_OBJECTS} objects, {FULL_SQLITE} SQLite "
+                             "events (about 16 minutes here)")
     parser.add_argument("--profile", action="store_true",
                         help="append a cProfile (top 25) of the core apply")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
+    full = args.full and not args.quick
+    if args.objects is None:
+        args.objects = FULL_OBJECTS if full else DEFAULT_OBJECTS
+    if args.sqlite_events is None:
+        args.sqlite_events = FULL_SQLITE if full else DEFAULT_SQLITE
     if args.quick:
         args.objects, args.sqlite_events, args.rounds = 2000, 600, 1
 

@@ -112,6 +112,7 @@ def is_secret_key(key: str) -> bool:
     return name in _SECRET_KEYS or last in _CVV_WORDS or last in _SECRET_WORDS
 
 
+@functools.lru_cache(maxsize=64)
 def _normalized_fields(dropped: frozenset[str]) -> frozenset[str]:
     return frozenset(".".join(normalize_key(p) for p in name.split(".")) for name in dropped)
 
@@ -145,19 +146,52 @@ def _redact_number(value: int | float, *, card_field: bool) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=_KEY_CACHE)
+def _key_plan(key: str, parent: str, dropped: frozenset[str]) -> tuple[str, bool, bool]:
+    """What a field name decides, once per (name, parent): the name as kept (masked), whether
+    its value is dropped, whether it is a card-number field."""
+    return mask_card_numbers(key), _is_dropped(key, parent, dropped), _is_card_key(key)
+
+
+def _redact_text(value: str, card_field: bool) -> str:
+    if len(value) < _MIN_CARD_DIGITS:  # too short for a card number: only pairs to scrub
+        return value if "=" not in value and ":" not in value else _scrub_pairs(value)
+    return _scrub_pairs(mask_card_numbers(value, card_field=card_field))
+
+
 def _redact_value(value: Any, dropped: frozenset[str], *, card_field: bool = False,
                   parent: str = "") -> Any:
     """``dropped`` holds normalized key names (``token``) or parent-qualified ones
     (``metadata.token``: a ``token`` directly under a ``metadata`` object)."""
-    if isinstance(value, dict):
-        return {mask_card_numbers(str(k)): (
-                    REMOVED if _is_dropped(str(k), parent, dropped) else
-                    _redact_value(v, dropped, card_field=_is_card_key(str(k)), parent=str(k)))
-                for k, v in value.items()}
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str:
+        return _redact_text(value, card_field)
+    if kind is dict:
+        redacted = {}
+        for k, v in value.items():
+            key = k if type(k) is str else str(k)
+            shown, drop, card = _key_plan(key, parent, dropped)
+            redacted[shown] = REMOVED if drop else _redact_value(v, dropped, card_field=card,
+                                                                 parent=key)
+        return redacted
+    if kind is list:
         return [_redact_value(v, dropped, card_field=card_field, parent=parent) for v in value]
+    if kind is int or kind is float:
+        return _redact_number(value, card_field=card_field)
+    if kind is bool or value is None:
+        return value
+    return _redact_other(value, dropped, card_field=card_field, parent=parent)
+
+
+def _redact_other(value: Any, dropped: frozenset[str], *, card_field: bool,
+                  parent: str) -> Any:
+    """Subclasses of the JSON types (never from ``json.loads``): the same rules."""
+    if isinstance(value, dict):
+        return _redact_value(dict(value), dropped, card_field=card_field, parent=parent)
+    if isinstance(value, list):
+        return _redact_value(list(value), dropped, card_field=card_field, parent=parent)
     if isinstance(value, str):
-        return _scrub_pairs(mask_card_numbers(value, card_field=card_field))
+        return _redact_text(str(value), card_field)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _redact_number(value, card_field=card_field)
     return value

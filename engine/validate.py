@@ -6,14 +6,17 @@ hostile line never ends the run: whatever goes wrong while deciding it is that l
 internal error (journaled as ``invalid`` while the store still works), and the next line is
 decided. Authenticity fails closed (``authenticity.py``): a provider with secrets must
 verify every callback, and a run with callbacks nobody verified is never clean. The run's
-result carries everything a report needs (every decision, and the last
-record of every object the run wrote), so reports never query the orchestrator or store.
+result carries everything a report needs (its decisions, and the last record of every object
+the run wrote), so reports never query the orchestrator or store. ``report_only`` keeps just
+what a report prints (counts of every decision, the results it lists) so that a run of a
+million inputs does not hold a million results and their bodies.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +25,7 @@ import attrs
 
 from paychart.adapters import get_adapter
 
-from .adapter import AdapterContext, RawInput
+from .adapter import Adapter, AdapterContext, RawInput
 from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
 from .decision import Decision, Outcome
@@ -72,12 +75,55 @@ class InputResult:
     authenticity: SignatureStatus | None = None
 
 
+def listed(result: InputResult) -> bool:
+    """Whether a report lists this result: not applied, applied with warnings, or failed."""
+    decision = result.decision
+    return (decision.outcome is not Outcome.APPLIED or bool(decision.warnings)
+            or result.internal_error is not None)
+
+
+Signed = tuple[str, str | None, SignatureStatus | None]
+"""(provider, channel, authenticity) of a decided raw input: what ``unverified`` counts."""
+
+
+@attrs.frozen
+class Tally:
+    """Counts over every decision of a run whose ``results`` keep only the listed ones."""
+
+    outcomes: Mapping[Outcome, int]
+    signed: Mapping[Signed, int]
+
+
+class _Tallied:
+    """Results as they come: every one counted, only the listed ones kept, without their
+    raw input (the body and headers a report never prints)."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[Outcome] = Counter()
+        self.signed: Counter[Signed] = Counter()
+        self.kept: list[InputResult] = []
+
+    def __call__(self, results: Iterable[InputResult]) -> None:
+        for result in results:
+            decision = result.decision
+            self.outcomes[decision.outcome] += 1
+            if result.raw is not None:
+                self.signed[decision.provider or "", result.channel, result.authenticity] += 1
+            if listed(result):
+                self.kept.append(attrs.evolve(result, raw=None))
+
+    def tally(self) -> Tally:
+        return Tally(dict(self.outcomes), dict(self.signed))
+
+
 @attrs.frozen
 class ValidationRun:
-    """Every decision of a run and the last record of every object it wrote.
+    """The decisions of a run and the last record of every object it wrote.
 
+    ``results`` holds every decision, or, when ``tally`` is set (``report_only``), only those
+    a report lists (``listed``, raw input dropped), the tally counting all of them.
     ``orchestrator`` stays available to callers who want to ask the engine more (allowed
-    actions, prechecks); the reports read only ``results`` and ``written``."""
+    actions, prechecks); the reports read only ``results``, the tally and ``written``."""
 
     results: tuple[InputResult, ...]
     orchestrator: Orchestrator = attrs.field(repr=False)
@@ -86,9 +132,15 @@ class ValidationRun:
     written: tuple[ObjectRecord, ...] = attrs.field(default=(), repr=False)
     allowed_unverified: frozenset[str] = frozenset()
     """Providers whose unverified callbacks the caller accepts (``--allow-unverified``)."""
+    tally: Tally | None = attrs.field(default=None, repr=False)
+
+    def _outcomes(self) -> Mapping[Outcome, int]:
+        if self.tally is not None:
+            return self.tally.outcomes
+        return Counter(result.decision.outcome for result in self.results)
 
     def summary(self) -> dict[str, int]:
-        counts = Counter(result.decision.outcome for result in self.results)
+        counts = self._outcomes()
         return {"inputs": self.inputs, **{o.value: counts.get(o, 0) for o in Outcome},
                 "internal_errors": len(self.internal_errors)}
 
@@ -97,6 +149,9 @@ class ValidationRun:
         """Callbacks the adapter decided ``unchecked`` (no secret to verify them), per
         provider. Recorded events (``{"event": …}``) are the recording's own word, not
         counted here; with secrets, an unchecked recorded callback is ``invalid``."""
+        if self.tally is not None:
+            return unverified_by_provider(itertools.chain.from_iterable(
+                itertools.repeat(signed, n) for signed, n in self.tally.signed.items()))
         return unverified_by_provider(
             (r.decision.provider or "", r.channel, r.authenticity) for r in self.results
             if r.raw is not None)
@@ -114,8 +169,8 @@ class ValidationRun:
     @property
     def needs_attention(self) -> bool:
         """Something rejected or invalid."""
-        return any(r.decision.outcome in (Outcome.REJECTED, Outcome.INVALID)
-                   for r in self.results)
+        counts = self._outcomes()
+        return bool(counts.get(Outcome.REJECTED) or counts.get(Outcome.INVALID))
 
     def objects(self) -> list[ObjectRecord]:
         """Objects this run wrote, by key, as they ended (not what the store held before)."""
@@ -212,7 +267,16 @@ def _recorded_event_error(record: Record, secrets: Secrets) -> InputError | None
                       object_id=event.object_id)
 
 
-def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets) -> list[InputResult]:
+class _Adapters(dict[str, Adapter]):
+    """The run's adapters by provider: looked up once, not once per input."""
+
+    def __missing__(self, provider: str) -> Adapter:
+        adapter = self[provider] = get_adapter(provider)
+        return adapter
+
+
+def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets,
+            adapters: Mapping[str, Adapter] | None = None) -> list[InputResult]:
     line = record.line
     if record.error is not None:
         return [_result(record, orchestrator.invalid(record.error, line=line))]
@@ -224,7 +288,8 @@ def _decide(orchestrator: Orchestrator, record: Record, secrets: Secrets) -> lis
     raw = record.raw
     assert raw is not None
     try:
-        adapter = Authenticated(get_adapter(raw.provider), required=raw.provider in secrets)
+        found = get_adapter(raw.provider) if adapters is None else adapters[raw.provider]
+        adapter = Authenticated(found, required=raw.provider in secrets)
     except UnknownProviderError as exc:
         error = InputError("provider", str(exc), provider=raw.provider)
         return [_result(record, orchestrator.invalid(error, raw=raw, line=line), raw)]
@@ -272,10 +337,12 @@ def check_allowed_unverified(providers: Iterable[str]) -> frozenset[str]:
 def validate_records(records: Iterable[Record], *, charts: ChartSet | None = None,
                      secrets: Secrets | None = None, options: Iterable[str] = (),
                      store: Store | None = None, progress: Progress | None = None,
-                     allow_unverified: Iterable[str] = ()) -> ValidationRun:
+                     allow_unverified: Iterable[str] = (), report_only: bool = False
+                     ) -> ValidationRun:
     """Decide every record in order; ``progress`` is called with the count of inputs done.
     ``UnknownOptionError`` when an option is declared by no chart; ``allow_unverified``
-    names providers whose unverified callbacks still leave the run clean."""
+    names providers whose unverified callbacks still leave the run clean; ``report_only``
+    keeps only the results a report lists (and a tally of all)."""
     charts = charts or ChartSet.bundled()
     options = list(options)
     check_options(charts, options)
@@ -284,25 +351,34 @@ def validate_records(records: Iterable[Record], *, charts: ChartSet | None = Non
     orchestrator = Orchestrator(charts, observed, options=options)
     secrets = secrets or Secrets()
     results: list[InputResult] = []
+    tallied = _Tallied() if report_only else None
+    adapters = _Adapters()
+    keep: Callable[[Iterable[InputResult]], None] = (
+        results.extend if tallied is None else tallied)
     inputs = 0
     with orchestrator.store.batch():
         for record in records:
             try:
-                results += _decide(orchestrator, record, secrets)
+                decided = _decide(orchestrator, record, secrets, adapters)
             except Exception as exc:  # one hostile line must not end the run
-                results.append(_internal(orchestrator, record, where_failed(exc)))
+                decided = [_internal(orchestrator, record, where_failed(exc))]
+            keep(decided)
             inputs += 1
             if progress is not None:
                 progress(inputs)
     written = tuple(sorted(observed.latest.values(), key=lambda r: r.key))
+    if tallied is not None:
+        return ValidationRun(tuple(tallied.kept), orchestrator, inputs, charts, written,
+                             allowed, tallied.tally())
     return ValidationRun(tuple(results), orchestrator, inputs, charts, written, allowed)
 
 
 def validate_file(path: str | Path, *, charts: ChartSet | None = None,
                   secrets: Secrets | None = None, options: Iterable[str] = (),
                   store: Store | None = None, progress: Progress | None = None,
-                  allow_unverified: Iterable[str] = ()) -> ValidationRun:
+                  allow_unverified: Iterable[str] = (), report_only: bool = False
+                  ) -> ValidationRun:
     """``validate_records`` over a JSONL file; ``OSError`` when it cannot be read."""
     return validate_records(read_records(path), charts=charts, secrets=secrets,
                             options=options, store=store, progress=progress,
-                            allow_unverified=allow_unverified)
+                            allow_unverified=allow_unverified, report_only=report_only)

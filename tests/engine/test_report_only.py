@@ -1,0 +1,120 @@
+"""``validate_records(report_only=True)``: the run keeps only what a report prints (counts of
+every decision, the results it lists, without their bodies), and the report reads the same,
+text and JSON, as from a run that kept everything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paychart import validate
+from paychart.adapter import Adapter
+from paychart.inputs import Record, parse_record, read_records
+from paychart.orchestrator import Orchestrator
+from paychart.report import as_json, as_text
+from paychart.secrets import Secrets
+from paychart.simulate import simulate
+from paychart.validate import InputResult, ValidationRun, listed, validate_records
+from tests.simulate.support import START, secrets_toml, tables
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = ROOT / "examples" / "cardlink_day.jsonl"
+DAY_SECRETS = ROOT / "examples" / "cardlink_secrets.toml"
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Record], Secrets]:
+    """Two providers interleaved, with every planted fault, so each report section shows."""
+    path = tmp_path_factory.mktemp("sim") / "secrets.toml"
+    path.write_text(secrets_toml(), encoding="utf-8")
+    made = simulate(("cardlink", "platform"), objects=40, seed=3, secrets=tables(path),
+                    start=START, span=timedelta(hours=24))
+    records = [parse_record(json.dumps(r), n) for n, r in enumerate(made.records, start=1)]
+    return records, Secrets.load(path)
+
+
+def _both(records: list[Record], secrets: Secrets, allow_unverified: tuple[str, ...] = ()
+          ) -> tuple[ValidationRun, ValidationRun]:
+    full = validate_records(records, secrets=secrets, allow_unverified=allow_unverified)
+    streamed = validate_records(records, secrets=secrets, allow_unverified=allow_unverified,
+                                report_only=True)
+    return full, streamed
+
+
+def _same_reports(full: ValidationRun, streamed: ValidationRun) -> None:
+    assert as_text(streamed, "x") == as_text(full, "x")
+    assert json.dumps(as_json(streamed)) == json.dumps(as_json(full))
+
+
+def test_the_example_day_reports_the_same_from_what_was_kept() -> None:
+    records = list(read_records(DAY))
+    for secrets in (Secrets.load(DAY_SECRETS), Secrets()):  # verified, then unverified
+        full, streamed = _both(records, secrets)
+        _same_reports(full, streamed)
+        assert streamed.summary() == full.summary()
+        assert streamed.unverified == full.unverified
+        assert streamed.clean == full.clean
+
+
+def test_simulated_traffic_reports_the_same_and_keeps_no_body(
+        simulated: tuple[list[Record], Secrets]) -> None:
+    records, secrets = simulated
+    full, streamed = _both(records, secrets)
+    _same_reports(full, streamed)
+    assert {o for o, n in full.summary().items() if n} >= {"applied", "duplicate", "invalid"}
+    assert streamed.results == tuple(attrs.evolve(r, raw=None) for r in full.results
+                                     if listed(r))
+    assert len(streamed.results) < len(full.results)
+    assert all(r.raw is None for r in streamed.results)
+    assert streamed.written == full.written
+
+
+def test_unverified_callbacks_are_counted_though_their_results_are_dropped(
+        simulated: tuple[list[Record], Secrets]) -> None:
+    records, _secrets = simulated
+    full, streamed = _both(records, Secrets(), allow_unverified=("platform",))
+    assert full.unverified and streamed.unverified == full.unverified
+    assert streamed.blocking_unverified == full.blocking_unverified == {
+        "cardlink": full.unverified["cardlink"]}
+    _same_reports(full, streamed)
+
+
+@given(st.sets(st.integers(min_value=0, max_value=200), max_size=40))
+def test_any_part_of_the_day_reports_the_same(picked: set[int]) -> None:
+    """Whatever lines survive (none at all, only applied ones, or a mix), the streamed run's
+    report is the full run's."""
+    records = [r for n, r in enumerate(_DAY_RECORDS) if n in picked]
+    full, streamed = _both(records, _DAY_SECRETS)
+    _same_reports(full, streamed)
+    assert streamed.needs_attention == full.needs_attention
+
+
+def test_a_line_paychart_failed_on_is_kept_and_counted(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    records = _DAY_RECORDS[:30]
+    decide = validate._decide
+
+    def failing(orchestrator: Orchestrator, record: Record, secrets: Secrets,
+                adapters: Mapping[str, Adapter] | None = None) -> list[InputResult]:
+        if record.line in (4, 9):
+            raise KeyError("boom")
+        return list(decide(orchestrator, record, secrets, adapters))
+
+    monkeypatch.setattr(validate, "_decide", failing)
+    full, streamed = _both(records, _DAY_SECRETS)
+    assert [r.line for r in streamed.internal_errors] == [4, 9]
+    assert streamed.internal_errors == tuple(attrs.evolve(r, raw=None)
+                                             for r in full.internal_errors)
+    assert streamed.summary()["internal_errors"] == 2
+    _same_reports(full, streamed)
+
+
+_DAY_RECORDS = list(read_records(DAY))
+_DAY_SECRETS = Secrets.load(DAY_SECRETS)
