@@ -171,9 +171,11 @@ class Decider:
 
     def _unseen_cycle(self, chart: Chart, record: ObjectRecord, event: Event) -> bool:
         """Whether ``event`` reports the object's state by an edge from a state the object
-        never passed: it went round a cycle unseen (a chargeback reversal of a payment never
-        seen charged back), which a composite move walks, not an old message."""
+        never passed, with money of its own: it went round a cycle unseen (a chargeback
+        reversal of a payment never seen charged back), which a composite move walks, not an
+        old message."""
         return any(edge.trigger == event.trigger and edge.target == record.state
+                   and edge.effect is not None  # a status-only echo stays stale
                    and not has_passed(chart, record, edge.origin)
                    and (edge.override is None or edge.override in self.options)
                    for edge in chart.edges)
