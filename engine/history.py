@@ -5,6 +5,7 @@ messages, and ledger effects deferred until then."""
 from __future__ import annotations
 
 import weakref
+from collections.abc import Collection
 
 import attrs
 
@@ -13,8 +14,9 @@ from .checks import reachable, successors
 from .event import Event
 from .ledger import Ledger, LedgerRefusal
 from .money import Money
-from .money_rules import OVERWRITING_EFFECTS, SETTLING_EFFECTS
+from .money_rules import OVERWRITING_EFFECTS, SETTLED_FIGURES, SETTLING_EFFECTS
 from .record import ObjectRecord
+from .rulebook import Effect
 
 Deferred = tuple[tuple[int, int | None], ...]
 
@@ -72,6 +74,22 @@ def moved_past(chart: Chart, origin: str, target: str) -> int:
     return mask
 
 
+def jumped_edges(chart: Chart, origin: str, target: str,
+                 options: Collection[str]) -> tuple[int, ...]:
+    """The enabled ledger edges of every way from ``origin`` to ``target`` that a composite
+    move jumps over: from ``origin`` or a state strictly between, into a state strictly
+    between (override edges too). The chart cannot say which way the object went, so each
+    is skipped; the late message of any one fills it in (``pending → refunded`` skips the
+    sale and also the authorization and capture; the late capture names the way)."""
+    ahead = _ahead_all(chart)
+    between = {s for s in ahead[origin] if s not in (origin, target) and target in ahead[s]
+               and origin not in ahead[s] and s not in ahead[target]}
+    return tuple(sorted({e.index for e in chart.edges if e.effect is not None
+                         and (e.override is None or e.override in options)
+                         and (e.origin == origin or e.origin in between)
+                         and e.target in between and e.target != e.origin}))
+
+
 def visited(chart: Chart, record: ObjectRecord) -> int:
     """The record's visited mask (records written before masks existed assume the chart's
     history of their current state)."""
@@ -90,8 +108,8 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         edge = chart.edge_by_index[index]
         if edge.trigger != event.trigger or event.state not in (None, edge.target):
             continue
-        remaining = tuple(i for i in record.skipped
-                          if chart.edge_by_index[i].target != edge.target)
+        remaining = tuple(i for i in record.skipped if i != index and (
+            edge.origin == edge.target or chart.edge_by_index[i].target != edge.target))
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
@@ -105,7 +123,7 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
             continue  # nothing to fill in: the message is just late
         ledger, deferred = retry_deferred(
             chart, resettled(chart, record, edge, record.ledger, ledger, event, settle=False),
-            record.deferred, event)
+            record.deferred, event, remaining)
         ledger = resettled(chart, record, edge, record.ledger, ledger, event, overwrite=False)
         return edge, attrs.evolve(record, ledger=ledger, skipped=remaining, deferred=deferred)
     return None
@@ -133,9 +151,10 @@ def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
             for figure in OVERWRITING_EFFECTS.get(filled.spec.effect or "", ())
             if overwrite and getattr(before, figure)}  # set by a later step: it stands
     ledger = attrs.evolve(ledger, **kept) if kept else ledger
+    redone = {index for index, amount in record.deferred if amount is None}
     for later in steps_after(chart, record, filled):
         name = later.spec.effect or ""
-        if overwrite and name in OVERWRITING_EFFECTS:
+        if overwrite and name in OVERWRITING_EFFECTS and later.index not in redone:
             ledger = attrs.evolve(ledger, **{figure: getattr(before, figure)
                                              for figure in OVERWRITING_EFFECTS[name]})
         elif settle and name in SETTLING_EFFECTS and later.effect is not None:
@@ -170,16 +189,20 @@ def _ahead_all(chart: Chart) -> dict[str, frozenset[str]]:
     return ahead
 
 
-def retry_deferred(chart: Chart, ledger: Ledger, deferred: Deferred,
-                   event: Event) -> tuple[Ledger, Deferred]:
+def retry_deferred(chart: Chart, ledger: Ledger, deferred: Deferred, event: Event,
+                   skipped: tuple[int, ...] = ()) -> tuple[Ledger, Deferred]:
     """Apply the deferred ledger effects that the filled-in step now allows, in order. A
     settling effect taken while others waited (``Moves.take``) applies again only once every
-    effect deferred before it has applied: it came after them."""
+    effect deferred before it has applied, and a cycle's settling edge only once the skipped
+    steps into its origin filled in: it came after them."""
     waiting: list[tuple[int, int | None]] = []
     for index, amount in deferred:
         edge = chart.edge_by_index[index]
         assert edge.effect is not None
-        if waiting and edge.spec.effect in SETTLING_EFFECTS:
+        before = any(chart.edge_by_index[i].target == edge.origin for i in skipped)
+        derived = edge.spec.effect in SETTLING_EFFECTS or (
+            amount is None and edge.spec.effect in OVERWRITING_EFFECTS)
+        if (waiting or before) and derived:
             waiting.append((index, amount))
             continue
         money = (Money(amount, ledger.currency) if amount is not None and ledger.currency
@@ -189,3 +212,36 @@ def retry_deferred(chart: Chart, ledger: Ledger, deferred: Deferred,
         except LedgerRefusal:
             waiting.append((index, amount))
     return ledger, tuple(waiting)
+
+
+def in_cycle(chart: Chart, edge: Edge) -> bool:
+    """Whether ``edge`` leads back to where it started (a chargeback reversal, `paid` again)."""
+    return edge.origin in _ahead_all(chart)[edge.target]
+
+
+def absorbed(chart: Chart, record: ObjectRecord, effect: Effect, event: Event) -> Ledger | None:
+    """The ledger after a late effect the current ledger refuses because a settling edge
+    the object took since has set the figure it moves (a refund child approved before its
+    payment was reported refunded, seen after it): as of its place, before that edge, it
+    fits with the figure unset, and the settling edge sets it again. ``None`` when no such
+    edge was taken or the effect does not fit even so."""
+    ahead = _ahead_all(chart)
+    settling = [e for e in chart.edges if e.effect is not None
+                and e.spec.effect in SETTLED_FIGURES and not in_cycle(chart, e)
+                and has_passed(chart, record, e.origin) and has_passed(chart, record, e.target)
+                and record.state in ahead[e.target]]
+    if not settling:
+        return None
+    unset = {SETTLED_FIGURES[e.spec.effect or ""] for e in settling}
+    ledger = record.ledger
+    ledger = Ledger(ledger.currency, ledger.authorized, ledger.captured,
+                    0 if "refunded" in unset else ledger.refunded,
+                    0 if "charged_back" in unset else ledger.charged_back)
+    try:
+        ledger = effect(ledger, event)
+        for edge in settling:
+            assert edge.effect is not None
+            ledger = edge.effect(ledger, attrs.evolve(event, money=None))
+    except LedgerRefusal:
+        return None
+    return ledger if ledger.holds_invariants() else None

@@ -183,6 +183,10 @@ SETTLING_EFFECTS = frozenset({"release", "refund_remaining", "reverse_chargeback
 that is left refunded, the chargeback undone). Applying one again after a late step filled in
 before it gives the ledger the object would have had if the late step had come in its place."""
 
+SETTLED_FIGURES = {"refund_remaining": "refunded", "reverse_chargeback": "charged_back"}
+"""Settling effects that set a figure whatever it held (refunded to captured, charged back
+to zero): a late effect on that figure from before them is absorbed (``history.absorbed``)."""
+
 OVERWRITING_EFFECTS: dict[str, tuple[str, ...]] = {
     "authorize": ("authorized",), "sale": ("authorized", "captured")}
 """Effects that set figures to their own amount: whatever a late step filled in before one of

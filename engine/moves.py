@@ -11,9 +11,9 @@ from .chart import Chart, Edge, Resolution
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .event import CREATING_CHANNELS, Event, object_key
-from .history import bit, fill_skipped, moved_past, passed_before, visited
+from .history import bit, fill_skipped, in_cycle, jumped_edges, moved_past, passed_before, visited
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal
-from .money_rules import SETTLING_EFFECTS
+from .money_rules import OVERWRITING_EFFECTS, SETTLING_EFFECTS
 from .parents import drive_parent
 from .record import ObjectRecord
 from .rulebook import GuardInput
@@ -72,6 +72,9 @@ class Moves:
             else:
                 if deferred and edge.spec.effect in SETTLING_EFFECTS:
                     deferred = (*deferred, (edge.index, None))  # again after those waiting
+                elif (record.skipped and event.money is None
+                      and edge.spec.effect in OVERWRITING_EFFECTS):
+                    deferred = (*deferred, (edge.index, None))  # took what was there: again
         elif (event.money is not None and ledger.authorized
               and event.money.amount != ledger.authorized):
             warnings.append(f"amount {event.money} differs from authorized "
@@ -118,11 +121,19 @@ class Moves:
             return self.verdicts.rejected(event, record, decision.reason)
         updated = ws.get(record.key)
         assert updated is not None
-        passed = 0
+        passed = moved_past(chart, record.state, last.target)
         for edge in through:
             passed |= bit(chart, edge.target)
-        ws.put(attrs.evolve(updated, visited=updated.visited | passed, skipped=(
-            *record.skipped, *(edge.index for edge in through if edge.effect is not None))))
+        still_skipped = tuple(dict.fromkeys((
+            *record.skipped, *(edge.index for edge in through if edge.effect is not None),
+            *jumped_edges(chart, record.state, last.target, self.options))))
+        deferred = updated.deferred
+        if (last.spec.effect in SETTLING_EFFECTS and in_cycle(chart, last)
+                and any(edge.effect is not None for edge in through)):
+            deferred = (*deferred, (last.index, None))  # again once the skipped step fills in
+        ws.put(attrs.evolve(updated, visited=updated.visited | passed,
+                            skipped=still_skipped,
+                            deferred=deferred))
         skipped = "`, `".join(edge.target for edge in through)
         note = f"composite move: skipped `{skipped}`"
         overrides = [override_used(edge) for edge in through if edge.override is not None]
@@ -217,6 +228,14 @@ class Moves:
             self._touch_parent(chart, None, created, ws)
             return self.verdicts.applied(chart, event, created, origin=None, reason=note,
                                          warnings=event.warnings, history_unknown=True)
+        path = chart.composite_path(reported, reported, event.trigger, self.options)
+        if in_cycle(chart, edge) and path is not None:  # went round the cycle before
+            start = attrs.evolve(base, state=reported, visited=history, ledger=opening,
+                                 skipped=chart.history_edges[reported])
+            decision = self.take_path(chart, start, path, event, ws)
+            if decision.outcome is not Outcome.APPLIED:
+                return decision
+            return attrs.evolve(decision, from_state=None, history_unknown=True, reason=note)
         start = attrs.evolve(base, state=edge.origin, visited=history, skipped=tuple(
             i for i in chart.history_edges[reported] if i != edge.index))
         decision = self.take(chart, start, edge, event, ws, deferring=True)

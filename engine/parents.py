@@ -20,8 +20,8 @@ from .charts import ChartSet
 from .checks import reachable
 from .decision import ParentMove
 from .event import Event, object_key
-from .history import moved_past, visited
-from .ledger import LedgerRefusal
+from .history import absorbed, has_passed, moved_past, visited
+from .ledger import Ledger, LedgerRefusal
 from .money import Money
 from .record import ChildEffect, ObjectRecord
 from .rulebook import GuardInput
@@ -140,9 +140,13 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
         try:
             ledger = edge.parent_effect(ledger, child_event)
         except LedgerRefusal as refusal:
-            if settling or parent.skipped or not_yet(chart, parent.state, trigger, options):
+            settled = absorbed(chart, parent, edge.parent_effect, child_event)
+            if settled is not None:
+                ledger = settled
+            elif settling or parent.skipped or not_yet(chart, parent.state, trigger, options):
                 return _Effect(wait=str(refusal))  # skipped steps may still make room
-            return _Effect(refusal=f"parent {parent.object_id}: {refusal}")
+            else:
+                return _Effect(refusal=f"parent {parent.object_id}: {refusal}")
     state, move, warning = parent.state, None, None
     if trigger is not None:
         def check(parent_edge: Edge) -> str | None:
@@ -153,6 +157,8 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
         if resolution.edge is not None:
             state = resolution.edge.target
             move = ParentMove(parent.object_id, trigger, parent.state, state)
+        elif passed_place(chart, parent, trigger, ledger, child_event, options):
+            pass  # a late child of a place the parent passed: its money, the state stays
         elif not_yet(chart, state, trigger, options):
             return _Effect(wait=f"no `{trigger}` from `{state}` yet")
         elif state in chart.finals:
@@ -162,6 +168,22 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
     record = attrs.evolve(parent, state=state, ledger=ledger,
                           visited=visited(chart, parent) | moved_past(chart, parent.state, state))
     return _Effect(record=record, move=move, warning=warning)
+
+
+def passed_place(chart: Chart, parent: ObjectRecord, trigger: str, ledger: Ledger,
+                 event: Event, options: Collection[str]) -> bool:
+    """Whether the child's trigger belongs to a state the parent has passed and would not
+    have moved it there (a partial refund approved while the payment was `paid`, seen
+    after its chargeback): the money applies as of that place, the state stays."""
+    for edge in chart.edges:
+        if (edge.trigger != trigger or edge.origin == parent.state
+                or not has_passed(chart, parent, edge.origin)
+                or (edge.override is not None and edge.override not in options)):
+            continue
+        if edge.guard is not None and edge.guard(
+                GuardInput(ledger, event, parent.remembered)) is not None:
+            return True
+    return False
 
 
 def not_yet(chart: Chart, state: str, trigger: str | None,

@@ -136,6 +136,11 @@ class Decider:
     def _edge(self, chart: Chart, record: ObjectRecord, event: Event,
               ws: Workset) -> Decision | None:
         resolution = self.moves.resolve(chart, record, event)
+        if resolution.edge is not None and resolution.edge.index in record.skipped:
+            # a cycle went round unseen through this very step: its message fills it in
+            filled = self.moves.fill_in(chart, record, event, ws)
+            if filled is not None:
+                return filled
         if resolution.edge is not None:  # steps still unknown may make room for its effect
             return self.moves.take(chart, record, resolution.edge, event, ws,
                                    deferring=bool(record.skipped))
@@ -150,6 +155,8 @@ class Decider:
     def _already_passed(self, chart: Chart, record: ObjectRecord, event: Event,
                         ws: Workset) -> Decision | None:
         reported = event.state
+        if reported == record.state and self._unseen_cycle(chart, record, event):
+            return self._composite(chart, record, event, ws)
         if reported == record.state:
             self.moves.advance_clock(record, event, ws)
             return self.verdicts.stale(event, record, f"already `{reported}`; nothing newer")
@@ -161,6 +168,17 @@ class Decider:
             return self.verdicts.stale(event, record, f"reports `{reported}`, which "
                                        f"`{record.state}` has already passed")
         return None
+
+    def _unseen_cycle(self, chart: Chart, record: ObjectRecord, event: Event) -> bool:
+        """Whether ``event`` reports the object's state by an edge from a state the object
+        never passed, with money of its own: it went round a cycle unseen (a chargeback
+        reversal of a payment never seen charged back), which a composite move walks, not an
+        old message."""
+        return any(edge.trigger == event.trigger and edge.target == record.state
+                   and edge.effect is not None  # a status-only echo stays stale
+                   and not has_passed(chart, record, edge.origin)
+                   and (edge.override is None or edge.override in self.options)
+                   for edge in chart.edges)
 
     def _composite(self, chart: Chart, record: ObjectRecord, event: Event,
                    ws: Workset) -> Decision | None:
