@@ -4,122 +4,32 @@ A legal sequence comes from the charts themselves: a walk over the spec's edges,
 independent model of the ledger for the generic money rules (capture ≤ capturable, refund ≤
 refundable…) and of parent effects and parent triggers for families. Only provider-specific
 rules (``platform_…``, ``ts_…``, ``invoice_…``) are evaluated with their own registered code
-on the model's figures. The engine under test is never asked what is legal.
+on the model's figures. The engine under test is never asked what is legal: the model's
+ledger arithmetic and generic guards are the simulator's (``paychart._sim_model``), written
+apart from the orchestrator, so the two oracles share one model instead of two copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 from hypothesis import strategies as st
 
 from paychart import Channel, Chart, ChartSet, Edge, Event, Ledger, Money, SignatureStatus
-from paychart.rulebook import GuardInput
+from paychart._sim_model import Refused, model_effect
+from paychart._sim_model import capturable as _capturable
+from paychart._sim_model import disputable as _disputable
+from paychart._sim_model import model_guard as _model_guard
+from paychart._sim_model import refundable as _refundable
 
 CURRENCY = "EUR"
 EMPTY = Ledger()
 FACT_CHOICES = ((), (("two_stage", "true"),))
 
 
-class Refused(Exception):
-    """The model's ledger refuses an effect."""
-
-
-def _adds(figure: str, room: Callable[[Ledger], int]) -> Callable[[Ledger, int | None], Ledger]:
-    def apply(ledger: Ledger, amount: int | None) -> Ledger:
-        available = room(ledger)
-        amount = available if amount is None else amount
-        if amount <= 0 or amount > available:
-            raise Refused(figure)
-        return attrs.evolve(ledger, **{figure: getattr(ledger, figure) + amount})
-    return apply
-
-
-def _authorize(ledger: Ledger, amount: int | None) -> Ledger:
-    if amount is None:
-        return ledger
-    if amount < ledger.captured:
-        raise Refused("authorize")
-    return attrs.evolve(ledger, authorized=amount)
-
-
-def _sale(ledger: Ledger, amount: int | None) -> Ledger:
-    amount = ledger.authorized if amount is None else amount
-    if amount < ledger.refunded + ledger.charged_back:
-        raise Refused("sale")
-    return attrs.evolve(ledger, authorized=amount, captured=amount)
-
-
-EFFECTS: dict[str, Callable[[Ledger, int | None], Ledger]] = {
-    "authorize": _authorize, "sale": _sale,
-    "capture": _adds("captured", lambda g: g.authorized - g.captured),
-    "refund": _adds("refunded", lambda g: g.captured - g.refunded),
-    "chargeback": _adds("charged_back", lambda g: g.captured - g.charged_back),
-    "release": lambda g, _: attrs.evolve(g, authorized=g.captured),
-    "refund_remaining": lambda g, _: attrs.evolve(g, refunded=g.captured),
-    "reverse_chargeback": lambda g, _: attrs.evolve(g, charged_back=0),
-}
-
-
-def _whole(room: Callable[[Ledger], int], at_least: bool = False
-           ) -> Callable[[Ledger, int | None, Event], bool]:
-    return lambda g, a, _: a is None or a == room(g) or (at_least and a >= room(g))
-
-
-def _part(room: Callable[[Ledger], int]) -> Callable[[Ledger, int | None, Event], bool]:
-    return lambda g, a, _: a is not None and 0 < a < room(g)
-
-
-def _refundable(g: Ledger) -> int:
-    return g.captured - g.refunded
-
-
-def _capturable(g: Ledger) -> int:
-    return g.authorized - g.captured
-
-
-def _disputable(g: Ledger) -> int:
-    return g.captured - g.charged_back
-
-
-GUARDS: dict[str, Callable[[Ledger, int | None, Event], bool]] = {
-    "refunds_all": _whole(_refundable), "refunds_part": _part(_refundable),
-    "captures_all": _whole(_capturable), "captures_part": _part(_capturable),
-    "charges_back_all": _whole(_disputable, at_least=True),
-    "charges_back_part": _part(_disputable),
-    "fully_refunded": lambda g, a, e: g.captured > 0 and g.refunded >= g.captured,
-    "charged_back": lambda g, a, e: g.charged_back > 0,
-    "two_stage": lambda g, a, e: e.fact("two_stage") == "true",
-    "single_stage": lambda g, a, e: e.fact("two_stage") != "true",
-}
-
-
-def model_effect(name: str | None, code: Callable[[Ledger, Event], Ledger] | None,
-                 ledger: Ledger, event: Event) -> Ledger:
-    """The ledger after a named effect (the model's own arithmetic for the generic ones)."""
-    if name is None:
-        return ledger
-    amount = None if event.money is None else event.money.amount
-    if ledger.currency is None and event.money is not None:
-        ledger = attrs.evolve(ledger, currency=event.money.currency)
-    if name in EFFECTS:
-        return EFFECTS[name](ledger, amount)
-    assert code is not None
-    try:
-        return code(ledger, event)
-    except Exception as exc:
-        raise Refused(name) from exc
-
-
 def model_guard(edge: Edge, ledger: Ledger, event: Event) -> bool:
-    name = edge.guard_name
-    if name is None:
-        return True
-    if name in GUARDS:
-        return GUARDS[name](ledger, None if event.money is None else event.money.amount, event)
-    assert edge.guard is not None
-    return edge.guard(GuardInput(ledger, event)) is None
+    return _model_guard(edge, ledger, event, ())
 
 
 @attrs.frozen
