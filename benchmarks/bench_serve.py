@@ -34,8 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -89,19 +88,11 @@ def postgres_unavailable(url: str | None) -> str | None:
     return unavailable()
 
 
-@contextmanager
-def postgres_server(url: str | None) -> Iterator[str]:
-    url = url or os.environ.get("PAYCHART_TEST_POSTGRES")
-    if url:
-        yield url
-        return
-    from tests.engine.postgres_server import Cluster
+def postgres_server(url: str | None) -> AbstractContextManager[str]:
+    """``--url``, else ``PAYCHART_TEST_POSTGRES``, else a throwaway cluster."""
+    from tests.engine.postgres_server import running
 
-    cluster = Cluster()
-    try:
-        yield cluster.url
-    finally:
-        cluster.stop()
+    return running(url)
 
 
 class Stores:

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,11 @@ _HEAD_CTE = "WITH head AS (UPDATE journal_head SET seq = seq + 1 RETURNING seq) 
 
 # -- the server ---------------------------------------------------------------------------------
 
-@contextmanager
-def server(url: str | None) -> Iterator[str]:
-    url = url or os.environ.get("PAYCHART_TEST_POSTGRES")
-    if url:
-        yield url
-        return
-    from tests.engine.postgres_server import Cluster
+def server(url: str | None) -> AbstractContextManager[str]:
+    """``--url``, else ``PAYCHART_TEST_POSTGRES``, else a throwaway cluster."""
+    from tests.engine.postgres_server import running
 
-    cluster = Cluster()
-    try:
-        yield cluster.url
-    finally:
-        cluster.stop()
+    return running(url)
 
 
 @contextmanager

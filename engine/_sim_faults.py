@@ -201,18 +201,13 @@ class Planter:
                 at: datetime) -> Encoded | None:
         """The wire of ``event`` when it parses to messages never decided, the model
         refusing them all."""
-        walker = self.walker
-        try:
-            wire = walker.encode(event, facts, walker.secrets)
-        except ValueError:
+        read = self._read_back(event, facts, model, at)
+        if read is None:
             return None
-        raw = Message(walker.plan.provider, event, facts, wire, at, (), ()).raw()
-        result = walker.adapter.parse(raw, AdapterContext(
-            walker.secrets, model.remembered(walker.plan.provider)))
-        if result.error is not None or not result.events or any(
-                parsed.dedupe_key in model.seen for parsed in result.events):
+        wire, events = read
+        if any(parsed.dedupe_key in model.seen for parsed in events):
             return None
-        for parsed in result.events:
+        for parsed in events:
             try:
                 model.copy().apply(parsed)
                 return None
@@ -338,9 +333,10 @@ class Planter:
                 return Delivery(at, head.provider, wire, ("rejected",), "over_refund")
         return None
 
-    def _refused(self, event: Event, facts: Mapping[str, str], model: Model,
-                 at: datetime) -> Encoded | None:
-        """The wire of ``event`` when the adapter reads it and the model refuses it."""
+    def _read_back(self, event: Event, facts: Mapping[str, str], model: Model,
+                   at: datetime) -> tuple[Encoded, tuple[Event, ...]] | None:
+        """``event`` encoded and parsed back as the engine would read it (with the facts the
+        model remembers); ``None`` when it cannot be encoded or parses to no event."""
         walker = self.walker
         try:
             wire = walker.encode(event, facts, walker.secrets)
@@ -351,9 +347,18 @@ class Planter:
             walker.secrets, model.remembered(walker.plan.provider)))
         if result.error is not None or not result.events:
             return None
+        return wire, result.events
+
+    def _refused(self, event: Event, facts: Mapping[str, str], model: Model,
+                 at: datetime) -> Encoded | None:
+        """The wire of ``event`` when the adapter reads it and the model refuses it."""
+        read = self._read_back(event, facts, model, at)
+        if read is None:
+            return None
+        wire, events = read
         trial = model.copy()
         try:
-            for parsed in result.events:
+            for parsed in events:
                 trial.apply(parsed)
         except Refused:
             return wire

@@ -64,15 +64,8 @@ def postgres_server() -> Iterator[str]:
     """A PostgreSQL server's URL (its ``postgres`` database, for making test databases)."""
     if _WHY_NOT is not None:
         pytest.fail(f"CI must run the PostgreSQL tests: {_WHY_NOT}")
-    url = os.environ.get(pg.ENV)
-    if url:
+    with pg.running() as url:
         yield url
-        return
-    cluster = pg.Cluster()
-    try:
-        yield cluster.url
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,3 +99,18 @@ def database_url(server: str, name: str) -> str:
     """The URL of database ``name`` on the server ``server`` (a postgresql:// URL)."""
     parts = urlsplit(server)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@contextmanager
+def running(url: str | None = None) -> Iterator[str]:
+    """A server's URL for as long as the block runs: ``url``, else ``PAYCHART_TEST_POSTGRES``,
+    else a throwaway cluster stopped at the end (the tests' fixture and the benchmarks)."""
+    url = url or os.environ.get(ENV)
+    if url:
+        yield url
+        return
+    cluster = Cluster()
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()

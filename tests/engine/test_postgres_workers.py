@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
 import time
 
 import psycopg
@@ -15,7 +14,13 @@ from paychart.replay import replay
 from paychart.stores.postgres import PostgresStore
 
 from .support import shop_charts
-from .test_store_contract import _feed, _process, check_converged, delivery, ordered_ends
+from .test_store_contract import (
+    _process,
+    check_converged,
+    delivery,
+    feed_in_threads,
+    ordered_ends,
+)
 
 
 def _journal_head(url: str) -> int:
@@ -53,11 +58,5 @@ def test_serializable_commits_converge_too(postgres_url: str) -> None:
     """The isolation level measured against READ COMMITTED: its head-row collisions are
     retried inside the store, and the outcome is the same."""
     store = PostgresStore(postgres_url, isolation="serializable")
-    deliveries = [delivery(seed) for seed in range(4)]
-    threads = [threading.Thread(target=_feed, args=(store, d)) for d in deliveries]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    check_converged(store, sum(map(len, deliveries)))
+    check_converged(store, feed_in_threads(store, range(4)))
     store.close()

@@ -227,15 +227,20 @@ def _feed(store: Store, events: Sequence[Event]) -> None:
         engine.apply(e)
 
 
-def test_threads_share_one_store(opener: Opener, tmp_path: Path) -> None:
-    store = opener(tmp_path)
-    deliveries = [delivery(seed) for seed in range(8)]
+def feed_in_threads(store: Store, seeds: range) -> int:
+    """One thread per seed feeding its delivery into ``store``; returns the inputs fed."""
+    deliveries = [delivery(seed) for seed in seeds]
     threads = [threading.Thread(target=_feed, args=(store, d)) for d in deliveries]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    check_converged(store, sum(map(len, deliveries)))
+    return sum(map(len, deliveries))
+
+
+def test_threads_share_one_store(opener: Opener, tmp_path: Path) -> None:
+    store = opener(tmp_path)
+    check_converged(store, feed_in_threads(store, range(8)))
     store.close()
 
 
