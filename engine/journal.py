@@ -123,6 +123,12 @@ def entry_from_cells(cells: Sequence[object], chain: str | None = None) -> Journ
         options=tuple(str(o) for o in _json_list(row, "options", 0)), seq=seq, chain=chain)
 
 
+def stored_event(seq: object, cell: object) -> Event:
+    """An entry's event cell read back on its own (an object's history); an unreadable cell
+    raises ``UnreadableEntryError`` naming the seq."""
+    return _structured({"seq": seq, "event": cell}, "event", Event)
+
+
 def _text(row: dict[str, object], column: str) -> str | None:
     value = row[column]
     if value is None:

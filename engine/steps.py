@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+import attrs
+
 from .attempts import settle_attempt
 from .chart import Chart
 from .charts import ChartSet
@@ -27,6 +29,7 @@ from .history import has_passed
 from .moves import Moves
 from .parents import link_child, settle
 from .record import ObjectRecord
+from .refold import foldable, refolded
 from .stores.base import Store
 from .verdicts import Verdicts
 from .workset import Workset
@@ -45,6 +48,7 @@ class Decider:
         self.options = options
         self.verdicts = verdicts
         self.moves = Moves(charts, options, verdicts, reference=reference)
+        self._foldable = {c.name: foldable(charts, c) for c in charts}
         self._known_steps: tuple[Step, ...] = (
             self._foreign_currency, self._older_sequence, self._blocked, self._edge,
             self._fill_in, self._already_passed, self._composite)
@@ -107,8 +111,21 @@ class Decider:
         for step in self._known_steps:
             decision = step(chart, record, event, ws)
             if decision is not None:
+                if decision.outcome is Outcome.STALE and self._foldable[chart.name]:
+                    self._claimed_clock(record, event, ws)
                 return decision
         return self._no_move(chart, record, event)
+
+    def _claimed_clock(self, record: ObjectRecord, event: Event, ws: Workset) -> None:
+        """A stale message keeps its place in the object's history: the clock moves to it,
+        so a message older than it is decided in its place, where this one may apply. The
+        record is written even when the clock stays, so the version covers the history a
+        concurrent late message reads."""
+        current = ws.get(record.key) or record
+        if event.sequence is not None and (current.sequence is None
+                                           or event.sequence > current.sequence):
+            current = attrs.evolve(current, sequence=event.sequence)
+        ws.put(current)
 
     def _foreign_currency(self, chart: Chart, record: ObjectRecord, event: Event,
                           ws: Workset) -> Decision | None:
@@ -123,10 +140,42 @@ class Decider:
         if (event.sequence is None or record.sequence is None
                 or event.sequence >= record.sequence):
             return None
+        in_place = self._in_place(chart, record, event, ws)
+        if in_place is not None:
+            return in_place
         filled = self._fill_in(chart, record, event, ws) if record.skipped else None
         return filled or self.verdicts.stale(event, record, f"provider sequence "
                                              f"{event.sequence} is older than applied "
                                              f"{record.sequence}")
+
+    def _in_place(self, chart: Chart, record: ObjectRecord, event: Event,
+                  ws: Workset) -> Decision | None:
+        """An older message of an object that is its own whole history, decided in its place:
+        the object's claimed messages and this one again, in provider order (``refold.py``).
+        ``stale`` when that changes neither state nor ledger."""
+        if not self._foldable.get(chart.name, False):
+            return None
+        folded = refolded(chart, record, event, self.store.history(record.key),
+                          self._fold_step)
+        if folded is None:
+            return None
+        if folded != record:
+            ws.put(folded)
+        place = (f"provider sequence {event.sequence} is older than applied "
+                 f"{record.sequence}")
+        if (folded.state, folded.ledger) == (record.state, record.ledger):
+            return self.verdicts.stale(event, record, f"{place}; decided in its place it "
+                                       "changes nothing")
+        return self.verdicts.applied(chart, event, folded, origin=record.state,
+                                     reason=f"{place}: decided in its place, the object's "
+                                            f"messages in provider order end `{folded.state}`",
+                                     warnings=event.warnings)
+
+    def _fold_step(self, chart: Chart, record: ObjectRecord | None, event: Event,
+                   ws: Workset) -> Decision:
+        if record is None:
+            return self.moves.first_sighting(chart, event, None, ws)
+        return self._known(chart, record, event, ws)
 
     def _blocked(self, chart: Chart, record: ObjectRecord, event: Event,
                  ws: Workset) -> Decision | None:

@@ -30,7 +30,7 @@ from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .errors import InputError, PaychartError, UnknownProviderError
-from .event import Channel, SignatureStatus
+from .event import Channel, Event, SignatureStatus
 from .exit import where_failed
 from .inputs import Record, read_records
 from .journal import JournalEntry
@@ -217,6 +217,9 @@ class _Observed:
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         return self.inner.by_reference(provider, reference)
+
+    def history(self, object_key: str) -> Sequence[Event]:
+        return self.inner.history(object_key)
 
     def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
                reads: Sequence[tuple[str, int]] = ()) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from ..event import Event
 from ..journal import JournalEntry
 from ..record import ObjectRecord
 
@@ -43,6 +44,11 @@ class Store(Protocol):
         ...
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]: ...
+
+    def history(self, object_key: str) -> Sequence[Event]:
+        """The events whose dedupe keys ``object_key`` claimed (every message applied or
+        stale for it), in journal order: what deciding a late message in its place reads."""
+        ...
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         """The objects of ``provider`` whose record keeps the merchant's ``reference``

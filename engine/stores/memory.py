@@ -12,6 +12,7 @@ import attrs
 
 from ..chain import GENESIS, StoredEntry, link
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
+from ..event import Event
 from ..journal import JournalEntry, journal_cells
 from ..record import ObjectRecord
 from .base import BATCH_INPUTS, BATCH_SECONDS
@@ -48,6 +49,8 @@ class MemoryStore:
         self._referenced: dict[tuple[str, str], list[str]] = {}
         """(provider, merchant reference) → object keys, in the order they got it."""
         self._journal: list[JournalEntry] = []
+        self._history: dict[str, list[int]] = {}
+        """Object key → positions in the journal of the entries claiming its keys."""
         self._lock = threading.Lock()
         """Commits check and write under it; reads are single dict lookups (atomic)."""
 
@@ -63,6 +66,11 @@ class MemoryStore:
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
+
+    def history(self, object_key: str) -> Sequence[Event]:
+        journal = self._journal
+        events = [journal[at].event for at in self._history.get(object_key, ())]
+        return [event for event in events if event is not None]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         keys = self._referenced.get((provider, reference), ())
@@ -111,6 +119,7 @@ class MemoryStore:
             owner = entry.event.key
             shared = objects[owner].key if owner in objects else owner  # one key string
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
+            self._history.setdefault(shared, []).append(len(journal))
         journal.append(stamped)
         return stamped.seq
 

@@ -32,7 +32,8 @@ from psycopg_pool import ConnectionPool
 
 from ..chain import GENESIS, StoredEntry, is_chain, link_cells
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells
+from ..event import Event
+from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells, stored_event
 from ..record import ObjectRecord
 from . import _pg_schema, _rows
 from .base import BATCH_INPUTS, BATCH_SECONDS
@@ -74,6 +75,7 @@ _HEAD = b"UPDATE journal_head SET seq = seq + 1 RETURNING seq, chain"
 _LINK_HEAD = b"UPDATE journal_head SET chain = %s"
 _READ_HEAD = b"SELECT seq, chain FROM journal_head"
 _CHAINED_THROUGH = b"SELECT value FROM meta WHERE key = 'chain_migrated_through'"
+_HISTORY = b"SELECT seq, event FROM journal WHERE claimed_object=%s ORDER BY seq"
 _ENTRIES = b"SELECT * FROM journal WHERE seq > %s ORDER BY seq LIMIT %s"
 _STORED = (f"SELECT {', '.join(JOURNAL_COLUMNS)}, chain FROM journal WHERE seq > %s "  # noqa: S608
            "ORDER BY seq LIMIT %s").encode()
@@ -203,6 +205,10 @@ class PostgresStore:
         nothing)."""
         rows = self._query(lambda c: c.execute(_ENTRIES, (after, limit)).fetchall())
         return [_rows.entry(cast("sqlite3.Row", row)) for row in rows]
+
+    def history(self, object_key: str) -> Sequence[Event]:
+        rows = self._query(lambda c: c.execute(_HISTORY, (object_key,)).fetchall())
+        return [stored_event(row["seq"], row["event"]) for row in rows]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         rows = self._query(lambda c: c.execute(_BY_REFERENCE,

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
-from ..journal import JournalEntry, journal_cells
+from ..event import Event
+from ..journal import JournalEntry, journal_cells, stored_event
 from ..record import ObjectRecord
 from . import _rows
 from .base import BATCH_INPUTS, BATCH_SECONDS
@@ -131,6 +132,12 @@ class SQLiteStore:
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
                                     (parent_key,)).fetchall()
         return [_rows.record(row) for row in rows]
+
+    def history(self, object_key: str) -> Sequence[Event]:
+        with self._guard():
+            rows = self._db.execute("SELECT seq, event FROM journal WHERE claimed_object=? "
+                                    "ORDER BY seq", (object_key,)).fetchall()
+        return [stored_event(seq, event) for seq, event in rows]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         # Keys start with "provider/": the range [provider/, provider0) is that prefix.

@@ -94,6 +94,21 @@ def test_dedupe_keys_are_scoped_per_object(store: Store) -> None:
         store.commit(entry("same", "p1"), [record(2)])
 
 
+def test_history_is_the_events_an_object_claimed_in_journal_order(store: Store) -> None:
+    """What a late message is decided in its place with: every event that claimed a key of
+    the object, in journal order; an unclaimed entry (rejected, invalid, duplicate) or
+    another object's claim is not part of it."""
+    store.commit(entry("k2", "p1"), [record(1)])
+    store.commit(entry("k1", "p2"), [record(1, key="shop/payment/p2")])
+    store.commit(JournalEntry(Decision(Outcome.REJECTED, "test"),
+                              event=event("p1", "pay", "paid", key="k3")), ())
+    store.commit(entry("k1", "p1"), [record(2)])
+    assert [e.dedupe_key for e in store.history(KEY)] == ["k2", "k1"]
+    assert [e.key for e in store.history(KEY)] == [KEY, KEY]
+    assert [e.dedupe_key for e in store.history("shop/payment/p2")] == ["k1"]
+    assert store.history("shop/payment/p3") == []
+
+
 def test_placeholders_are_not_objects(store: Store) -> None:
     held = ObjectRecord("shop/payment/px", "shop_payment", "created", 1, placeholder=True)
     store.commit(entry(), [record(1), held])

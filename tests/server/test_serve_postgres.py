@@ -46,7 +46,8 @@ def test_serve_on_postgresql_with_concurrent_redelivery(postgres_url: str,
                         continue
                     first[id(line)] = post(client, line).status_code
                     journaled = store.entries(after=last)
-                    assert journaled, f"{line.sequence}: nothing journaled"
+                    assert journaled, (f"{line.sequence}: nothing journaled (answered "
+                                       f"{first[id(line)]})")
                     last = journaled[-1].seq
                     assert first[id(line)] == expected_status(
                         [{"outcome": e.decision.outcome.value, "field": e.decision.field}
