@@ -206,18 +206,19 @@ def refused(event: Event, verdicts: Verdicts, ws: Workset, store: Store
     attempt of it, which keeps the refusal (the order shows it refused); the event is
     journaled naming that attempt, so a replay refuses the same one. Without either it is
     journaled about no object."""
-    assert event.refusal is not None
+    refusal = event.refusal
+    assert refusal is not None
     record = ws.get(event.key) if event.object_id else None
     if (record is None or record.placeholder) and event.reference is not None:
         record = oldest_unbound(store.by_reference(event.provider, event.reference), ws.get,
                                 event.object_kind, event.reference)
         if record is not None:
             event = attrs.evolve(event, object_id=record.object_id)
-    reason = f"refused by {event.provider}: {event.refusal}"
+    reason = f"refused by {event.provider}: {refusal}"
     decision = verdicts.rejected(event, record, reason)
     if record is not None and _unbound(record):
         ws.put(attrs.evolve(record, remembered=(*record.remembered,
-                                                (REFUSED, event.refusal[:200]))))
+                                                (REFUSED, refusal[:200]))))
         decision = attrs.evolve(decision, warnings=(
             *decision.warnings, f"the merchant's request journaled as {record.object_id} is "
             "refused: it stays in its order as a failed attempt"))

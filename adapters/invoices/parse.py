@@ -30,7 +30,6 @@ from paychart.event import Channel, Event, SignatureStatus
 
 from .cardgate import is_sale_answer, sale_event
 from .document import load_document
-from .fields import error
 from .invoice import invoice_events
 from .request import create_request
 from .signature import verify

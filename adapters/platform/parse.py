@@ -125,15 +125,14 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         reference=order_id)
 
 
-_CREATING = frozenset({Action.SALE.value, Action.RECURRING_SALE.value,
-                       Action.CREDIT2CARD.value})
+_CREATING = frozenset({Action.SALE.value, Action.RECURRING_SALE.value})
 """Calls whose refusal leaves no ``trans_id``: the recording's ``ref`` names the order."""
 
 
 def _refusal(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event:
     """An ``ERROR`` answer: the platform refused the merchant's call (validation, limits),
     decided ``rejected`` on the transaction the body or ``ref`` names, if any. The body names
-    no order: a refused SALE / RECURRING_SALE / CREDIT2CARD (``operation``) has no
+    no order: a refused SALE / RECURRING_SALE (``operation``) has no
     ``trans_id``, so its ``ref`` is the request's ``order_id`` and the refusal lands on that
     request's pending attempt (``paychart.attempts``). A callback never carries ``ERROR``:
     only answers to the merchant's own calls are refusals."""
