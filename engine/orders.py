@@ -71,6 +71,11 @@ class Attempt:
         return ledger.captured - ledger.refunded - ledger.charged_back
 
     @property
+    def refused(self) -> str | None:
+        """The provider's refusal of the merchant's request, when it refused it."""
+        return dict(self.record.remembered).get(REFUSED)
+
+    @property
     def paid(self) -> bool:
         return self.record.ledger.captured > 0 or self.canonical in _PAID
 
@@ -108,10 +113,12 @@ class Order:
 
     def to_json(self) -> dict[str, Any]:
         """The ``validate --format json`` shape of one order (children follow their
-        attempt, naming it as ``parent``)."""
+        attempt, naming it as ``parent``; a refused request says ``refused``)."""
         attempts: list[dict[str, Any]] = []
         for attempt in self.attempts:
-            attempts.append(_shown(attempt.record, attempt.canonical))
+            shown = _shown(attempt.record, attempt.canonical)
+            attempts.append(shown if attempt.refused is None else
+                            {**shown, "refused": attempt.refused})
             attempts += [{**_shown(child, canonical), "parent": attempt.record.object_id}
                          for child, canonical in attempt.children]
         return {"reference": self.reference, "status": self.status,

@@ -39,10 +39,10 @@ _PLATFORM_FILLER = "_blank_"
 """What the platform may send for a missing ``extraReturnParam`` (docs/PROVIDERS.md §1)."""
 
 
-def _two_stage(context: AdapterContext, order: str | None = None) -> TwoStage:
-    """Whether the payment was created in two-stage mode; with the callback's ``order``,
-    from the create request awaiting its token too (``paychart.attempts.awaiting``)."""
-    def check(token: str) -> bool:
+def _two_stage(context: AdapterContext) -> TwoStage:
+    """Whether the payment was created in two-stage mode; with the input's ``order``, from
+    the create request awaiting its token too (``paychart.attempts.recall``)."""
+    def check(token: str, order: str | None) -> bool:
         kept = recall(context.remembered, Kind.PAYMENT.value, token, order, "two_stage")
         return kept.get("two_stage") == "true"
     return check
@@ -63,7 +63,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
                          f"{', '.join(CALLBACK_TYPES)})", provider=WIRE.provider,
                          object_id=token)
     via, parent = Via.REPORT, None
-    if kind is Kind.PAYMENT and _two_stage(context, _order_number(data))(token):
+    if kind is Kind.PAYMENT and _two_stage(context)(token, _order_number(data)):
         via = Via.HOLD
     elif kind is Kind.REFUND:
         parent = context.remembered(Kind.REFUND.value, token).get("payment")

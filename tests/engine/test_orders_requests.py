@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from paychart import ChartSet, Orchestrator
+from paychart._cli_order import order_text
 from paychart.adapter import RawInput
 from paychart.adapters import get_adapter
 from paychart.attempts import BOUND_TO, REFUSED, REQUESTED
@@ -131,6 +132,9 @@ def test_a_refused_create_is_a_failed_attempt_and_the_next_request_binds_instead
     order = orchestrator.order(ORDER)
     assert order is not None and order.status == "failed"
     assert [a.canonical for a in order.attempts] == ["failed"]
+    (shown,) = order.to_json()["attempts"]
+    assert shown["refused"].startswith("403: order_number_already_exists")
+    assert "refused: 403: order_number_already_exists" in order_text(order)
     ingest(orchestrator, "cardlink", "request", request, operation="create")
     ingest(orchestrator, "cardlink", "callback", (CARDLINK / "callback_pay_approved.json")
            .read_bytes())
@@ -232,3 +236,16 @@ def test_a_checkout_with_no_transaction_yet_is_still_open_after_another_paid() -
     ingest(orchestrator, "paylink", "callback", json.dumps(webhook).encode())
     order = orchestrator.order("order-42")
     assert order is not None and order.anomalies == ("open_after_paid",)
+
+
+def test_a_status_answer_before_the_callbacks_reads_the_pending_two_stage_flag() -> None:
+    orchestrator = Orchestrator(CHARTS)
+    ingest(orchestrator, "cardlink", "request",
+           (CARDLINK / "request_create_two_stage.json").read_bytes(), operation="create")
+    answer = json.loads((CARDLINK / "poll_status.json").read_text())
+    answer["payment"].update(order_number="10447", amount=4999, currency="USD")
+    held = ingest(orchestrator, "cardlink", "poll", json.dumps(answer).encode(),
+                  operation="status")
+    assert (held.outcome.value, held.to_state) == ("applied", "held")
+    assert any("binds the merchant's request journaled as pending 10447 #1" in w
+               for w in held.warnings)
