@@ -41,7 +41,8 @@ def order_text(order: Order) -> str:
     for attempt in order.attempts:
         record = attempt.record
         lines.append(f"  {attempt.provider} {record.object_kind} {record.object_id}  "
-                     f"{record.state} «{attempt.canonical}»  {record.ledger.describe()}")
+                     f"{record.state} «{attempt.canonical}»  {record.ledger.describe()}"
+                     + (f"  refused: {attempt.refused}" if attempt.refused else ""))
         lines += [f"    └ {child.object_kind} {child.object_id}  {child.state} «{canonical}»"
                   for child, canonical in attempt.children]
     return "\n".join(lines) + "\n"

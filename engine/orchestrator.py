@@ -19,7 +19,7 @@ import attrs
 
 from .actions import check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
-from .attempts import awaited_reference, named, oldest_unbound, refused
+from .attempts import named, refused, remembered_facts
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
 from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
@@ -83,16 +83,14 @@ class Orchestrator:
     def apply_committed(self, event: Event, *, raw: RawInput | None = None,
                         line: int | None = None, reply: str | None = None) -> Committed:
         """``apply``, with the seq of the journal entry it committed."""
-        if event.refusal is not None:  # the provider refused the merchant's call
-            decision = refused(event, self._verdicts, self.store.get)
-            decision = decision if reply is None else attrs.evolve(decision, reply=reply)
-            return Committed(decision, self._commit(decision, None, event=event, raw=raw,
-                                                    line=line, claimed=None))
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)
-            current = named(event, ws.get)  # a request before the provider id: its attempt
-            decision = self._decider.decide(current, ws)
+            if event.refusal is not None:  # the provider refused the merchant's call
+                current, decision = refused(event, self._verdicts, ws, self.store)
+            else:
+                current = named(event, ws.get)  # a request before the provider id
+                decision = self._decider.decide(current, ws)
             if reply is not None:
                 decision = attrs.evolve(decision, reply=reply)
             claimed = (current.dedupe_key if ws.claims
@@ -168,11 +166,7 @@ class Orchestrator:
         """A lookup adapters use to read facts kept for an object of ``provider`` (or, for
         an ``attempts.awaiting`` id, for the request still awaiting its provider id)."""
         def lookup(kind: str, object_id: str) -> dict[str, str]:
-            reference = awaited_reference(object_id)
-            record = (self.record(provider, kind, object_id) if reference is None else
-                      oldest_unbound(self.store.by_reference(provider, reference),
-                                     self.store.get, kind, reference))
-            return dict(record.remembered) if record else {}
+            return remembered_facts(self.store, provider, kind, object_id)
         return lookup
 
     def record(self, provider: str, object_kind: str, object_id: str) -> ObjectRecord | None:

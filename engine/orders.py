@@ -2,17 +2,20 @@
 
 A backend thinks in orders; providers in objects. An *attempt* is one provider object made
 for the order (its record keeps the merchant's reference, ``attempts.py``) together with its
-children (refunds, disputes, captures). A child belongs to its parent's order whatever the
-child itself carries (to none when the parent keeps no reference), so an object is in at
-most one order. The
-order's money is the sum of its attempts' ledgers (a parent's ledger already holds its
-children's effects, so children are listed, never summed), per currency.
+children (refunds, disputes, captures) and the objects that are the same attempt seen from
+elsewhere (a PayLink checkout and the transaction it made: ``attempts.SAME_ATTEMPT``). A
+child belongs to its parent's order whatever the child itself carries (to none when the
+parent keeps no reference), so an object is in at most one order. The order's money is the
+sum of its attempts' ledgers (a parent's ledger already holds its children's effects, so
+children are listed, never summed), per currency. A merchant request the provider refused
+before giving an id (``attempts.REFUSED``) is a ``failed`` attempt of its order.
 
 Anomalies have stable codes a backend can act on:
 
 * ``paid_twice`` — more than one attempt holds captured money not refunded: a double charge;
-* ``amount_mismatch`` — the captured total differs from the amount authorized for the order
-  (the largest attempt's authorization: what the merchant's request was granted);
+* ``amount_mismatch`` — the captured total differs from the amount the merchant asked for
+  (``attempts.REQUESTED``: the request's amount, or the first sighting's without a request;
+  the largest when attempts asked differently); not judged when no attempt knows it;
 * ``open_after_paid`` — an attempt still waiting (created, processing, action or hold
   pending) while another attempt paid the order: it may still charge the customer;
 * ``currency_mismatch`` — attempts in different currencies (totals cannot be compared).
@@ -25,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from .attempts import REFUSED, SAME_ATTEMPT, requested
 from .canonical import Canonical
 from .money import Money
 from .record import ObjectRecord
@@ -67,6 +71,11 @@ class Attempt:
         return ledger.captured - ledger.refunded - ledger.charged_back
 
     @property
+    def refused(self) -> str | None:
+        """The provider's refusal of the merchant's request, when it refused it."""
+        return dict(self.record.remembered).get(REFUSED)
+
+    @property
     def paid(self) -> bool:
         return self.record.ledger.captured > 0 or self.canonical in _PAID
 
@@ -104,10 +113,12 @@ class Order:
 
     def to_json(self) -> dict[str, Any]:
         """The ``validate --format json`` shape of one order (children follow their
-        attempt, naming it as ``parent``)."""
+        attempt, naming it as ``parent``; a refused request says ``refused``)."""
         attempts: list[dict[str, Any]] = []
         for attempt in self.attempts:
-            attempts.append(_shown(attempt.record, attempt.canonical))
+            shown = _shown(attempt.record, attempt.canonical)
+            attempts.append(shown if attempt.refused is None else
+                            {**shown, "refused": attempt.refused})
             attempts += [{**_shown(child, canonical), "parent": attempt.record.object_id}
                          for child, canonical in attempt.children]
         return {"reference": self.reference, "status": self.status,
@@ -125,11 +136,16 @@ def _shown(record: ObjectRecord, canonical: str) -> dict[str, Any]:
 
 def _attempt_of(record: ObjectRecord, lookup: Callable[[str], ObjectRecord | None]
                 ) -> ObjectRecord | None:
-    """The attempt an object belongs to: itself, or for a child its parent, when that keeps
-    a reference. A child of a parent without one is in no order: a refund's own ledger is not
-    money the customer paid, so it never stands for an attempt."""
+    """The attempt an object belongs to: itself, the object it is the same attempt as (when
+    seen), or for a child its parent, when that keeps a reference. A child of a parent
+    without one is in no order: a refund's own ledger is not money the customer paid, so it
+    never stands for an attempt."""
     if record.parent is None:
-        return record
+        same = dict(record.remembered).get(SAME_ATTEMPT)
+        other = lookup(same) if same is not None and same != record.key else None
+        if other is None or other.placeholder or other.parent is not None:
+            return record
+        return other
     parent = lookup(record.parent)
     if parent is None or parent.placeholder or parent.reference is None:
         return None
@@ -163,22 +179,31 @@ def order_of(store: Store, providers: Iterable[str], reference: str,
     """The order with ``reference`` across ``providers``, read from ``store`` through its
     reference index; ``None`` when no object keeps that reference."""
     heads: dict[str, ObjectRecord] = {}
+    same: dict[str, list[ObjectRecord]] = {}
     for provider in sorted(set(providers)):
         for record in store.by_reference(provider, reference):
             head = _attempt_of(record, store.get)
             if head is not None and head.reference == reference:
                 heads.setdefault(head.key, head)
+                if head.key != record.key and record.parent is None:
+                    same.setdefault(head.key, []).append(record)
     if not heads:
         return None
-    attempts = [_attempt(head, store.children(head.key), canonical)
-                for _key, head in sorted(heads.items())]
+    attempts = [_attempt(head, [*store.children(head.key), *same.get(key, ())], canonical)
+                for key, head in sorted(heads.items())]
     return build(reference, attempts)
 
 
 def _attempt(head: ObjectRecord, children: Iterable[ObjectRecord],
              canonical: CanonicalOf) -> Attempt:
     ordered = sorted((c for c in children if not c.placeholder), key=lambda c: c.key)
-    return Attempt(head, canonical(head), tuple((c, canonical(c)) for c in ordered))
+    return Attempt(head, _canonical(head, canonical), tuple((c, canonical(c)) for c in ordered))
+
+
+def _canonical(head: ObjectRecord, canonical: CanonicalOf) -> str:
+    """A request the provider refused is ``failed`` whatever state its chart starts in."""
+    refused = any(name == REFUSED for name, _ in head.remembered)
+    return Canonical.FAILED.value if refused else canonical(head)
 
 
 # -- the view -------------------------------------------------------------------------------
@@ -228,13 +253,19 @@ def anomalies(attempts: tuple[Attempt, ...], totals: tuple[Totals, ...]) -> tupl
     if len(totals) > 1:
         found.add(CURRENCY_MISMATCH)
     elif totals and totals[0].captured:
-        asked = max(a.record.ledger.authorized for a in attempts)
-        if asked and totals[0].captured != asked:
+        asked = [amount for a in attempts if (amount := _asked(a, totals[0].currency))]
+        if asked and totals[0].captured != max(asked):
             found.add(AMOUNT_MISMATCH)
     if any(a.paid for a in attempts) and any(a.canonical in _WAITING and not a.paid
                                              for a in attempts):
         found.add(OPEN_AFTER_PAID)
     return tuple(code for code in ANOMALIES if code in found)
+
+
+def _asked(attempt: Attempt, currency: str) -> int | None:
+    """What the merchant asked this attempt for, in ``currency``; ``None`` if unknown."""
+    found = requested(attempt.record)
+    return found[0] if found is not None and found[1] == currency else None
 
 
 def by_attention(orders: Iterable[Order]) -> list[Order]:

@@ -61,10 +61,15 @@ def unverified_json(run: ValidationRun) -> dict[str, Any]:
 
 
 def verdict(run: ValidationRun) -> str:
-    """``clean`` only when nothing needs attention and every callback was verified."""
+    """``clean`` only when nothing needs attention, no order shows an anomaly and every
+    callback was verified."""
     parts = []
     if run.needs_attention:
         parts.append("NEEDS ATTENTION (rejected or invalid inputs)")
+    anomalies = run.order_anomalies
+    if anomalies:
+        shown = ", ".join(f"{code} {n}" for code, n in anomalies.items())
+        parts.append(f"ORDER ANOMALIES ({sum(anomalies.values())}: {shown}; see orders)")
     blocking = run.blocking_unverified
     if blocking:
         shown = ", ".join(f"{p} {n}" for p, n in blocking.items())

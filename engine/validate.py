@@ -36,7 +36,7 @@ from .inputs import Record, read_records
 from .journal import JournalEntry
 from .ledger import refine
 from .orchestrator import Orchestrator
-from .orders import Order, orders_of
+from .orders import Order, counts, orders_of
 from .providers import available
 from .record import ObjectRecord
 from .secrets import Secrets
@@ -190,10 +190,17 @@ class ValidationRun:
         return tuple(r for r in self.results if r.internal_error is not None)
 
     @property
+    def order_anomalies(self) -> dict[str, int]:
+        """How many orders show each anomaly (``orders.ANOMALIES``), only those found: a
+        double charge in a recorded day is a finding, like a rejected input."""
+        return {code: n for code, n in counts(self.orders()).items() if n}
+
+    @property
     def clean(self) -> bool:
-        """Nothing rejected or invalid and every callback verified (or its provider allowed
-        unverified): the exit status 0 of ``paychart validate``."""
-        return not self.needs_attention and not self.blocking_unverified
+        """Nothing rejected or invalid, no order anomaly, and every callback verified (or
+        its provider allowed unverified): the exit status 0 of ``paychart validate``."""
+        return (not self.needs_attention and not self.blocking_unverified
+                and not self.order_anomalies)
 
 
 class _Observed:

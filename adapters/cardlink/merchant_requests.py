@@ -2,7 +2,9 @@
 
 A host-to-host request carries the full card (``card.pan``, ``card.cvv``): only the masked
 number is kept, and the CVV is never read. The object's token comes from the answer, which the
-backend records as ``ref``.
+backend records as ``ref``; a ``create`` or ``payout`` logged before its answer (no ``ref``) is
+a pending attempt under its ``orderNumber``, bound by the first input that gives the token
+that reference (``paychart.attempts``). A refund request names no order: it needs ``ref``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paychart.adapters._wire import mask_pan
+from paychart.attempts import PENDING_ID
 
 from .fields import ORDER_NUMBER_MAX, WIRE, money
 from .report import Report
@@ -30,10 +33,12 @@ def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> 
     if kind is None:
         WIRE.fail("operation", f"no request shape for operation {operation!r} "
                   "(one of create, payout, refund, dispute)")
-    if not ref:
+    order = WIRE.text(data, "orderNumber", max_len=ORDER_NUMBER_MAX)
+    if not ref and not (order and kind is not Kind.REFUND):
         WIRE.fail("ref", f"a {operation} request has no token yet; record the token of its "
-                  "answer as `ref`")
-    object_id = WIRE.need_id({"ref": ref}, "ref")
+                  "answer as `ref`" + ("" if kind is Kind.REFUND else
+                                       " or give its `orderNumber`"))
+    object_id = WIRE.need_id({"ref": ref}, "ref") if ref else PENDING_ID
     remember: list[tuple[str, str]] = []
     facts: list[tuple[str, str]] = []
     parent = None
@@ -46,7 +51,6 @@ def request(operation: str | None, data: Mapping[str, Any], ref: str | None) -> 
         expires = WIRE.text(data, "expires_at", max_len=64)
         if expires:  # the deadline of the payment's expiry timer (specs/cardlink_payment.toml)
             remember.append(("expires_at", expires))
-    order = WIRE.text(data, "orderNumber", max_len=ORDER_NUMBER_MAX)
     if order:
         remember.append(("order_number", order))
     masked = _masked_card(data)

@@ -22,10 +22,11 @@ from typing import Any
 
 from paychart.adapter import AdapterContext, ParseResult
 from paychart.adapters._wire import card_mask
+from paychart.attempts import recall
 from paychart.errors import InputError
 from paychart.event import Channel, Event, SignatureStatus
 
-from .fields import WIRE, money
+from .fields import ORDER_NUMBER_MAX, WIRE, money
 from .merchant_requests import request
 from .report import Report, to_event
 from .responses import RESPONSES, TwoStage, error_facts, provider_error
@@ -39,8 +40,11 @@ _PLATFORM_FILLER = "_blank_"
 
 
 def _two_stage(context: AdapterContext) -> TwoStage:
-    def check(token: str) -> bool:
-        return context.remembered(Kind.PAYMENT.value, token).get("two_stage") == "true"
+    """Whether the payment was created in two-stage mode; with the input's ``order``, from
+    the create request awaiting its token too (``paychart.attempts.recall``)."""
+    def check(token: str, order: str | None) -> bool:
+        kept = recall(context.remembered, Kind.PAYMENT.value, token, order, "two_stage")
+        return kept.get("two_stage") == "true"
     return check
 
 
@@ -59,7 +63,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
                          f"{', '.join(CALLBACK_TYPES)})", provider=WIRE.provider,
                          object_id=token)
     via, parent = Via.REPORT, None
-    if kind is Kind.PAYMENT and _two_stage(context)(token):
+    if kind is Kind.PAYMENT and _two_stage(context)(token, _order_number(data)):
         via = Via.HOLD
     elif kind is Kind.REFUND:
         parent = context.remembered(Kind.REFUND.value, token).get("payment")
@@ -125,18 +129,27 @@ def _parse_answer(body: bytes, context: AdapterContext, channel: Channel,
                             for report in reports))
 
 
+_CREATING = frozenset({"create", "payout"})
+"""Calls whose refusal leaves no token: the recording's ``ref`` names the ``orderNumber``."""
+
+
 def _refusal(data: Mapping[str, Any], reason: str, context: AdapterContext, channel: Channel,
              operation: str | None) -> Event:
     """CARDLINK's 403 answer: the call was refused (nothing changed at CARDLINK), decided
-    ``rejected`` on the object ``ref`` names with the error codes and kinds."""
+    ``rejected`` on the object ``ref`` names with the error codes and kinds. The body names
+    no order: a refused ``create``/``payout`` has no token, so its ``ref`` is the request's
+    ``orderNumber`` and the refusal lands on that request's pending attempt."""
     kind = _operation_kind(operation)
-    ref = WIRE.need_id({"ref": context.ref}, "ref") if context.ref else ""
+    creating = operation in _CREATING
+    reference = WIRE.text({"ref": context.ref}, "ref", max_len=ORDER_NUMBER_MAX) if (
+        creating and context.ref) else None
+    ref = WIRE.need_id({"ref": context.ref}, "ref") if context.ref and not creating else ""
     facts = error_facts(data)
     codes = dict(facts).get("error_code", "")
     return Event(WIRE.provider, kind.value, ref, "refused", channel,
                  f"{WIRE.provider}:{kind}:{ref}:refused:{operation or ''}:{codes}",
                  received_at=context.received_at, facts=facts,
-                 refusal=reason.removeprefix("CARDLINK error "))
+                 refusal=reason.removeprefix("CARDLINK error "), reference=reference)
 
 
 def parse_response(body: bytes, headers: Mapping[str, str], context: AdapterContext

@@ -16,7 +16,7 @@ from .fields import ORDER_NUMBER_MAX, WIRE, customer_action, epoch_ms, methods_f
 from .report import Report
 from .vocab import Kind, Via
 
-TwoStage = Callable[[str], bool]
+TwoStage = Callable[[str, str | None], bool]
 """Whether the payment with this token was created in two-stage mode (remembered)."""
 ResponseReader = Callable[[Mapping[str, Any], str | None, TwoStage], list[Report]]
 
@@ -58,8 +58,8 @@ def _status(data: Mapping[str, Any], path: str) -> str | None:
     return WIRE.text(data, "status", path, max_len=64)
 
 
-def _via(kind: Kind, token: str, two_stage: TwoStage) -> Via:
-    return Via.HOLD if kind is Kind.PAYMENT and two_stage(token) else Via.REPORT
+def _via(kind: Kind, token: str, two_stage: TwoStage, order: str | None = None) -> Via:
+    return Via.HOLD if kind is Kind.PAYMENT and two_stage(token, order) else Via.REPORT
 
 
 def create(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> list[Report]:
@@ -69,7 +69,7 @@ def create(data: Mapping[str, Any], _ref: str | None, two_stage: TwoStage) -> li
     payment = WIRE.table(data, "payment") or {}
     stage = WIRE.flag(payment, "two_stage_mode", "payment.")
     remember = () if stage is None else (("two_stage", "true" if stage else "false"),)
-    staged = stage if stage is not None else two_stage(token)
+    staged = stage if stage is not None else two_stage(token, None)
     return [Report(Kind.PAYMENT, token, _status(payment, "payment."), "payment.status",
                    Via.HOLD if staged else Via.REPORT, money(payment, "payment."),
                    facts=methods_fact(data), remember=remember,
@@ -126,7 +126,7 @@ def _listed(item: Mapping[str, Any], path: str, two_stage: TwoStage) -> Report:
     order = WIRE.text(item, "order_number", path, max_len=ORDER_NUMBER_MAX)
     facts = (("order_number", order),) if order else ()
     return Report(kind, token, _status(item, path), f"{path}status",
-                  _via(kind, token, two_stage), money(item, path, required=False),
+                  _via(kind, token, two_stage, order), money(item, path, required=False),
                   sequence=epoch_ms(item, "updated_at", path), facts=facts, reference=order)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from paychart.adapter import AdapterContext, StatusMove
 from paychart.adapters._wire import Json
+from paychart.attempts import recall
 from paychart.event import Channel, Event, SignatureStatus
 from paychart.money import Money
 
@@ -69,10 +70,12 @@ def _figures(attrs: Json, where: str) -> tuple[Money, list[Fact]]:
 
 
 def _check_mode(context: AdapterContext, object_id: str, test_mode: bool | None,
-                where: str) -> None:
+                where: str, reference: str | None) -> None:
     """An invoice never changes mode: a message that flips it was signed in the wrong
-    secret's scope (a test secret must not authenticate a live invoice)."""
-    kept = context.remembered(OBJECT_KIND, object_id).get(TEST_MODE)
+    secret's scope (a test secret must not authenticate a live invoice). Before the invoice
+    is bound, its creation request awaiting the id (under ``reference``) tells the mode."""
+    kept = recall(context.remembered, OBJECT_KIND, object_id, reference, TEST_MODE).get(
+        TEST_MODE)
     if test_mode is not None and kept is not None and kept != _lower(test_mode):
         mode = "test" if kept == "true" else "live"
         raise error(f"{where}{TEST_MODE}", f"the invoice is in {mode} mode; this message "
@@ -110,7 +113,8 @@ def _event(document: Json, path: str, resource: Json, object_id: str, channel: C
         raise error(f"{where}updated", "missing; callbacks are ordered by it")
     flags = {name: value for name in (TEST_MODE, MODERATION)
              if (value := _lower(WIRE.flag(attrs, name, where))) is not None}
-    _check_mode(context, object_id, WIRE.flag(attrs, TEST_MODE, where), where)
+    reference = WIRE.text(attrs, "reference_id", where, max_len=256)
+    _check_mode(context, object_id, WIRE.flag(attrs, TEST_MODE, where), where, reference)
     resolution = WIRE.text(attrs, RESOLUTION, where, max_len=256)
     if resolution is not None:
         facts.append((RESOLUTION, resolution))
@@ -133,7 +137,7 @@ def _event(document: Json, path: str, resource: Json, object_id: str, channel: C
         facts=((STATUS, move.status), *facts),
         remember=tuple(_kept(document, attrs, where, flags)),
         warnings=tuple(warnings),
-        reference=WIRE.text(attrs, "reference_id", where, max_len=256))
+        reference=reference)
 
 
 def invoice_events(document: Json, channel: Channel, signature: SignatureStatus,

@@ -5,8 +5,10 @@ docs/PROVIDERS.md §4 (statuses, callbacks, signature). One invoice (``cpi_…``
 of the ``invoices_payment_invoice`` chart; its refunds and chargebacks are statuses of the same
 resource. The four channels:
 
-* ``request`` — the merchant's ``POST /payment-invoices`` body. It has no invoice id yet, so
-  the record's ``ref`` must name it;
+* ``request`` — the merchant's ``POST /payment-invoices`` body. It has no invoice id yet: the
+  record's ``ref`` names it, or, logged before its answer, it is a pending attempt under its
+  ``reference_id`` that the first invoice resource with that reference binds
+  (``paychart.attempts``);
 * ``response`` — the API's answer: the invoice resource; with ``operation = "sale"`` (or a
   ``cgi_…`` id) the CARDGATE ``/payment/sale`` answer, applied to the invoice named by ``ref``;
 * ``callback`` — the invoice resource, signed in ``X-Signature`` (see ``signature``);
@@ -23,11 +25,11 @@ import hashlib
 from collections.abc import Mapping
 
 from paychart.adapter import AdapterContext, ParseResult
+from paychart.attempts import PENDING_ID
 from paychart.event import Channel, Event, SignatureStatus
 
 from .cardgate import is_sale_answer, sale_event
 from .document import load_document
-from .fields import error
 from .invoice import invoice_events
 from .request import create_request
 from .signature import verify
@@ -66,12 +68,10 @@ def parse_poll(body: bytes, headers: Mapping[str, str], context: AdapterContext)
 def parse_request(body: bytes, headers: Mapping[str, str],
                   context: AdapterContext) -> ParseResult:
     """A creation request starts the invoice in ``created``; ``ref`` names the invoice id the
-    API gave it, since the request itself cannot carry one."""
+    API gave it, since the request itself cannot carry one. Without ``ref`` it is a pending
+    attempt under its ``reference_id`` (always given) until the invoice joins that order."""
     request = create_request(load_document(body))
-    ref = context.ref
-    if ref is None:
-        raise error("ref", "a create request has no invoice id; record the `cpi_…` id the "
-                    "response gave as `ref`")
+    ref = context.ref or PENDING_ID
     digest = hashlib.sha256(body).hexdigest()[:16]
     facts = [("flow", request.flow), ("instant", str(request.instant).lower()),
              ("reference_id", request.reference_id), ("service", request.service)]

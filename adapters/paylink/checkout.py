@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from paychart.adapter import StatusMove
+from paychart.attempts import SAME_ATTEMPT
 from paychart.errors import InputError
 from paychart.event import Event
 from paychart.money import Money
@@ -71,7 +72,8 @@ def checkout_events(checkout: Mapping[str, Any], where: str,
                 event = attrs.evolve(event, reference=_tracking(order, where))
             warnings += _amount_findings(event.money, order_money, tx_where)
             events.append(event)
-            remember = [("transaction_uid", event.object_id), ("transaction_type", kind.value)]
+            remember = [("transaction_uid", event.object_id), ("transaction_type", kind.value),
+                        (SAME_ATTEMPT, event.key)]  # one attempt in the order view
         else:
             warnings.append(f"{tx_where} has no uid; the transaction is not tracked")
     warnings += _ref_findings(envelope, token, uid)

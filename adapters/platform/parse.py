@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from paychart.adapter import AdapterContext, ParseResult
-from paychart.attempts import PENDING_ID, awaiting
+from paychart.attempts import PENDING_ID, recall
 from paychart.event import Channel, Event, SignatureStatus
 
 from . import fields as f
@@ -96,10 +96,9 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
     if trans_id is None:
         raise f.WIRE.error("trans_id", "missing")
     target = route(action, result, parse_status(f.text(fields, "status")), context.operation)
-    kept = context.remembered(target.kind, trans_id)
     order_id = f.text(fields, "order_id")
-    if not kept and order_id is not None:  # not seen yet: the request awaiting its trans_id
-        kept = context.remembered(target.kind, awaiting(order_id))
+    # not bound yet: the facts of the request awaiting its trans_id
+    kept = recall(context.remembered, target.kind, trans_id, order_id, "card_last4")
     warnings: list[str] = []
     signature = SignatureStatus.ABSENT
     if channel is Channel.CALLBACK:
@@ -126,14 +125,23 @@ def _event(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event
         reference=order_id)
 
 
+_CREATING = frozenset({Action.SALE.value, Action.RECURRING_SALE.value})
+"""Calls whose refusal leaves no ``trans_id``: the recording's ``ref`` names the order."""
+
+
 def _refusal(fields: f.Fields, context: AdapterContext, channel: Channel) -> Event:
     """An ``ERROR`` answer: the platform refused the merchant's call (validation, limits),
-    decided ``rejected`` on the transaction the body or ``ref`` names, if any. A callback
-    never carries ``ERROR``: only answers to the merchant's own calls are refusals."""
+    decided ``rejected`` on the transaction the body or ``ref`` names, if any. The body names
+    no order: a refused SALE / RECURRING_SALE (``operation``) has no
+    ``trans_id``, so its ``ref`` is the request's ``order_id`` and the refusal lands on that
+    request's pending attempt (``paychart.attempts``). A callback never carries ``ERROR``:
+    only answers to the merchant's own calls are refusals."""
     if channel is Channel.CALLBACK:
         raise f.WIRE.error("result", f.error_reason(fields), object_id=context.ref)
-    trans_id = f.identifier(fields, "trans_id") or context.ref or ""
-    action = f.text(fields, "action")
+    action = f.text(fields, "action") or context.operation
+    creating = context.operation in _CREATING and not f.identifier(fields, "trans_id")
+    trans_id = "" if creating else f.identifier(fields, "trans_id") or context.ref or ""
+    reference = f.text(fields, "order_id") or (context.ref if creating else None)
     kind = PAYOUT if action == Action.CREDIT2CARD.value else TRANSACTION
     reason = f.error_reason(fields).removeprefix("platform answered ")
     facts = [(name, value) for name in ("error_code", "error_message", "order_id")
@@ -142,7 +150,7 @@ def _refusal(fields: f.Fields, context: AdapterContext, channel: Channel) -> Eve
     return Event(provider=PROVIDER, object_kind=kind, object_id=trans_id, trigger="refused",
                  channel=channel, dedupe_key=f"{PROVIDER}/{kind}/{trans_id}/refused/{code}",
                  received_at=context.received_at, facts=tuple(facts), refusal=reason,
-                 reference=f.text(fields, "order_id"))
+                 reference=reference)
 
 
 # -- provider → merchant ----------------------------------------------------------------------

@@ -190,7 +190,7 @@ INVALID: list[tuple[str, str, str | None, str | None, str, tuple[str, ...]]] = [
     ("response_confirm_approved", "response", "confirm", None, "ref", ("token",)),
     ("response_confirm_approved", "response", "decline", "x" * 32, "payment.status",
      ("'approved'", "decline")),
-    ("request_create_h2h", "request", "create", None, "ref", ("token",)),
+    ("request_refund", "request", "refund", None, "ref", ("token",)),
     ("request_create_h2h", "request", "confirm", "x", "operation", ("'confirm'",)),
     ('{"token": "t", "type": "chargeback", "status": "approved", "amount": 1, '
      '"currency": "EUR", "signature": "x"}', "callback", None, None, "type", ("chargeback",)),

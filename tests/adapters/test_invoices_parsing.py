@@ -9,6 +9,7 @@ import re
 import pytest
 
 from paychart import Channel, CustomerAction, Money
+from paychart.attempts import PENDING_ID
 
 from .test_invoices import body_of, edit, failure, one, parse
 
@@ -178,8 +179,9 @@ def test_bad_create_request_is_invalid(attributes: dict[str, object], field: str
     assert failure(_request(**attributes), Channel.REQUEST, ref="cpi_New").field == field
 
 
-def test_create_request_needs_the_invoice_id_as_ref() -> None:
-    assert failure(_request(), Channel.REQUEST).field == "ref"
+def test_create_request_without_ref_is_a_pending_attempt_of_its_reference() -> None:
+    event = one(_request(), Channel.REQUEST)
+    assert (event.object_id, event.reference) == (PENDING_ID, "ORDER1")
 
 
 # -- CARDGATE sale ----------------------------------------------------------------------------

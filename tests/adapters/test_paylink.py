@@ -305,7 +305,8 @@ def test_merchant_order_reference_is_kept_as_tracking_id() -> None:
 def test_checkout_remembers_its_transaction_uid() -> None:
     checkout, _ = events("real/checkout_query_finished_docs.json", POLL)
     assert dict(checkout.remember) == {
-        "transaction_uid": "f356bd32-22b0-4a21-8725-490e45b67a11", "transaction_type": "payment"}
+        "transaction_uid": "f356bd32-22b0-4a21-8725-490e45b67a11", "transaction_type": "payment",
+        "same_attempt": "paylink/transaction/f356bd32-22b0-4a21-8725-490e45b67a11"}
 
 
 def test_checkout_status_error_alone_never_decides() -> None:

@@ -223,7 +223,7 @@ def test_recurring_request_is_verified_with_the_first_transaction_facts():
     assert record is not None
     assert dict(record.remembered) == {"payer_email": "doe@example.com",
                                        "card_first6": "411111", "card_last4": "1111",
-                                       "currency": "USD"}
+                                       "currency": "USD", "requested": "1000 USD"}
 
 
 def test_journal_never_holds_the_card_number_or_cvv():

@@ -96,3 +96,24 @@ def test_audit_shows_the_orders_section(recording: Path, tmp_path: Path,
     assert section.index(DOUBLE) < section.index("10450")
     assert "<code>paid_twice</code>, <code>currency_mismatch</code>" in section
     assert 'href="#obj-platform-transaction-aaaff66a-904f-11ea-833e-0242ac1f0007"' in section
+
+
+def test_a_double_charge_fails_validate_and_the_verdict_names_it(
+        recording: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every input is applied and every callback allowed unverified: only the order's
+    anomalies make the run a finding."""
+    status, out, _ = _run(capsys, "validate", str(recording), "--allow-unverified",
+                          "cardlink")
+    assert status == EXIT_FINDINGS
+    verdict = next(line for line in out.splitlines() if line.startswith("verdict:"))
+    assert verdict == ("verdict: ORDER ANOMALIES (2: paid_twice 1, currency_mismatch 1; "
+                       "see orders)")
+
+
+def test_a_day_whose_orders_show_no_anomaly_stays_clean(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "once.jsonl"
+    path.write_text(json.dumps({"provider": "cardlink", "channel": "callback", "body": (
+        FIXTURES / "cardlink/callback_pay_approved.json").read_text()}) + "\n")
+    status, out, _ = _run(capsys, "validate", str(path), "--allow-unverified", "cardlink")
+    assert status == EXIT_OK and "verdict: clean" in out
