@@ -124,8 +124,9 @@ def _orders_text(orders: Sequence[Order]) -> list[str]:
                      for order in flagged])
     rest = Counter(order.status for order in orders if not order.anomalies)
     if rest:
-        lines.append("  others: " + " · ".join(f"{n} {status}"
-                                               for status, n in rest.most_common()))
+        label = "the others by status" if flagged else "by status"
+        lines.append(f"  {label}: " + " · ".join(f"{n} {status}"
+                                                 for status, n in rest.most_common()))
     return [*lines, ""]
 
 

@@ -61,7 +61,7 @@ def test_validate_text_puts_orders_with_anomalies_before_objects(
     assert "orders (2), 1 with anomalies:" in out
     flagged = next(line for line in out.splitlines() if line.strip().startswith(DOUBLE))
     assert "paid_twice, currency_mismatch" in flagged and "cardlink payment" in flagged
-    assert "others: 1 expired" in out
+    assert "the others by status: 1 expired" in out
     assert out.index(DOUBLE) < out.index("objects (")
 
 
