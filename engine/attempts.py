@@ -157,11 +157,16 @@ def bind(event: Event, record: ObjectRecord, pending: ObjectRecord
 
 
 def _with_requested(record: ObjectRecord, event: Event) -> ObjectRecord:
-    """``record`` keeping the amount asked for: a request's always, otherwise the first
-    amount an input about the attempt (never a child) carried."""
+    """``record`` keeping the amount asked for: a request's always, an answer to the
+    merchant's own call whose amount is now the captured figure (a partial capture the
+    merchant asked for), otherwise the first amount an input about the attempt (never a
+    child) carried."""
     kept = dict(record.remembered)
-    if record.parent is not None or event.money is None or (
-            REQUESTED in kept and event.channel is not Channel.REQUEST):
+    if record.parent is not None or event.money is None:
+        return record
+    captures = (event.channel is Channel.RESPONSE
+                and record.ledger.captured == event.money.amount)
+    if REQUESTED in kept and event.channel is not Channel.REQUEST and not captures:
         return record
     kept[REQUESTED] = f"{event.money.amount} {event.money.currency}"
     return attrs.evolve(record, remembered=tuple(kept.items()))

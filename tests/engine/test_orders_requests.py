@@ -191,6 +191,27 @@ def test_amount_mismatch_compares_the_capture_with_the_amount_requested() -> Non
     assert order.anomalies == ("amount_mismatch",)
 
 
+def test_a_partial_capture_the_merchant_asked_for_is_no_mismatch(tmp_path: Path) -> None:
+    """SALE of 10.00, then the merchant's CAPTURE of 6.00 answered: the capture call asked
+    for 6.00, so the order is not short; a callback settling 6.00 on its own would be."""
+    platform = FIXTURES / "platform"
+    lines = [json.loads(line) for line in
+             (platform / "sequences" / "auth_capture.jsonl").read_text().splitlines()][:3]
+    order = _order(run(lines, tmp_path, Secrets.load(platform / "secrets.toml")),
+                   "ORDER-T-AUTH")
+    assert order.totals[0].captured == 600 and order.anomalies == ()
+    sale, authorized, captured = lines
+    answered_only_by_callback = {**captured, "channel": "poll", "operation": "status"}
+    order = _order(run([sale, authorized, answered_only_by_callback], tmp_path,
+                       Secrets.load(platform / "secrets.toml")), "ORDER-T-AUTH")
+    assert order.totals[0].captured == 600 and order.anomalies == ("amount_mismatch",)
+
+
+def _order(run: ValidationRun, reference: str) -> Any:
+    (order,) = [o for o in run.orders() if o.reference == reference]
+    return order
+
+
 def test_without_a_request_the_first_sighting_is_what_was_asked_for() -> None:
     orchestrator = Orchestrator(CHARTS)
     ingest(orchestrator, "cardlink", "callback", signed(TOKEN, "pending", 10020, "EUR", ORDER))
