@@ -109,8 +109,8 @@ def _add_run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = _sub(sub, "validate", "decide every input of a JSONL recording and report",
              "  paychart validate day.jsonl --secrets secrets.toml\n"
              "  paychart validate day.jsonl --store sqlite:day.sqlite --format json\n\n"
-             + RECORD_FORMAT + "\n\nexit status: 0 clean, 1 something rejected or invalid, an order\n"
-             "  anomaly (paid twice, amount or currency mismatch, open after paid), or\n"
+             + RECORD_FORMAT + "\n\nexit status: 0 clean, 1 something rejected or invalid, an\n"
+             "  order anomaly (paid twice, amount or currency mismatch, open after paid), or\n"
              "  callbacks UNVERIFIED (a provider with no secrets, unless --allow-unverified),\n"
              "  2 unreadable or empty recording, a bad secrets file or argument, 3 paychart\n"
              "  failed on an input (reported with its line number; every other line is\n"
