@@ -210,22 +210,37 @@ def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     return rendered
 
 
+_PLAIN_FORM = re.compile(r"[A-Za-z0-9_.\-~]*")
+"""Form text that decodes and encodes to itself (no ``%``, ``+`` nor ``*``)."""
+_REMOVED_FORM = quote_plus(REMOVED)
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE)
+def _form_key(key: str) -> str:
+    return quote_plus(mask_card_numbers(key))
+
+
 def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
     if not _STRICT_FORM.fullmatch(text):
         return None
     pairs = []
+    plain = _PLAIN_FORM.fullmatch
     for pair in text.split("&"):
         raw_key, _, raw_value = pair.partition("=")
-        try:
-            key = unquote_plus(raw_key, errors="strict")
-            value = unquote_plus(raw_value, errors="strict")
-        except UnicodeDecodeError:
-            return None
-        if _is_dropped(key, "", dropped):
-            value = REMOVED
+        if plain(raw_key) and plain(raw_value):  # most pairs: nothing to decode or encode
+            key, value = raw_key, raw_value
         else:
-            value = _scrub_pairs(mask_card_numbers(value, card_field=_is_card_key(key)))
-        pairs.append(f"{quote_plus(mask_card_numbers(key))}={quote_plus(value)}")
+            try:
+                key = unquote_plus(raw_key, errors="strict")
+                value = unquote_plus(raw_value, errors="strict")
+            except UnicodeDecodeError:
+                return None
+        if _is_dropped(key, "", dropped):
+            pairs.append(f"{_form_key(key)}={_REMOVED_FORM}")
+            continue
+        masked = _scrub_pairs(mask_card_numbers(value, card_field=_is_card_key(key)))
+        shown = raw_value if value is raw_value and masked == value else quote_plus(masked)
+        pairs.append(f"{_form_key(key)}={shown}")
     return "&".join(pairs)
 
 
