@@ -31,6 +31,7 @@ _PAYLOAD = JOURNAL_COLUMNS.index("payload")
 _DIGEST = JOURNAL_COLUMNS.index("payload_sha256")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _HEX = re.compile(r"[0-9a-f]{64}")
+_PLAIN_CELLS = frozenset({str, int, type(None)})
 
 
 def is_chain(value: object) -> bool:
@@ -92,6 +93,8 @@ def _cell(value: object) -> object:
 def canonical(cells: Sequence[object]) -> bytes:
     """The bytes hashed for one entry: its stored cells as one compact JSON array (UTF-8; text
     read with ``surrogateescape`` gets its original bytes back)."""
+    if all(type(value) in _PLAIN_CELLS for value in cells):  # what stores write: as they are
+        return _dumps(list(cells)).encode("utf-8", "surrogateescape")
     return _dumps([_cell(value) for value in cells]).encode("utf-8", "surrogateescape")
 
 

@@ -50,6 +50,8 @@ _PAIR = re.compile(r"""(?P<key>[A-Za-z%][\w%.\-]*)["']?\s*[:=]\s*"""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""One encoder for every body: ``json.dumps`` with options builds a new one per call."""
 _MIN_CARD_DIGITS = 13
 _KEY_CACHE = 4096
 """Field names repeat across every body of a protocol: their classification is cached (a
@@ -171,8 +173,12 @@ def _redact_value(value: Any, dropped: frozenset[str], *, card_field: bool = Fal
         for k, v in value.items():
             key = k if type(k) is str else str(k)
             shown, drop, card = _key_plan(key, parent, dropped)
-            redacted[shown] = REMOVED if drop else _redact_value(v, dropped, card_field=card,
-                                                                 parent=key)
+            if drop:
+                redacted[shown] = REMOVED
+            elif type(v) is str:  # the common leaf, without a call through the dispatch
+                redacted[shown] = _redact_text(v, card)
+            else:
+                redacted[shown] = _redact_value(v, dropped, card_field=card, parent=key)
         return redacted
     if kind is list:
         return [_redact_value(v, dropped, card_field=card_field, parent=parent) for v in value]
@@ -200,7 +206,7 @@ def _redact_other(value: Any, dropped: frozenset[str], *, card_field: bool,
 def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     try:
         redacted = _redact_value(json.loads(text), dropped)
-        rendered = json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
+        rendered = _compact(redacted)
     except (ValueError, RecursionError):
         return None  # not JSON, or nested too deep to walk
     try:
@@ -210,8 +216,6 @@ def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     return rendered
 
 
-_PLAIN_FORM = re.compile(r"[A-Za-z0-9_.\-~]*")
-"""Form text that decodes and encodes to itself (no ``%``, ``+`` nor ``*``)."""
 _REMOVED_FORM = quote_plus(REMOVED)
 
 
@@ -224,10 +228,10 @@ def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
     if not _STRICT_FORM.fullmatch(text):
         return None
     pairs = []
-    plain = _PLAIN_FORM.fullmatch
     for pair in text.split("&"):
         raw_key, _, raw_value = pair.partition("=")
-        if plain(raw_key) and plain(raw_value):  # most pairs: nothing to decode or encode
+        # Strict form without "%", "+" or "*" decodes and encodes to itself (most pairs).
+        if "%" not in pair and "+" not in pair and "*" not in pair:
             key, value = raw_key, raw_value
         else:
             try:
