@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-
-import json
 
 from ..chain import GENESIS, StoredEntry, canonical
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
