@@ -220,8 +220,10 @@ _REMOVED_FORM = quote_plus(REMOVED)
 
 
 @functools.lru_cache(maxsize=_KEY_CACHE)
-def _form_key(key: str) -> str:
-    return quote_plus(mask_card_numbers(key))
+def _form_plan(key: str, dropped: frozenset[str]) -> tuple[str, bool, bool]:
+    """What a form key decides, once per key: the key as written back (masked and encoded),
+    whether its value is dropped, whether it is a card-number field."""
+    return quote_plus(mask_card_numbers(key)), _is_dropped(key, "", dropped), _is_card_key(key)
 
 
 def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
@@ -239,12 +241,13 @@ def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
                 value = unquote_plus(raw_value, errors="strict")
             except UnicodeDecodeError:
                 return None
-        if _is_dropped(key, "", dropped):
-            pairs.append(f"{_form_key(key)}={_REMOVED_FORM}")
+        shown_key, drop, card = _form_plan(key, dropped)
+        if drop:
+            pairs.append(f"{shown_key}={_REMOVED_FORM}")
             continue
-        masked = _scrub_pairs(mask_card_numbers(value, card_field=_is_card_key(key)))
+        masked = _redact_text(value, card)
         shown = raw_value if value is raw_value and masked == value else quote_plus(masked)
-        pairs.append(f"{_form_key(key)}={shown}")
+        pairs.append(f"{shown_key}={shown}")
     return "&".join(pairs)
 
 
