@@ -12,15 +12,12 @@ the version it was read at, and the dedupe claim is unique per object. ``isolati
 retried); docs/postgresql.md has the figures and why READ COMMITTED is the default.
 
 Connections come from one ``psycopg_pool`` pool per store, shared by the threads of a
-process. A thread keeps the connection it first took for its reads and commits (no pool
-checkout per read), while at least one pooled connection stays free for threads beyond the
-pool's size; it goes back to the pool when the thread ends. A thread's ``batch`` keeps one
-connection and transaction for its bounded length.
+process; a thread keeps the one it first took (``_pg_held``: no pool checkout per read),
+and a thread's ``batch`` keeps one connection and transaction for its bounded length.
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sqlite3
 import threading
@@ -39,6 +36,7 @@ from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells
 from ..record import ObjectRecord
 from . import _pg_schema, _rows
+from ._pg_held import ThreadConnections
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
 Conn = psycopg.Connection[DictRow]
@@ -112,21 +110,6 @@ class _Batch:
         self.open = False
 
 
-class _Held:
-    """A thread's own pooled connection, given back to the pool when the thread ends (its
-    ``threading.local`` value is released then)."""
-
-    __slots__ = ("conn", "release")
-
-    def __init__(self, conn: Conn, release: Callable[[Conn], None]) -> None:
-        self.conn = conn
-        self.release = release
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # a closed pool at shutdown: nothing to give back
-            self.release(self.conn)
-
-
 class PostgresStore:
     """A paychart store in one PostgreSQL database (``postgresql://user@host:port/db``).
 
@@ -148,10 +131,6 @@ class PostgresStore:
         # fails; serializable pipelines fail by design, so they prepare nothing.
         self._prepare: bool | None = False if isolation == "serializable" else None
         self._local = threading.local()
-        self._held = 0
-        """Connections threads keep (at most ``pool_size - 1``: one stays pooled)."""
-        self._kept: set[Conn] = set()
-        self._held_lock = threading.Lock()
         with self._failures("cannot open"):
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
                 _pg_schema.ensure(conn, self.name, read_only=read_only)
@@ -160,6 +139,7 @@ class PostgresStore:
                 kwargs={"autocommit": True, "row_factory": dict_row,
                         "connect_timeout": CONNECT_TIMEOUT},
                 connection_class=psycopg.Connection[DictRow], name="paychart")
+        self._threads = ThreadConnections(self._pool, pool_size - 1)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.name!r}, read_only={self.read_only})"
@@ -180,48 +160,6 @@ class PostgresStore:
             more = lost if isinstance(exc, psycopg.OperationalError) else ""
             raise StoreError(f"{self.name}: {doing}: {reason}{more}") from None
 
-    @contextmanager
-    def _connection(self) -> Iterator[Conn]:
-        """The thread's own connection, taken from the pool once while there is room to
-        keep one; else one checked out for this use only."""
-        held: _Held | None = getattr(self._local, "held", None)
-        if held is not None and not held.conn.closed and not self._pool.closed:
-            yield held.conn
-            return
-        if held is not None:  # closed after an error: give it back, take another
-            self._local.held = None
-        with self._held_lock:
-            keep = self._held < self.max_connections - 1
-            if keep:
-                self._held += 1
-        if not keep:
-            with self._pool.connection() as conn:
-                yield conn
-            return
-        try:
-            conn = self._pool.getconn()
-        except BaseException:
-            self._give_back(None)
-            raise
-        with self._held_lock:
-            self._kept.add(conn)
-        self._local.held = _Held(conn, self._give_back)
-        yield conn
-
-    def _give_back(self, conn: Conn | None) -> None:
-        with self._held_lock:
-            self._held -= 1
-            if conn is not None:
-                self._kept.discard(conn)
-        if conn is not None and not self._pool.closed:
-            self._pool.putconn(conn)
-        elif conn is not None:
-            conn.close()
-
-    def _drop_held(self) -> None:
-        """Forget the thread's connection (lost or closed): the next use takes a fresh one."""
-        self._local.held = None
-
     def _read(self, query: Callable[[Conn], T]) -> T:
         """Run a read on the thread's batch connection, else on its own one, with one retry
         on a fresh connection when the first was lost (a failover, a restarted server):
@@ -231,10 +169,10 @@ class PostgresStore:
             return query(batch.conn)
         for attempt in (1, 2):
             try:
-                with self._connection() as conn:
+                with self._threads.connection() as conn:
                     return query(conn)
             except psycopg.OperationalError:
-                self._drop_held()
+                self._threads.drop()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -321,7 +259,7 @@ class PostgresStore:
         with self._failures("commit failed", _LOST_IN_COMMIT):
             if batch is not None:
                 return self._commit_in_batch(batch, entry, records, reads)
-            with self._connection() as conn:
+            with self._threads.connection() as conn:
                 for _ in range(SERIALIZATION_RETRIES):
                     try:
                         seq = _write(conn, (self._begin,), entry, records, reads,
@@ -333,7 +271,7 @@ class PostgresStore:
                         continue
                     except psycopg.Error:
                         conn.close()  # its prepared statements may be unknown: discard it
-                        self._drop_held()
+                        self._threads.drop()
                         raise
                     except BaseException:
                         if not conn.broken:
@@ -364,7 +302,7 @@ class PostgresStore:
                 continue
             except psycopg.Error:
                 conn.close()  # as in commit; the batch ends with its transaction
-                self._drop_held()
+                self._threads.drop()
                 raise
             except BaseException:
                 conn.execute(b"ROLLBACK" if begins else b"ROLLBACK TO SAVEPOINT decision")
@@ -391,7 +329,7 @@ class PostgresStore:
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        with self._failures("batch failed"), self._connection() as conn:
+        with self._failures("batch failed"), self._threads.connection() as conn:
             batch = self._local.batch = _Batch(conn, max_inputs, max_seconds)
             try:
                 yield
@@ -406,11 +344,7 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
-        with self._held_lock:
-            kept, self._kept = list(self._kept), set()
-        for conn in kept:  # the threads' own connections: the pool no longer has them
-            conn.close()
-        self._local = threading.local()
+        self._threads.close()
 
 
 def _jitter() -> None:
