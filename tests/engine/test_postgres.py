@@ -288,8 +288,8 @@ def test_threads_beyond_the_pool_size_all_read_and_give_their_connections_back(
             thread.join(timeout=60)
         assert not any(thread.is_alive() for thread in threads)
         assert len(found) == 120 and all(r is not None for r in found)
-        with store._pool.connection(timeout=5) as conn:  # the ended threads gave theirs back
-            with store._pool.connection(timeout=5) as other:
-                assert conn is not other
+        # The ended threads gave theirs back: both pooled connections are free.
+        with store._pool.connection(timeout=5) as conn, store._pool.connection(timeout=5) as other:
+            assert conn is not other
     finally:
         store.close()

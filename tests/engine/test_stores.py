@@ -155,3 +155,29 @@ def test_a_store_written_by_a_newer_paychart_is_refused_untouched(tmp_path: Path
     with pytest.raises(StoreError, match="schema version 99 was written by a newer paychart"):
         SQLiteStore(path, read_only=read_only)
     assert path.read_bytes() == before
+
+
+def test_sqlite_decides_on_fresh_state_when_the_record_read_for_the_adapter_went_stale(
+        tmp_path: Path) -> None:
+    """``load`` takes the record ``get`` just read (the adapter's remembered facts) instead
+    of reading it again; when another process changed it in between, the commit's version
+    check refuses it and the decision is made again on what is stored now."""
+    path = tmp_path / "shared.sqlite"
+    ours, theirs = SQLiteStore(path), SQLiteStore(path)
+    try:
+        charts = shop_charts()
+        Orchestrator(charts, ours).apply(event("p1", "pay", "paid", amount=1000))
+        stale = ours.get(event("p1", "pay").key)  # what the adapter's lookup read
+        assert stale is not None and stale.ledger.refunded == 0
+        refund = Orchestrator(charts, theirs).apply(
+            event("p1", "refund", "paid", amount=300, key="r1"))
+        assert refund.outcome is Outcome.APPLIED
+        second = Orchestrator(charts, ours).apply(
+            event("p1", "refund", "paid", amount=300, key="r2"))
+        assert second.outcome is Outcome.APPLIED
+        record = ours.get(event("p1", "pay").key)
+        assert record is not None and record.ledger.refunded == 600
+        assert record.version == stale.version + 2
+    finally:
+        ours.close()
+        theirs.close()
