@@ -6,7 +6,6 @@ import functools
 import hashlib
 import json
 import threading
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
@@ -14,12 +13,10 @@ from ..chain import GENESIS, StoredEntry, canonical
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..journal import JournalEntry, entry_from_cells, journal_cells
 from ..record import ObjectRecord
+from ._packed import PackedJournal, Snapshot
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
 _DIGEST = 8
-_DEFLATE = 1
-"""zlib's fastest level: a journal entry's text shrinks to about 40 %, for a few per cent of
-a decision's time (a million entries must fit in memory)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -42,10 +39,9 @@ class MemoryStore:
     Claimed dedupe keys are kept per object as 8-byte BLAKE2b digests packed in one ``bytes``
     (about 8 bytes a key instead of ~130 for the string in a set): a false duplicate needs two
     of one object's few keys to collide, odds of about 2⁻⁶⁴ per pair. Journal entries are
-    kept as the bytes the chain hashes (``chain.canonical`` of their cells), deflated, and
-    their 32-byte link: serialized once at commit, a few hundred bytes an entry instead of
-    its objects (and nothing for the cyclic GC to walk), read back like a durable store reads
-    its rows.
+    serialized once at commit and kept packed (``_packed``): a few hundred bytes an entry
+    instead of its objects (and nothing for the cyclic GC to walk), read back like a durable
+    store reads its rows.
     """
 
     def __init__(self) -> None:
@@ -54,8 +50,7 @@ class MemoryStore:
         self._children: dict[str, list[str]] = {}
         self._referenced: dict[tuple[str, str], list[str]] = {}
         """(provider, merchant reference) → object keys, in the order they got it."""
-        self._journal: list[tuple[bytes, bytes]] = []
-        """(``chain.canonical`` of the entry's cells deflated, the raw sha256 of its link)."""
+        self._journal = PackedJournal()
         self._head = GENESIS
         self._lock = threading.Lock()
         """Commits check and write under it; reads are single dict lookups (atomic)."""
@@ -120,7 +115,7 @@ class MemoryStore:
             owner = entry.event.key
             shared = objects[owner].key if owner in objects else owner  # one key string
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
-        journal.append((zlib.compress(stored, _DEFLATE), digest))
+        journal.append(stored, digest)
         self._head = digest.hex()
         return seq
 
@@ -136,13 +131,17 @@ class MemoryStore:
         """Nothing to group: every commit is already in memory."""
         return nullcontext()
 
+    def _snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._journal.snapshot()
+
     def journal(self) -> Iterator[JournalEntry]:
-        return (_entry(stored) for stored in self._journal[:])
+        return (_entry(stored) for stored in self._snapshot().rows())
 
     def stored_journal(self) -> Iterator[StoredEntry]:
         """The entries as the other stores keep them: their cells and chains."""
         return (StoredEntry(tuple(_cells(cells)), digest.hex())
-                for cells, digest in self._journal[:])
+                for cells, digest in self._snapshot().rows())
 
     def chain_head(self) -> tuple[int, str]:
         """The last entry's seq and chain; (0, ``GENESIS``) when empty."""
@@ -156,7 +155,7 @@ class MemoryStore:
     def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         start = max(after, 0)
         stop = None if limit is None else start + max(limit, 0)
-        return [_entry(stored) for stored in self._journal[start:stop]]
+        return [_entry(stored) for stored in self._snapshot().rows(start, stop)]
 
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         return iter([record for record in list(self._objects.values())
@@ -175,6 +174,5 @@ def _entry(stored: tuple[bytes, bytes]) -> JournalEntry:
 
 def _cells(stored: bytes) -> list[object]:
     """``chain.canonical`` read back (its text encoded with ``surrogateescape``)."""
-    text = zlib.decompress(stored).decode("utf-8", "surrogateescape")
-    cells: list[object] = json.loads(text)
+    cells: list[object] = json.loads(stored.decode("utf-8", "surrogateescape"))
     return cells
