@@ -63,6 +63,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def _deeper_than(text: str, limit: int) -> bool:
     """Whether brackets outside strings nest deeper than ``limit`` (one linear scan, so a
     deep document is refused before ``json`` recurses into it)."""
+    if text.count("[") + text.count("{") <= limit:  # most bodies: too few brackets to nest
+        return False
     depth, in_string, escaped = 0, False, False
     for match in _DEPTH_CHARS.finditer(text):
         char = match.group()
@@ -262,14 +264,21 @@ class Wire:
         """A string field (``load_json`` keeps numbers as their text, so an id sent as a
         number reads the same); ``None`` when absent or empty and not required. Control,
         zero-width and bidi characters are refused."""
-        found = self._scalar(data, key, where, required=required, kind="a string")
-        if found is None:
+        value = data.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail(f"{where}{key}", "missing")
             return None
-        field, value = found[0], str(found[1])
+        if type(value) is not str:  # the checks of ``_scalar``, inlined: read per field
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                self.fail(f"{where}{key}", f"must be a string, got {_json_type(value)}")
+            value = str(value)
         if len(value) > max_len:
-            self.fail(field, f"{len(value)} characters (at most {max_len})")
-        if _FORBIDDEN.search(value):
-            self.fail(field, "holds a control, zero-width or bidirectional character")
+            self.fail(f"{where}{key}", f"{len(value)} characters (at most {max_len})")
+        # Printable ASCII holds none of the forbidden characters: no regex scan needed.
+        if not (value.isascii() and value.isprintable()) and _FORBIDDEN.search(value):
+            self.fail(f"{where}{key}", "holds a control, zero-width or bidirectional "
+                      "character")
         return value
 
     def need(self, data: Mapping[str, Any], key: str, where: str = "", *,

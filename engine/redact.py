@@ -50,6 +50,8 @@ _PAIR = re.compile(r"""(?P<key>[A-Za-z%][\w%.\-]*)["']?\s*[:=]\s*"""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""One encoder for every body: ``json.dumps`` with options builds a new one per call."""
 _MIN_CARD_DIGITS = 13
 _KEY_CACHE = 4096
 """Field names repeat across every body of a protocol: their classification is cached (a
@@ -171,8 +173,12 @@ def _redact_value(value: Any, dropped: frozenset[str], *, card_field: bool = Fal
         for k, v in value.items():
             key = k if type(k) is str else str(k)
             shown, drop, card = _key_plan(key, parent, dropped)
-            redacted[shown] = REMOVED if drop else _redact_value(v, dropped, card_field=card,
-                                                                 parent=key)
+            if drop:
+                redacted[shown] = REMOVED
+            elif type(v) is str:  # the common leaf, without a call through the dispatch
+                redacted[shown] = _redact_text(v, card)
+            else:
+                redacted[shown] = _redact_value(v, dropped, card_field=card, parent=key)
         return redacted
     if kind is list:
         return [_redact_value(v, dropped, card_field=card_field, parent=parent) for v in value]
@@ -200,7 +206,7 @@ def _redact_other(value: Any, dropped: frozenset[str], *, card_field: bool,
 def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     try:
         redacted = _redact_value(json.loads(text), dropped)
-        rendered = json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
+        rendered = _compact(redacted)
     except (ValueError, RecursionError):
         return None  # not JSON, or nested too deep to walk
     try:
@@ -210,22 +216,38 @@ def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     return rendered
 
 
+_REMOVED_FORM = quote_plus(REMOVED)
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE)
+def _form_plan(key: str, dropped: frozenset[str]) -> tuple[str, bool, bool]:
+    """What a form key decides, once per key: the key as written back (masked and encoded),
+    whether its value is dropped, whether it is a card-number field."""
+    return quote_plus(mask_card_numbers(key)), _is_dropped(key, "", dropped), _is_card_key(key)
+
+
 def _redact_form(text: str, dropped: frozenset[str]) -> str | None:
     if not _STRICT_FORM.fullmatch(text):
         return None
     pairs = []
     for pair in text.split("&"):
         raw_key, _, raw_value = pair.partition("=")
-        try:
-            key = unquote_plus(raw_key, errors="strict")
-            value = unquote_plus(raw_value, errors="strict")
-        except UnicodeDecodeError:
-            return None
-        if _is_dropped(key, "", dropped):
-            value = REMOVED
+        # Strict form without "%", "+" or "*" decodes and encodes to itself (most pairs).
+        if "%" not in pair and "+" not in pair and "*" not in pair:
+            key, value = raw_key, raw_value
         else:
-            value = _scrub_pairs(mask_card_numbers(value, card_field=_is_card_key(key)))
-        pairs.append(f"{quote_plus(mask_card_numbers(key))}={quote_plus(value)}")
+            try:
+                key = unquote_plus(raw_key, errors="strict")
+                value = unquote_plus(raw_value, errors="strict")
+            except UnicodeDecodeError:
+                return None
+        shown_key, drop, card = _form_plan(key, dropped)
+        if drop:
+            pairs.append(f"{shown_key}={_REMOVED_FORM}")
+            continue
+        masked = _redact_text(value, card)
+        shown = raw_value if value is raw_value and masked == value else quote_plus(masked)
+        pairs.append(f"{shown_key}={shown}")
     return "&".join(pairs)
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-import attrs
-
-from ..chain import GENESIS, StoredEntry, link
+from ..chain import GENESIS, StoredEntry, canonical
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..event import Event
-from ..journal import JournalEntry, journal_cells
+from ..journal import JOURNAL_COLUMNS, JournalEntry, entry_from_cells, journal_cells, stored_event
 from ..record import ObjectRecord
+from ._packed import PackedJournal, Snapshot
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
 _DIGEST = 8
+_EVENT = JOURNAL_COLUMNS.index("event")
 
 
 @functools.lru_cache(maxsize=64)
@@ -39,7 +40,10 @@ class MemoryStore:
 
     Claimed dedupe keys are kept per object as 8-byte BLAKE2b digests packed in one ``bytes``
     (about 8 bytes a key instead of ~130 for the string in a set): a false duplicate needs two
-    of one object's few keys to collide, odds of about 2⁻⁶⁴ per pair.
+    of one object's few keys to collide, odds of about 2⁻⁶⁴ per pair. Journal entries are
+    serialized once at commit and kept packed (``_packed``): a few hundred bytes an entry
+    instead of its objects (and nothing for the cyclic GC to walk), read back like a durable
+    store reads its rows.
     """
 
     def __init__(self) -> None:
@@ -48,7 +52,8 @@ class MemoryStore:
         self._children: dict[str, list[str]] = {}
         self._referenced: dict[tuple[str, str], list[str]] = {}
         """(provider, merchant reference) → object keys, in the order they got it."""
-        self._journal: list[JournalEntry] = []
+        self._journal = PackedJournal()
+        self._head = GENESIS
         self._history: dict[str, list[int]] = {}
         """Object key → positions in the journal of the entries claiming its keys."""
         self._lock = threading.Lock()
@@ -68,9 +73,16 @@ class MemoryStore:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
 
     def history(self, object_key: str) -> Sequence[Event]:
-        journal = self._journal
-        events = [journal[at].event for at in self._history.get(object_key, ())]
-        return [event for event in events if event is not None]
+        positions = self._history.get(object_key)
+        if not positions:
+            return []
+        snapshot = self._snapshot()
+        events = []
+        for at in positions:
+            for stored, _ in snapshot.rows(at, at + 1):
+                cells = _cells(stored)
+                events.append(stored_event(cells[0], cells[_EVENT]))
+        return events
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         keys = self._referenced.get((provider, reference), ())
@@ -103,9 +115,9 @@ class MemoryStore:
             if _contains(self._claimed.get(entry.event.key, b""), claim):
                 raise DuplicateKeyError(key)
         journal = self._journal
-        stamped = attrs.evolve(entry, seq=len(journal) + 1)
-        last_chain = journal[-1].chain if journal else None
-        stamped = attrs.evolve(stamped, chain=link(last_chain or GENESIS, stamped))
+        seq = len(journal) + 1
+        stored = canonical(journal_cells(entry, seq))
+        digest = hashlib.sha256(self._head.encode("ascii") + stored).digest()
         for record in records:
             if record.parent is not None:
                 previous = objects.get(record.key)
@@ -119,9 +131,10 @@ class MemoryStore:
             owner = entry.event.key
             shared = objects[owner].key if owner in objects else owner  # one key string
             self._claimed[shared] = self._claimed.get(shared, b"") + claim
-            self._history.setdefault(shared, []).append(len(journal))
-        journal.append(stamped)
-        return stamped.seq
+            self._history.setdefault(shared, []).append(seq - 1)
+        journal.append(stored, digest)
+        self._head = digest.hex()
+        return seq
 
     def _reindex_reference(self, previous: ObjectRecord | None, record: ObjectRecord) -> None:
         provider = record.key.split("/", 1)[0]
@@ -135,19 +148,22 @@ class MemoryStore:
         """Nothing to group: every commit is already in memory."""
         return nullcontext()
 
+    def _snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._journal.snapshot()
+
     def journal(self) -> Iterator[JournalEntry]:
-        return iter(list(self._journal))
+        return (_entry(stored) for stored in self._snapshot().rows())
 
     def stored_journal(self) -> Iterator[StoredEntry]:
         """The entries as the other stores keep them: their cells and chains."""
-        return (StoredEntry(journal_cells(entry, entry.seq), entry.chain)
-                for entry in list(self._journal))
+        return (StoredEntry(tuple(_cells(cells)), digest.hex())
+                for cells, digest in self._snapshot().rows())
 
     def chain_head(self) -> tuple[int, str]:
         """The last entry's seq and chain; (0, ``GENESIS``) when empty."""
-        journal = self._journal
-        last = journal[-1] if journal else None
-        return (0, GENESIS) if last is None else (last.seq, last.chain or GENESIS)
+        with self._lock:
+            return len(self._journal), self._head
 
     def chained_from(self) -> int:
         """Every entry is chained at append."""
@@ -156,8 +172,7 @@ class MemoryStore:
     def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         start = max(after, 0)
         stop = None if limit is None else start + max(limit, 0)
-        return [attrs.evolve(entry, seq=seq)
-                for seq, entry in enumerate(self._journal[start:stop], start=start + 1)]
+        return [_entry(stored) for stored in self._snapshot().rows(start, stop)]
 
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         return iter([record for record in list(self._objects.values())
@@ -166,3 +181,15 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release."""
 
+
+
+def _entry(stored: tuple[bytes, bytes]) -> JournalEntry:
+    """The entry kept as ``stored``: its cells are read back exactly as they were hashed."""
+    cells, digest = stored
+    return entry_from_cells(_cells(cells), digest.hex())
+
+
+def _cells(stored: bytes) -> list[object]:
+    """``chain.canonical`` read back (its text encoded with ``surrogateescape``)."""
+    cells: list[object] = json.loads(stored.decode("utf-8", "surrogateescape"))
+    return cells

@@ -12,7 +12,8 @@ the version it was read at, and the dedupe claim is unique per object. ``isolati
 retried); docs/postgresql.md has the figures and why READ COMMITTED is the default.
 
 Connections come from one ``psycopg_pool`` pool per store, shared by the threads of a
-process; a thread's ``batch`` keeps one connection and transaction for its bounded length.
+process; a thread keeps the one it first took (``_pg_held``: no pool checkout per read),
+and a thread's ``batch`` keeps one connection and transaction for its bounded length.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..event import Event
 from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells, stored_event
 from ..record import ObjectRecord
 from . import _pg_schema, _rows
+from ._pg_held import ThreadConnections
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
 Conn = psycopg.Connection[DictRow]
@@ -139,6 +141,7 @@ class PostgresStore:
                 kwargs={"autocommit": True, "row_factory": dict_row,
                         "connect_timeout": CONNECT_TIMEOUT},
                 connection_class=psycopg.Connection[DictRow], name="paychart")
+        self._threads = ThreadConnections(self._pool, pool_size - 1)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.name!r}, read_only={self.read_only})"
@@ -160,7 +163,7 @@ class PostgresStore:
             raise StoreError(f"{self.name}: {doing}: {reason}{more}") from None
 
     def _read(self, query: Callable[[Conn], T]) -> T:
-        """Run a read on the thread's batch connection, else on a pooled one with one retry
+        """Run a read on the thread's batch connection, else on its own one, with one retry
         on a fresh connection when the first was lost (a failover, a restarted server):
         reading twice is harmless."""
         batch: _Batch | None = getattr(self._local, "batch", None)
@@ -168,9 +171,10 @@ class PostgresStore:
             return query(batch.conn)
         for attempt in (1, 2):
             try:
-                with self._pool.connection() as conn:
+                with self._threads.connection() as conn:
                     return query(conn)
             except psycopg.OperationalError:
+                self._threads.drop()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -261,7 +265,7 @@ class PostgresStore:
         with self._failures("commit failed", _LOST_IN_COMMIT):
             if batch is not None:
                 return self._commit_in_batch(batch, entry, records, reads)
-            with self._pool.connection() as conn:
+            with self._threads.connection() as conn:
                 for _ in range(SERIALIZATION_RETRIES):
                     try:
                         seq = _write(conn, (self._begin,), entry, records, reads,
@@ -273,6 +277,7 @@ class PostgresStore:
                         continue
                     except psycopg.Error:
                         conn.close()  # its prepared statements may be unknown: discard it
+                        self._threads.drop()
                         raise
                     except BaseException:
                         if not conn.broken:
@@ -303,6 +308,7 @@ class PostgresStore:
                 continue
             except psycopg.Error:
                 conn.close()  # as in commit; the batch ends with its transaction
+                self._threads.drop()
                 raise
             except BaseException:
                 conn.execute(b"ROLLBACK" if begins else b"ROLLBACK TO SAVEPOINT decision")
@@ -329,7 +335,7 @@ class PostgresStore:
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        with self._failures("batch failed"), self._pool.connection() as conn:
+        with self._failures("batch failed"), self._threads.connection() as conn:
             batch = self._local.batch = _Batch(conn, max_inputs, max_seconds)
             try:
                 yield
@@ -344,6 +350,7 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+        self._threads.close()
 
 
 def _jitter() -> None:
@@ -368,7 +375,7 @@ def _write(conn: Conn, prefix: Sequence[bytes], entry: JournalEntry,
     head (first: every later statement sees the commits before it), the checks of what was
     only read, the writes; checked, then the entry linked to the chain the head returned, and
     the head's new link. On a refusal the caller rolls back. Returns the entry's seq."""
-    journal_cells(entry, 0)  # may refuse the entry: before anything is sent
+    cells = journal_cells(entry, 0)  # may refuse the entry: before anything is sent
     statements: list[tuple[bytes, tuple[Any, ...]]] = []
     for record in records:
         values: tuple[Any, ...] = _rows.object_values(record)
@@ -396,7 +403,7 @@ def _write(conn: Conn, prefix: Sequence[bytes], entry: JournalEntry,
     seq, previous = int(row["seq"]), row["chain"]
     if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
         previous = GENESIS
-    cells = journal_cells(entry, seq)
+    cells = (seq, *cells[1:])  # serialized once: only the seq was not known yet
     chain = link_cells(previous, cells)
     with conn.pipeline():
         appended = conn.execute(_INSERT_JOURNAL, (*cells, chain), prepare=prepare)

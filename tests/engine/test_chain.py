@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paychart import (
     Decision,
@@ -24,7 +26,7 @@ from paychart import (
     Store,
 )
 from paychart._audit_source import from_store
-from paychart.chain import GENESIS, NOT_CHAINED, StoredEntry, link, verify_chain
+from paychart.chain import GENESIS, NOT_CHAINED, StoredEntry, canonical, link, verify_chain
 from paychart.cli import main
 from paychart.exit import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from paychart.journal import UnreadableEntryError, entry_from_cells, journal_cells
@@ -213,3 +215,19 @@ def test_a_journal_row_reads_back_by_column_name(tmp_path: Path) -> None:
     rows = store._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
     assert [_rows.entry(row) for row in rows] == list(store.journal())
     store.close()
+
+
+_CELL = st.one_of(st.none(), st.integers(), st.text(), st.booleans(), st.binary(max_size=8),
+                  st.floats(allow_nan=False))
+
+
+@given(st.lists(_CELL, max_size=17))
+def test_the_canonical_bytes_are_the_cells_as_one_compact_json_array(cells: list[object]
+                                                                     ) -> None:
+    """Every store's cells (text, integers, NULL) hash as their compact JSON array (the fast
+    path), anything else tagged with its type, so it never hashes like a text or number."""
+    tagged = [value if value is None or isinstance(value, str | int)  # bool is JSON true
+              else ["bytes", value.hex()] if isinstance(value, bytes)
+              else [type(value).__name__, repr(value)] for value in cells]
+    expected = json.dumps(tagged, ensure_ascii=False, separators=(",", ":"))
+    assert canonical(cells) == expected.encode("utf-8")

@@ -257,3 +257,39 @@ def test_reads_survive_a_restarted_connection(postgres_url: str) -> None:
     assert store.get(KEY) == record(1)
     store.close()
 
+
+
+def test_threads_beyond_the_pool_size_all_read_and_give_their_connections_back(
+        postgres_url: str) -> None:
+    """Threads keep their connection, but one stays pooled: more threads than the pool
+    holds all get through, and a thread's kept connection returns when the thread ends."""
+    store = PostgresStore(postgres_url, pool_size=2)
+    try:
+        orchestrator = Orchestrator(shop_charts(), store)
+        created = event("pay_1", "pay", "paid", amount=700)
+        decided: list[Outcome] = []
+        applying = threading.Thread(target=lambda: decided.append(
+            orchestrator.apply(created).outcome))  # so this thread keeps no connection
+        applying.start()
+        applying.join(timeout=60)
+        assert decided == [Outcome.APPLIED]
+        start = threading.Barrier(6)
+        found: list[object] = []
+
+        def read() -> None:
+            start.wait(timeout=30)
+            for _ in range(20):
+                found.append(store.get(created.key))
+
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert len(found) == 120 and all(r is not None for r in found)
+        # The ended threads gave theirs back: both pooled connections are free.
+        with store._pool.connection(timeout=5) as conn, store._pool.connection(timeout=5) as other:
+            assert conn is not other
+    finally:
+        store.close()

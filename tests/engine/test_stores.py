@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paychart import (
     Decision,
@@ -21,6 +23,7 @@ from paychart import (
     Store,
     VersionConflictError,
 )
+from paychart.chain import verify_chain
 from paychart.errors import StoreError
 from paychart.replay import replay
 
@@ -155,3 +158,51 @@ def test_a_store_written_by_a_newer_paychart_is_refused_untouched(tmp_path: Path
     with pytest.raises(StoreError, match="schema version 99 was written by a newer paychart"):
         SQLiteStore(path, read_only=read_only)
     assert path.read_bytes() == before
+
+
+def test_sqlite_decides_on_fresh_state_when_the_record_read_for_the_adapter_went_stale(
+        tmp_path: Path) -> None:
+    """``load`` takes the record ``get`` just read (the adapter's remembered facts) instead
+    of reading it again; when another process changed it in between, the commit's version
+    check refuses it and the decision is made again on what is stored now."""
+    path = tmp_path / "shared.sqlite"
+    ours, theirs = SQLiteStore(path), SQLiteStore(path)
+    try:
+        charts = shop_charts()
+        Orchestrator(charts, ours).apply(event("p1", "pay", "paid", amount=1000))
+        stale = ours.get(event("p1", "pay").key)  # what the adapter's lookup read
+        assert stale is not None and stale.ledger.refunded == 0
+        refund = Orchestrator(charts, theirs).apply(
+            event("p1", "refund", "paid", amount=300, key="r1"))
+        assert refund.outcome is Outcome.APPLIED
+        second = Orchestrator(charts, ours).apply(
+            event("p1", "refund", "paid", amount=300, key="r2"))
+        assert second.outcome is Outcome.APPLIED
+        record = ours.get(event("p1", "pay").key)
+        assert record is not None and record.ledger.refunded == 600
+        assert record.version == stale.version + 2
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@given(st.integers(0, 160), st.integers(0, 80))
+def test_memory_journal_reads_any_slice_across_its_packed_segments(after: int, limit: int
+                                                                   ) -> None:
+    """The memory store deflates its journal a segment at a time: every slice read as an
+    outbox matches the whole journal read, and the whole still verifies."""
+    entries = list(_PACKED.journal())
+    assert [e.seq for e in entries] == list(range(1, 151))
+    assert _PACKED.entries(after, limit) == entries[after:after + limit]
+    assert verify_chain(_PACKED.stored_journal()).ok
+
+
+def _packed_store() -> MemoryStore:
+    store = MemoryStore()
+    orchestrator = Orchestrator(shop_charts(), store)
+    for n in range(150):  # more than two segments, the last one open
+        orchestrator.apply(event(f"p{n % 40}", "pay", "paid", amount=1000 + n, key=f"k{n}"))
+    return store
+
+
+_PACKED = _packed_store()
