@@ -399,9 +399,27 @@ class Baseline:
                 append((event, Outcome.APPLIED, state, target))
             elif event.state == state or event.state in behind[state] or event.state in visited:
                 claim(key)
-                append((event, Outcome.STALE, state, state))
+                loop = self._late_loop(event.state, trigger, amount, refundable)
+                if loop is None or event.state == state:
+                    append((event, Outcome.STALE, state, state))
+                else:  # a late money self-loop of a passed state applies its money
+                    obj[1] = loop
+                    append((event, Outcome.APPLIED, state, state))
             else:
                 append((event, Outcome.REJECTED, state, state))
+
+
+    def _late_loop(self, reported: str | None, trigger: str, amount: int,
+                   refundable: int) -> int | None:
+        """The refundable figure after a self-loop of the passed state ``reported`` (a
+        partial refund reported `paid` after the payment moved on), if one takes it."""
+        for target, effect, guard in self.tables.guarded.get((reported or "", trigger), ()):
+            if target != reported or effect != SUB:
+                continue
+            if guard is None or (guard == PART_GUARD and 0 < amount < refundable) or (
+                    guard == FULL_GUARD and amount == refundable):
+                return refundable - amount
+        return None
 
 
 # -- measurements -------------------------------------------------------------------------------
