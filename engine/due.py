@@ -24,6 +24,7 @@ from typing import Protocol
 
 import attrs
 
+from .attempts import is_pending
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .errors import UnknownChartError
@@ -178,6 +179,8 @@ def due(store: Store, charts: ChartSet, now: datetime) -> tuple[Due, ...]:
     stays = traces(store.journal(), charts)
     work: list[Due] = []
     for record in store.objects():
+        if is_pending(record.object_id):
+            continue  # a request the provider has not answered: no id to poll or time out
         try:
             chart = charts.named(record.chart)
         except UnknownChartError:

@@ -6,6 +6,7 @@ the captured total with the amount the merchant asked for."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,18 @@ def test_a_two_stage_create_tells_a_callback_before_any_answer_it_is_a_hold() ->
     assert (held.outcome.value, held.trigger, held.to_state) == ("applied", "hold", "held")
     payment = orchestrator.record("cardlink", "payment", "b" * 32)
     assert payment is not None and dict(payment.remembered)["two_stage"] == "true"
+
+
+def test_a_pending_attempt_is_nothing_to_poll_but_its_bound_payment_is() -> None:
+    """The provider knows no `pending 10442 #1`: the janitor lists no poll for it; once an
+    answer binds it, the payment's own state is polled."""
+    orchestrator = Orchestrator(CHARTS)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    ingest(orchestrator, "cardlink", "request",
+           (CARDLINK / "request_create_h2h.json").read_bytes(), operation="create")
+    assert orchestrator.due(later) == ()
+    ingest(orchestrator, "cardlink", "callback", signed(TOKEN, "pending", 10020, "EUR", ORDER))
+    assert [(d.object_id, d.action) for d in orchestrator.due(later)] == [(TOKEN, "poll")]
 
 
 def test_a_create_without_ref_or_order_number_is_invalid() -> None:
