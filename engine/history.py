@@ -74,23 +74,20 @@ def moved_past(chart: Chart, origin: str, target: str) -> int:
     return mask
 
 
-def jumped_edges(chart: Chart, origin: str, target: str, options: Collection[str], *,
-                 into_target: bool = False) -> tuple[int, ...]:
+def jumped_edges(chart: Chart, origin: str, target: str,
+                 options: Collection[str]) -> tuple[int, ...]:
     """The enabled ledger edges of every way from ``origin`` to ``target`` that a composite
     move jumps over: from ``origin`` or a state strictly between, into a state strictly
     between (override edges too). The chart cannot say which way the object went, so each
     is skipped; the late message of any one fills it in (``pending → refunded`` skips the
-    sale and also the authorization and capture; the late capture names the way).
-    ``into_target``: the move ends on a self-loop of ``target`` (a partial refund reported
-    `paid`), so the ways into ``target`` were jumped over too."""
+    sale and also the authorization and capture; the late capture names the way)."""
     ahead = _ahead_all(chart)
     between = {s for s in ahead[origin] if s not in (origin, target) and target in ahead[s]
                and origin not in ahead[s] and s not in ahead[target]}
     return tuple(sorted({e.index for e in chart.edges if e.effect is not None
                          and (e.override is None or e.override in options)
                          and (e.origin == origin or e.origin in between)
-                         and (e.target in between or (into_target and e.target == target))
-                         and e.target != e.origin}))
+                         and e.target in between and e.target != e.origin}))
 
 
 def visited(chart: Chart, record: ObjectRecord) -> int:
@@ -111,26 +108,18 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         edge = chart.edge_by_index[index]
         if edge.trigger != event.trigger or event.state not in (None, edge.target):
             continue
-        # the other ways into its target were not taken; a cycle's way back is no
-        # alternative to the way in (a chargeback reversal and the sale both reach `paid`)
         remaining = tuple(i for i in record.skipped if i != index and (
-            edge.origin == edge.target or chart.edge_by_index[i].target != edge.target
-            or in_cycle(chart, edge) != in_cycle(chart, chart.edge_by_index[i])))
+            edge.origin == edge.target or chart.edge_by_index[i].target != edge.target))
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
-            if event.money is None or not earlier_missing(chart, remaining, edge):
+            if event.money is None or not _earlier_missing(chart, remaining, edge):
                 continue  # not the message that step was waiting for, or just late
             # its own money, and an earlier step still missing may make room: it waits,
             # ahead of the effects deferred since (it came before them)
             return edge, attrs.evolve(record, skipped=remaining, deferred=(
                 (index, event.money.amount), *record.deferred))
         if ledger == record.ledger:
-            if record.deferred and edge.spec.effect in SETTLING_EFFECTS:
-                # settles figures still waiting (a chargeback reversal of a chargeback whose
-                # sale is missing): it takes its step and applies again after them
-                return edge, attrs.evolve(record, skipped=remaining,
-                                          deferred=(*record.deferred, (index, None)))
             continue  # nothing to fill in: the message is just late
         ledger, deferred = retry_deferred(
             chart, resettled(chart, record, edge, record.ledger, ledger, event, settle=False),
@@ -140,7 +129,7 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
     return None
 
 
-def earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
+def _earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
     """Whether a skipped ledger step that leads to ``edge`` is still missing."""
     ahead = _ahead_all(chart)
     return any(chart.edge_by_index[i].effect is not None
@@ -158,15 +147,12 @@ def resettled(chart: Chart, record: ObjectRecord, filled: Edge, before: Ledger,
     hold the object already gave back nets to the released figure, as in the delivery where
     it came first. The deferred effects apply between the two parts (``overwrite`` first,
     ``settle`` after them): they too came before the settling edges."""
-    after = steps_after(chart, record, filled)
-    set_later = {figure for later in after
-                 for figure in OVERWRITING_EFFECTS.get(later.spec.effect or "", ())}
     kept = {figure: getattr(before, figure)
             for figure in OVERWRITING_EFFECTS.get(filled.spec.effect or "", ())
-            if overwrite and getattr(before, figure) and figure in set_later}
-    ledger = attrs.evolve(ledger, **kept) if kept else ledger  # set by a later step: stands
+            if overwrite and getattr(before, figure)}  # set by a later step: it stands
+    ledger = attrs.evolve(ledger, **kept) if kept else ledger
     redone = {index for index, amount in record.deferred if amount is None}
-    for later in after:
+    for later in steps_after(chart, record, filled):
         name = later.spec.effect or ""
         if overwrite and name in OVERWRITING_EFFECTS and later.index not in redone:
             ledger = attrs.evolve(ledger, **{figure: getattr(before, figure)

@@ -11,16 +11,7 @@ from .chart import Chart, Edge, Resolution
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .event import CREATING_CHANNELS, Event, object_key
-from .history import (
-    bit,
-    earlier_missing,
-    fill_skipped,
-    in_cycle,
-    jumped_edges,
-    moved_past,
-    passed_before,
-    visited,
-)
+from .history import bit, fill_skipped, in_cycle, jumped_edges, moved_past, passed_before, visited
 from .ledger import EMPTY_LEDGER, Ledger, LedgerRefusal
 from .money_rules import OVERWRITING_EFFECTS, SETTLING_EFFECTS
 from .parents import drive_parent
@@ -135,8 +126,7 @@ class Moves:
             passed |= bit(chart, edge.target)
         still_skipped = tuple(dict.fromkeys((
             *record.skipped, *(edge.index for edge in through if edge.effect is not None),
-            *jumped_edges(chart, record.state, last.target, self.options,
-                          into_target=last.origin == last.target))))
+            *jumped_edges(chart, record.state, last.target, self.options))))
         deferred = updated.deferred
         if (last.spec.effect in SETTLING_EFFECTS and in_cycle(chart, last)
                 and any(edge.effect is not None for edge in through)):
@@ -190,18 +180,7 @@ class Moves:
             try:
                 ledger = edge.effect(record.ledger, event)
             except LedgerRefusal:
-                if event.money is None or not earlier_missing(chart, record.skipped, edge):
-                    continue
-                # its money waits for the missing step that makes room for it (a partial
-                # refund reported `paid` before the sale it refunds has arrived)
-                waiting = attrs.evolve(record, deferred=(
-                    *record.deferred, (edge.index, event.money.amount)))
-                ws.put(waiting)
-                return self.verdicts.applied(
-                    chart, event, waiting, origin=record.state,
-                    reason=f"late `{edge.origin}` → `{edge.target}`: its money waits for "
-                           f"the earlier steps; stays `{record.state}`",
-                    warnings=event.warnings)
+                continue
             updated = attrs.evolve(record, ledger=ledger)
             ws.put(updated)
             return self.verdicts.applied(chart, event, updated, origin=record.state,
