@@ -41,10 +41,8 @@ def refolded(chart: Chart, record: ObjectRecord, event: Event, history: Sequence
              decide: Decide) -> ObjectRecord | None:
     """The record ``event`` and the object's claimed ``history`` make when decided in provider
     order (ties keep arrival order, ``event`` last); ``None`` when a message lacks a sequence
-    (the order is unknown) or the history is not this object's."""
+    (the order is unknown)."""
     if event.sequence is None or any(past.sequence is None for past in history):
-        return None
-    if any(past.key != record.key for past in history):
         return None
     ordered = sorted((*history, event), key=_provider_order)
     scratch = Workset(cast(Store, _Nothing()))

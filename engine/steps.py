@@ -153,7 +153,7 @@ class Decider:
         """An older message of an object that is its own whole history, decided in its place:
         the object's claimed messages and this one again, in provider order (``refold.py``).
         ``stale`` when that changes neither state nor ledger."""
-        if not self._foldable.get(chart.name, False):
+        if not self._foldable[chart.name]:
             return None
         folded = refolded(chart, record, event, self.store.history(record.key),
                           self._fold_step)

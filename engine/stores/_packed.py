@@ -58,6 +58,20 @@ class PackedJournal:
             self._sealed.append(zlib.compress(_SEPARATOR.join(self._recent), 1))
             self._recent = []
 
+    def at(self, indexes: list[int]) -> list[bytes]:
+        """The entries at ``indexes`` (ascending), each sealed segment inflated once: what
+        an object's history reads, without the copy of the whole journal a snapshot makes."""
+        found: list[bytes] = []
+        segment_of, entries = -1, self._recent
+        for index in indexes:
+            segment, offset = divmod(index, SEGMENT)
+            if segment != segment_of:
+                segment_of = segment
+                entries = (zlib.decompress(self._sealed[segment]).split(_SEPARATOR)
+                           if segment < len(self._sealed) else self._recent)
+            found.append(entries[offset])
+        return found
+
     def snapshot(self) -> Snapshot:
         return Snapshot(self._sealed[:], self._recent[:], bytes(self._links))
 

@@ -9,6 +9,7 @@ adapter's key collision between two objects silently turn the second object's in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -19,6 +20,35 @@ from ..record import ObjectRecord
 
 BATCH_INPUTS = 1000
 BATCH_SECONDS = 1.0
+
+
+class BatchBounds:
+    """A thread's open batch in a durable store: how many decisions since its transaction
+    began and when, so the transaction ends at ``max_inputs`` or ``max_seconds`` and other
+    workers get the write lock between batches."""
+
+    __slots__ = ("count", "max_inputs", "max_seconds", "open", "started")
+
+    def __init__(self, max_inputs: int, max_seconds: float) -> None:
+        self.max_inputs = max_inputs
+        self.max_seconds = max_seconds
+        self.count = 0
+        self.started = 0.0
+        self.open = False
+
+    def began(self) -> None:
+        """The batch's next transaction began."""
+        self.open, self.count, self.started = True, 0, time.monotonic()
+
+    def counted(self) -> bool:
+        """One more decision in the transaction; whether it must end now (the transaction
+        is then closed: the next decision begins another)."""
+        self.count += 1
+        full = (self.count >= self.max_inputs
+                or time.monotonic() - self.started >= self.max_seconds)
+        if full:
+            self.open = False
+        return full
 
 
 class Store(Protocol):

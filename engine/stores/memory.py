@@ -73,16 +73,9 @@ class MemoryStore:
         return [self._objects[key] for key in self._children.get(parent_key, ())]
 
     def history(self, object_key: str) -> Sequence[Event]:
-        positions = self._history.get(object_key)
-        if not positions:
-            return []
-        snapshot = self._snapshot()
-        events = []
-        for at in positions:
-            for stored, _ in snapshot.rows(at, at + 1):
-                cells = _cells(stored)
-                events.append(stored_event(cells[0], cells[_EVENT]))
-        return events
+        with self._lock:
+            stored = self._journal.at(list(self._history.get(object_key, ())))
+        return [stored_event(cells[0], cells[_EVENT]) for cells in map(_cells, stored)]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         keys = self._referenced.get((provider, reference), ())
@@ -180,7 +173,6 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
-
 
 
 def _entry(stored: tuple[bytes, bytes]) -> JournalEntry:

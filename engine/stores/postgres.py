@@ -38,7 +38,7 @@ from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells, stored_event
 from ..record import ObjectRecord
 from . import _pg_schema, _rows
 from ._pg_held import ThreadConnections
-from .base import BATCH_INPUTS, BATCH_SECONDS
+from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
 Conn = psycopg.Connection[DictRow]
 T = TypeVar("T")
@@ -98,18 +98,14 @@ def display(url: str) -> str:
     return f"postgresql://{user}{parts.get('host') or ''}{port}/{parts.get('dbname') or ''}"
 
 
-class _Batch:
-    """A thread's open batch: its connection, how many decisions and since when."""
+class _Batch(BatchBounds):
+    """A thread's open batch with the connection its transaction holds."""
 
-    __slots__ = ("conn", "count", "max_inputs", "max_seconds", "open", "started")
+    __slots__ = ("conn",)
 
     def __init__(self, conn: Conn, max_inputs: int, max_seconds: float) -> None:
+        super().__init__(max_inputs, max_seconds)
         self.conn = conn
-        self.max_inputs = max_inputs
-        self.max_seconds = max_seconds
-        self.count = 0
-        self.started = 0.0
-        self.open = False
 
 
 class PostgresStore:
@@ -317,13 +313,10 @@ class PostgresStore:
         else:
             raise self._lost_race()
         if begins:
-            batch.open, batch.count, batch.started = True, 0, time.monotonic()
+            batch.began()
         conn.execute(b"RELEASE SAVEPOINT decision")
-        batch.count += 1
-        if (batch.count >= batch.max_inputs
-                or time.monotonic() - batch.started >= batch.max_seconds):
+        if batch.counted():
             conn.execute(b"COMMIT")
-            batch.open = False
         return seq
 
     @contextmanager

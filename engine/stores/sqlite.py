@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -27,24 +26,11 @@ from ..event import Event
 from ..journal import JournalEntry, journal_cells, stored_event
 from ..record import ObjectRecord
 from . import _rows
-from .base import BATCH_INPUTS, BATCH_SECONDS
+from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
 BUSY_TIMEOUT = 30.0
 """Seconds a writer waits for the write lock before SQLite gives up with "database is
 locked"; batches are bounded well below it."""
-
-
-class _Batch:
-    """A thread's open batch: how many decisions and since when (bounds the write lock)."""
-
-    __slots__ = ("count", "max_inputs", "max_seconds", "open", "started")
-
-    def __init__(self, max_inputs: int, max_seconds: float) -> None:
-        self.max_inputs = max_inputs
-        self.max_seconds = max_seconds
-        self.count = 0
-        self.started = 0.0
-        self.open = False
 
 
 class SQLiteStore:
@@ -216,7 +202,7 @@ class SQLiteStore:
         self._local.recent = None
         with self._guard():
             db = self._db
-            batch: _Batch | None = getattr(self._local, "batch", None)
+            batch: BatchBounds | None = getattr(self._local, "batch", None)
             if batch is not None:
                 self._open(batch, db)
                 db.execute("SAVEPOINT decision")
@@ -241,20 +227,17 @@ class SQLiteStore:
                 db.execute("COMMIT")
                 return seq
             db.execute("RELEASE decision")
-            batch.count += 1
-            if (batch.count >= batch.max_inputs
-                    or time.monotonic() - batch.started >= batch.max_seconds):
+            if batch.counted():
                 db.execute("COMMIT")
-                batch.open = False
             return seq
 
     @staticmethod
-    def _open(batch: _Batch, db: sqlite3.Connection) -> None:
+    def _open(batch: BatchBounds, db: sqlite3.Connection) -> None:
         """Start the batch's next transaction lazily: between transactions (and before the
         first commit) other workers may take the write lock."""
         if not batch.open:
             db.execute("BEGIN IMMEDIATE")
-            batch.open, batch.count, batch.started = True, 0, time.monotonic()
+            batch.began()
 
     @contextmanager
     def batch(self, max_inputs: int = BATCH_INPUTS,
@@ -264,7 +247,7 @@ class SQLiteStore:
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        batch = self._local.batch = _Batch(max_inputs, max_seconds)
+        batch = self._local.batch = BatchBounds(max_inputs, max_seconds)
         try:
             yield
         except BaseException:

@@ -197,6 +197,16 @@ def test_memory_journal_reads_any_slice_across_its_packed_segments(after: int, l
     assert verify_chain(_PACKED.stored_journal()).ok
 
 
+def test_memory_history_reads_claims_across_its_packed_segments() -> None:
+    """An object's history is read from sealed segments and the open one alike, and is
+    what the whole journal says the object claimed."""
+    entries = list(_PACKED.journal())
+    for key in ("shop/payment/p0", "shop/payment/p39"):
+        claimed = [e.event for e in entries if e.claimed_key and e.event and e.event.key == key]
+        assert len(claimed) >= 3
+        assert list(_PACKED.history(key)) == claimed
+
+
 def _packed_store() -> MemoryStore:
     store = MemoryStore()
     orchestrator = Orchestrator(shop_charts(), store)
