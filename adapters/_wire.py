@@ -31,9 +31,6 @@ from ._wire_body import _FORBIDDEN, BodyReaders, Json
 from ._wire_body import MAX_DEPTH as MAX_DEPTH
 from ._wire_body import MAX_FIELD_NAME as MAX_FIELD_NAME
 from ._wire_body import MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS
-from ._wire_body import JsonFloat as JsonFloat
-from ._wire_body import JsonInt as JsonInt
-from ._wire_body import JsonNumber as JsonNumber
 from ._wire_body import _deeper_than as _deeper_than
 
 MAX_TEXT = 4096

@@ -2,9 +2,9 @@
 reader (``_wire.Wire``) builds on, and the errors every reader raises.
 
 ``load_json`` refuses what ``json`` would accept but a parser should not (see ``_wire``), and
-keeps every JSON number as its text, typed ``JsonInt`` or ``JsonFloat`` (``str`` subclasses):
-the fields read the same as text, and the journal's redaction can render the document back as
-``json.loads`` would have typed it, without parsing the body a second time.
+keeps every JSON number as its text, typed ``JsonInt`` or ``JsonFloat`` (``str`` subclasses
+from ``paychart.adapter``): the fields read the same as text, and the journal's redaction can
+render the document back as ``json.loads`` would have typed it, without a second parse.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import attrs
 
-from paychart.adapter import MAX_BODY_BYTES
+from paychart.adapter import MAX_BODY_BYTES, JsonFloat, JsonInt
 from paychart.errors import InputError
 
 Json = dict[str, Any]
@@ -36,24 +36,6 @@ isolates, line separators, invisible operators, tags), the BOM, and lone surroga
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _DEPTH_CHARS = re.compile(r'[\[\]{}"\\]')
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class JsonNumber(str):
-    """A JSON number kept as its text (money is never a float); a plain ``str`` to readers."""
-
-    __slots__ = ()
-
-
-class JsonInt(JsonNumber):
-    """A JSON number ``json.loads`` reads as an ``int`` (no fraction, no exponent)."""
-
-    __slots__ = ()
-
-
-class JsonFloat(JsonNumber):
-    """A JSON number ``json.loads`` reads as a ``float``."""
-
-    __slots__ = ()
 
 
 def _deeper_than(text: str, limit: int) -> bool:

@@ -117,6 +117,25 @@ class AdapterContext:
                               raw.received_at)
 
 
+class JsonNumber(str):
+    """A JSON number of a parsed document (``ParseResult.document``) kept as its text, so money
+    is never a float; to readers it is a plain ``str``."""
+
+    __slots__ = ()
+
+
+class JsonInt(JsonNumber):
+    """A JSON number ``json.loads`` reads as an ``int`` (no fraction, no exponent)."""
+
+    __slots__ = ()
+
+
+class JsonFloat(JsonNumber):
+    """A JSON number ``json.loads`` reads as a ``float``."""
+
+    __slots__ = ()
+
+
 @attrs.frozen
 class ParseResult:
     """Events parsed from one input, or the error that makes it ``invalid``.
@@ -124,16 +143,22 @@ class ParseResult:
     ``reply`` is the body the provider expects as acknowledgement (``OK``), when it has one.
     ``defect`` is set when the parser itself failed (a bug, not bad input): the input is
     still ``invalid`` and journaled, and the run reports an internal error.
+    ``document`` is the JSON document the parser read from the body exactly as received
+    (``Wire.load_json`` of the unmodified bytes, never changed afterwards): the journal
+    redacts it instead of parsing the body again. Leave it ``None`` when the parser read
+    anything else (a form, text it rewrote first); redaction then parses the body itself.
     """
 
     events: tuple[Event, ...] = ()
     error: InputError | None = None
     reply: str | None = None
     defect: str | None = None
+    document: object = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
-    def of(cls, *events: Event, reply: str | None = None) -> ParseResult:
-        return cls(events=events, reply=reply)
+    def of(cls, *events: Event, reply: str | None = None,
+           document: object = None) -> ParseResult:
+        return cls(events=events, reply=reply, document=document)
 
 
 Parser = Callable[[bytes, Mapping[str, str], AdapterContext], ParseResult]

@@ -16,6 +16,7 @@ from .decision import Decision
 from .errors import StoreError
 from .event import Event
 from .redact import redact_body, redact_headers
+from .redact_document import redact_document
 from .serialize import from_json, to_json
 
 Cell = str | int | None
@@ -60,13 +61,19 @@ class JournalEntry:
 def journal_entry(decision: Decision, event: Event | None, raw: RawInput | None, *,
                   line: int | None, claimed: str | None,
                   options: tuple[str, ...],
-                  redacted_fields: frozenset[str] = frozenset()) -> JournalEntry:
+                  redacted_fields: frozenset[str] = frozenset(),
+                  document: object = None) -> JournalEntry:
     """The entry for one decision; the raw input is redacted before it is kept (also
-    dropping ``redacted_fields``, the credentials the provider's protocol carries)."""
+    dropping ``redacted_fields``, the credentials the provider's protocol carries).
+    ``document`` is the adapter's parse of the body (``ParseResult.document``), redacted
+    instead of parsing the body again, to the same text."""
     payload = digest = None
     headers: tuple[tuple[str, str], ...] = ()
     if raw is not None:
-        payload = redact_body(raw.body, redacted_fields)
+        if document is not None:
+            payload = redact_document(raw.body, document, redacted_fields)
+        if payload is None:
+            payload = redact_body(raw.body, redacted_fields)
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         headers = redact_headers(raw.headers)
     received_at = event.received_at if event is not None else None

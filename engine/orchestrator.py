@@ -81,8 +81,10 @@ class Orchestrator:
         return self.apply_committed(event, raw=raw, line=line, reply=reply).decision
 
     def apply_committed(self, event: Event, *, raw: RawInput | None = None,
-                        line: int | None = None, reply: str | None = None) -> Committed:
-        """``apply``, with the seq of the journal entry it committed."""
+                        line: int | None = None, reply: str | None = None,
+                        document: object = None) -> Committed:
+        """``apply``, with the seq of the journal entry it committed; ``document`` is the
+        adapter's parse of ``raw``'s body, redacted without parsing the body again."""
         conflict: VersionConflictError | None = None
         for attempt in range(MAX_ATTEMPTS):
             ws = Workset(self.store)
@@ -97,7 +99,7 @@ class Orchestrator:
                        and decision.outcome in CONSUMES_DEDUPE_KEY else None)
             try:
                 seq = self._commit(decision, ws, event=current, raw=raw, line=line,
-                                   claimed=claimed)
+                                   claimed=claimed, document=document)
             except VersionConflictError as exc:
                 conflict = exc
                 _back_off(attempt)
@@ -108,7 +110,7 @@ class Orchestrator:
                 if reply is not None:
                     decision = attrs.evolve(decision, reply=reply)
                 seq = self._commit(decision, None, event=current, raw=raw, line=line,
-                                   claimed=None)
+                                   claimed=None, document=document)
             return Committed(decision, seq)
         assert conflict is not None
         raise RetriesExhaustedError(event.key, event.dedupe_key, MAX_ATTEMPTS, conflict)
@@ -143,15 +145,18 @@ class Orchestrator:
         if result.error is not None or not result.events:
             error = result.error or InputError("body", "no event in input", provider=raw.provider)
             return (self._invalid(error, raw=raw, line=line, reply=result.reply),)
-        return tuple(self.apply_committed(event, raw=raw, line=line, reply=result.reply)
+        return tuple(self.apply_committed(event, raw=raw, line=line, reply=result.reply,
+                                          document=result.document)
                      for event in result.events)
 
     def _commit(self, decision: Decision, ws: Workset | None, *, event: Event | None,
-                raw: RawInput | None, line: int | None, claimed: str | None) -> int:
+                raw: RawInput | None, line: int | None, claimed: str | None,
+                document: object = None) -> int:
         """Journal ``decision`` (and ``ws``'s writes) atomically; the entry's seq."""
         dropped = redacted_fields(raw.provider) if raw is not None else frozenset()
         entry = journal_entry(decision, event, raw, line=line, claimed=claimed,
-                              options=self._options_tuple, redacted_fields=dropped)
+                              options=self._options_tuple, redacted_fields=dropped,
+                              document=document)
         if ws is None:
             return self.store.commit(entry, ())
         return self.store.commit(entry, ws.writes(), reads=ws.reads())

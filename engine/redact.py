@@ -86,13 +86,17 @@ def mask_card_numbers(text: str, *, card_field: bool = False) -> str:
     Luhn is a card number. Phone numbers and IBANs are kept unless they pass Luhn."""
     if len(text) < _MIN_CARD_DIGITS:
         return text
-    def mask(match: re.Match[str]) -> str:
-        whole = match.group(0)
-        digits = whole.replace(" ", "").replace("-", "")
-        if card_field or _luhn(digits) or _GROUPED.fullmatch(whole):
-            return _masked(digits)
-        return whole
-    return _DIGIT_RUN.sub(mask, text)
+    return _DIGIT_RUN.sub(_mask_in_card_field if card_field else _mask_card_like, text)
+
+
+def _mask_card_like(match: re.Match[str]) -> str:
+    whole = match.group(0)
+    digits = whole.replace(" ", "").replace("-", "")
+    return _masked(digits) if _luhn(digits) or _GROUPED.fullmatch(whole) else whole
+
+
+def _mask_in_card_field(match: re.Match[str]) -> str:
+    return _masked(match.group(0).replace(" ", "").replace("-", ""))
 
 
 def mask_every_digit_run(text: str) -> str:
@@ -158,6 +162,11 @@ def _key_plan(key: str, parent: str, dropped: frozenset[str]) -> tuple[str, bool
 def _redact_text(value: str, card_field: bool) -> str:
     if len(value) < _MIN_CARD_DIGITS:  # too short for a card number: only pairs to scrub
         return value if "=" not in value and ":" not in value else _scrub_pairs(value)
+    if value.isascii() and value.isalnum() and not value.isdigit():
+        # One ASCII token of letters and digits (a hex id): a digit run is a card number
+        # only between non-alphanumerics, so only an all-digit token could be one; and
+        # without "=" or ":" there is no pair to scrub.
+        return value
     return _scrub_pairs(mask_card_numbers(value, card_field=card_field))
 
 
@@ -206,9 +215,14 @@ def _redact_other(value: Any, dropped: frozenset[str], *, card_field: bool,
 def _redact_json(text: str, dropped: frozenset[str]) -> str | None:
     try:
         redacted = _redact_value(json.loads(text), dropped)
-        rendered = _compact(redacted)
+        return render(redacted)
     except (ValueError, RecursionError):
         return None  # not JSON, or nested too deep to walk
+
+
+def render(redacted: Any) -> str:
+    """A redacted document as the journal keeps it: compact JSON, non-ASCII as itself."""
+    rendered = _compact(redacted)
     try:
         rendered.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped

@@ -4,7 +4,9 @@ Change: the fields each parser reads (through ``fields.py`` and ``WIRE``, never 
 ``dict`` access on raw input), the dedupe key (what makes two deliveries the same message),
 and ``PARSERS``. Keep the shape ``(body, headers, context) -> ParseResult``: raise
 ``InputError`` for bad input (``ProviderAdapter.parse`` turns it into a result) and never
-encode orchestrator policy here.
+encode orchestrator policy here. Hand the document back (``document=doc``) when it is
+``WIRE.load_json(body)`` of the body as received and left unchanged: the journal redacts it
+instead of parsing the body again.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str],
         state=move.state, money=fields.money(doc), sequence=WIRE.integer(doc, "sequence"),
         received_at=WIRE.timestamp(doc, "created_at") or context.received_at,
         signature=authenticity, facts=fields.facts(doc))
-    return ParseResult.of(event, reply="OK")
+    return ParseResult.of(event, reply="OK", document=doc)
 
 
 def parse_request(body: bytes, headers: Mapping[str, str],
@@ -49,7 +51,7 @@ def parse_request(body: bytes, headers: Mapping[str, str],
         channel=Channel.REQUEST, dedupe_key=f"request:{object_id}", state="created",
         money=fields.money(doc), received_at=context.received_at,
         signature=SignatureStatus.UNCHECKED, remember=remember)
-    return ParseResult.of(event)
+    return ParseResult.of(event, document=doc)
 
 
 PARSERS: Mapping[Channel, Parser] = {Channel.CALLBACK: parse_callback,

@@ -82,7 +82,7 @@ def parse_callback(body: bytes, headers: Mapping[str, str], context: AdapterCont
     # refund request or response. When neither was seen, ``parent_id`` is None and the
     # orchestrator keeps the refund's effect pending until an input links it.
     return ParseResult.of(to_event(report, Channel.CALLBACK, context.received_at, signature,
-                                   warnings))
+                                   warnings), document=data)
 
 
 def _callback_facts(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -119,14 +119,15 @@ def _parse_answer(body: bytes, context: AdapterContext, channel: Channel,
     data = WIRE.load_json(body)
     error = provider_error(data)
     if error is not None:
-        return ParseResult.of(_refusal(data, error.reason, context, channel, operation))
+        return ParseResult.of(_refusal(data, error.reason, context, channel, operation),
+                              document=data)
     reader = RESPONSES.get(operation or "")
     if reader is None:
         WIRE.fail("operation", f"unknown CARDLINK operation {operation!r} (one of "
                   f"{', '.join(RESPONSES)})")
     reports = reader(data, context.ref, _two_stage(context))
     return ParseResult.of(*(to_event(report, channel, context.received_at)
-                            for report in reports))
+                            for report in reports), document=data)
 
 
 _CREATING = frozenset({"create", "payout"})
@@ -168,5 +169,6 @@ def parse_poll(body: bytes, headers: Mapping[str, str], context: AdapterContext
 def parse_request(body: bytes, headers: Mapping[str, str], context: AdapterContext
                   ) -> ParseResult:
     """The merchant's own request; its event keeps only the masked card (never the CVV)."""
-    report = request(context.operation, WIRE.load_json(body), context.ref)
-    return ParseResult.of(to_event(report, Channel.REQUEST, context.received_at))
+    data = WIRE.load_json(body)
+    report = request(context.operation, data, context.ref)
+    return ParseResult.of(to_event(report, Channel.REQUEST, context.received_at), document=data)

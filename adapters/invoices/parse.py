@@ -45,7 +45,8 @@ def parse_callback(body: bytes, headers: Mapping[str, str],
     resource, ordered by ``updated``."""
     document = load_document(body)
     signature = verify(body, headers, context.secrets, document=document)
-    return ParseResult.of(*invoice_events(document, Channel.CALLBACK, signature, context))
+    return ParseResult.of(*invoice_events(document, Channel.CALLBACK, signature, context),
+                          document=document)
 
 
 def parse_response(body: bytes, headers: Mapping[str, str],
@@ -53,16 +54,16 @@ def parse_response(body: bytes, headers: Mapping[str, str],
     """An API answer: the invoice resource, or the CARDGATE sale answer for invoice ``ref``."""
     document = load_document(body)
     if context.operation == SALE or is_sale_answer(document):
-        return ParseResult.of(sale_event(document, context))
+        return ParseResult.of(sale_event(document, context), document=document)
     return ParseResult.of(*invoice_events(document, Channel.RESPONSE,
-                                          SignatureStatus.UNCHECKED, context))
+                                          SignatureStatus.UNCHECKED, context), document=document)
 
 
 def parse_poll(body: bytes, headers: Mapping[str, str], context: AdapterContext) -> ParseResult:
     """``GET /payment-invoices/{id}``: the same resource, deduplicated with callbacks."""
     document = load_document(body)
     return ParseResult.of(*invoice_events(document, Channel.POLL, SignatureStatus.UNCHECKED,
-                                          context))
+                                          context), document=document)
 
 
 def parse_request(body: bytes, headers: Mapping[str, str],
@@ -70,7 +71,8 @@ def parse_request(body: bytes, headers: Mapping[str, str],
     """A creation request starts the invoice in ``created``; ``ref`` names the invoice id the
     API gave it, since the request itself cannot carry one. Without ``ref`` it is a pending
     attempt under its ``reference_id`` (always given) until the invoice joins that order."""
-    request = create_request(load_document(body))
+    document = load_document(body)
+    request = create_request(document)
     ref = context.ref or PENDING_ID
     digest = hashlib.sha256(body).hexdigest()[:16]
     facts = [("flow", request.flow), ("instant", str(request.instant).lower()),
@@ -86,4 +88,4 @@ def parse_request(body: bytes, headers: Mapping[str, str],
         PROVIDER, OBJECT_KIND, ref, created.trigger, Channel.REQUEST,
         dedupe_key=f"{PROVIDER}/{OBJECT_KIND}/{ref}/request/{digest}", state=created.state,
         money=request.money, received_at=context.received_at, facts=tuple(facts),
-        remember=tuple(remember), reference=request.reference_id))
+        remember=tuple(remember), reference=request.reference_id), document=document)

@@ -45,10 +45,11 @@ def parse_callback(body: bytes, headers: Mapping[str, str],
                    context: AdapterContext) -> ParseResult:
     """A notification: authenticate first (``InputError`` on a forged one), then parse."""
     signature = verify(body, headers, context.secrets)
-    events = _events(body, Envelope(Channel.CALLBACK, signature, context))
+    data = WIRE.load_json(body)
+    events = _events(data, Envelope(Channel.CALLBACK, signature, context))
     if signature is SignatureStatus.VALID and not binds_body(context.secrets):
         events = tuple(_unconfirmed(event) for event in events)
-    return ParseResult.of(*events)
+    return ParseResult.of(*events, document=data)
 
 
 def _unconfirmed(event: Event) -> Event:
@@ -63,20 +64,21 @@ def parse_response(body: bytes, headers: Mapping[str, str],
                    context: AdapterContext) -> ParseResult:
     """The answer to the merchant's own status query: reached over TLS, nothing is signed."""
     del headers
-    return ParseResult.of(*_events(body, Envelope(Channel.RESPONSE,
-                                                  SignatureStatus.UNCHECKED, context)))
+    data = WIRE.load_json(body)
+    return ParseResult.of(*_events(data, Envelope(Channel.RESPONSE, SignatureStatus.UNCHECKED,
+                                                  context)), document=data)
 
 
 def parse_poll(body: bytes, headers: Mapping[str, str], context: AdapterContext) -> ParseResult:
     """A status query made by a poller; same body as a response."""
     del headers
-    return ParseResult.of(*_events(body, Envelope(Channel.POLL, SignatureStatus.UNCHECKED,
-                                                  context)))
+    data = WIRE.load_json(body)
+    return ParseResult.of(*_events(data, Envelope(Channel.POLL, SignatureStatus.UNCHECKED,
+                                                  context)), document=data)
 
 
-def _events(body: bytes, envelope: Envelope) -> tuple[Event, ...]:
+def _events(data: Mapping[str, Any], envelope: Envelope) -> tuple[Event, ...]:
     """Dispatch on the body shape: a transaction, a wrapped checkout or a bare checkout."""
-    data: Mapping[str, Any] = WIRE.load_json(body)
     transaction = section(data, "transaction", "body")
     if transaction is not None:
         event = transaction_event(transaction, "transaction", envelope)

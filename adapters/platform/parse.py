@@ -166,14 +166,26 @@ def parse_response(body: bytes, _headers: Mapping[str, str],
                    context: AdapterContext) -> ParseResult:
     """A JSON answer to the merchant's own HTTPS call: no hash, signature ``absent``.
     ``context.operation`` places a CREDITVOID answer that reports no status."""
-    return ParseResult.of(_event(f.load_json(body), context, Channel.RESPONSE))
+    return _json_answer(body, context, Channel.RESPONSE)
 
 
 def parse_poll(body: bytes, _headers: Mapping[str, str],
                context: AdapterContext) -> ParseResult:
     """GET_TRANS_STATUS[_BY_ORDER] / GET_TRANS_DETAILS answers: the same JSON as any
     response, the ``trans_id`` from ``context.ref`` when the body lacks it."""
-    return ParseResult.of(_event(f.load_json(body), context, Channel.POLL))
+    return _json_answer(body, context, Channel.POLL)
+
+
+_NBSP = "\u00a0".encode()
+
+
+def _json_answer(body: bytes, context: AdapterContext, channel: Channel) -> ParseResult:
+    """A JSON answer; its document goes to the journal's redaction only when it was read
+    from the body as received (no U+00A0 layout rewritten first: redaction must render what
+    parsing the body itself renders, and JSON does not parse that layout)."""
+    data = f.load_json(body)
+    return ParseResult.of(_event(data, context, channel),
+                          document=None if _NBSP in body else data)
 
 
 # -- merchant → provider ----------------------------------------------------------------------

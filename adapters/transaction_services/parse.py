@@ -113,7 +113,7 @@ def _parse(doc: dict[str, Any], context: AdapterContext, channel: Channel) -> Pa
         remember=remember(doc, amount, context.ref, object_id),
         warnings=tuple(warnings),
         reference=WIRE.text(doc, "merchantTransactionId", max_len=256))
-    return ParseResult.of(event)
+    return ParseResult.of(event, document=doc)
 
 
 def _dedupe_key(doc: Mapping[str, Any], kind: str, object_id: str, operation_id: str | None,
