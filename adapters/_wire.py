@@ -27,10 +27,11 @@ from typing import Any
 from paychart.errors import MoneyError
 from paychart.money import Money, exponent
 
-from ._wire_body import _FORBIDDEN, BodyReaders, Json
+from ._wire_body import _FORBIDDEN, BodyReaders
 from ._wire_body import MAX_DEPTH as MAX_DEPTH
 from ._wire_body import MAX_FIELD_NAME as MAX_FIELD_NAME
 from ._wire_body import MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS
+from ._wire_body import Json as Json
 from ._wire_body import _deeper_than as _deeper_than
 
 MAX_TEXT = 4096
