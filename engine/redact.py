@@ -7,7 +7,9 @@ rendering, never as raw text. Everywhere, card numbers are masked to first six a
 (in any field, as strings, JSON numbers or grouped digits), card security codes and secrets
 are dropped by whole key name (``authorization_code`` is kept, ``card_cvv2`` is not), and so
 are the fields a provider declares as credentials (``SecretsSchema.redacted_fields``).
-Headers named like a credential are dropped.
+Headers named like a credential are dropped. The journal redacts a body its adapter already
+parsed from that document instead (``redact_document``), to the same text; this module's walk
+is the generic path and the reference.
 """
 
 from __future__ import annotations
