@@ -1,11 +1,13 @@
 """How often a shuffled, duplicated delivery of an object family ends elsewhere than the
-ordered one: the family property test's own walks (``tests/engine/walks.py``), drawn at
-random (no shrinking, no example database), counted per family.
+ordered one: the family property test's own walks (``tests/engine/walks.py``), drawn from a
+seed (no shrinking, no example database), counted per family.
 
 The property test (derandomized, 80 examples under the ci profile) says whether a family
-converges on its examples; this says how rarely the known divergences show, so a change to
-the fill-in mechanisms can be judged by a rate measured in the same run, not by one shrunk
-example. Run: ``python benchmarks/divergence.py [--examples 2000] [FAMILY ...]``.
+converges on its examples; this says how rarely divergences show over many more. Every
+delivery is drawn before any is decided, so one seed gives every version of the engine the
+same deliveries: two versions compare delivery by delivery, and the numbers printed name
+the deliveries that diverge. Run:
+``python benchmarks/divergence.py [--examples 2000] [--seed N] [FAMILY ...]``.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypothesis import Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # the walks and the test charts live with the tests
 
+from paychart import Event  # noqa: E402
 from tests.engine.test_families import (  # noqa: E402
     CHARTS,
     FAMILIES,
@@ -30,35 +34,49 @@ from tests.engine.test_families import (  # noqa: E402
     _ends,
     _options,
 )
-from tests.engine.walks import family_walk, shuffled_with_duplicates  # noqa: E402
+from tests.engine.walks import FamilyModel, family_walk, shuffled_with_duplicates  # noqa: E402
 
 
-def diverging(parent_name: str, child_names: Sequence[str], examples: int) -> tuple[int, int]:
-    """(diverging, tried) over ``examples`` random deliveries of one family."""
-    counts = [0, 0]
+def drawn(parent_name: str, child_names: Sequence[str], examples: int,
+          seed: int) -> list[tuple[tuple[str, ...], list[Event], list[Event], FamilyModel]]:
+    """``examples`` ordered walks with their shuffled deliveries, drawn from ``seed`` before
+    any is delivered: the same seed gives the same deliveries to every version of the
+    engine, so two versions compare example by example."""
     parent = CHARTS.named(parent_name)
+    made: list[tuple[tuple[str, ...], list[Event], list[Event], FamilyModel]] = []
 
-    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate])
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def one(data: st.DataObject) -> None:
         options = _options(data, parent)
         legal, model = family_walk(data, CHARTS, parent, _children(child_names), options,
                                    sequenced=parent.provider in PROVIDER_ORDERED)
-        ordered = _deliver(options, legal)
-        shuffled = _deliver(options, shuffled_with_duplicates(data, legal))
-        counts[1] += 1
-        if (_ends(shuffled, model, parent, moneyless_currency=False)
-                != _ends(ordered, model, parent, moneyless_currency=False)):
-            counts[0] += 1
+        made.append((options, legal, shuffled_with_duplicates(data, legal), model))
 
     one()
-    return counts[0], counts[1]
+    return made
+
+
+def diverging(parent_name: str, child_names: Sequence[str], examples: int,
+              seed: int) -> tuple[list[int], int]:
+    """(numbers of the diverging deliveries, deliveries tried) of one family."""
+    parent = CHARTS.named(parent_name)
+    bad: list[int] = []
+    deliveries = drawn(parent_name, child_names, examples, seed)
+    for number, (options, legal, shuffled, model) in enumerate(deliveries):
+        if (_ends(_deliver(options, shuffled), model, parent, moneyless_currency=False)
+                != _ends(_deliver(options, legal), model, parent, moneyless_currency=False)):
+            bad.append(number)
+    return bad, len(deliveries)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("families", nargs="*", help="parent+child names (default: all)")
     parser.add_argument("--examples", type=int, default=1000, help="deliveries per family")
+    parser.add_argument("--seed", type=int, default=0, help="the draws' seed (default 0)")
     args = parser.parse_args(argv)
     names = {f"{parent}+{'+'.join(children)}": (parent, children)
              for parent, children in FAMILIES}
@@ -67,8 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown family {unknown[0]!r} (one of {', '.join(sorted(names))})")
     for name in args.families or sorted(names):
         parent, children = names[name]
-        bad, tried = diverging(parent, children, args.examples)
-        print(f"{name:40} {bad:5} diverging of {tried} ({bad / tried:.2%})")
+        bad, tried = diverging(parent, children, args.examples, args.seed)
+        shown = ", ".join(map(str, bad[:12])) + (" …" if len(bad) > 12 else "")
+        print(f"{name:40} {len(bad):5} diverging of {tried} ({len(bad) / tried:.2%})"
+              + (f"  deliveries {shown}" if bad else ""), flush=True)
     return 0
 
 

@@ -100,6 +100,14 @@ def has_passed(chart: Chart, record: ObjectRecord, state: str) -> bool:
     return bool(visited(chart, record) & bit(chart, state))
 
 
+def may_return(chart: Chart, record: ObjectRecord, state: str) -> bool:
+    """Whether ``state`` leads back to a state ``record`` has passed (round a cycle: a
+    payment charged back may be `paid` again)."""
+    passed = visited(chart, record)
+    bits = state_bits(chart)
+    return any(passed & bits[ahead] for ahead in _ahead_all(chart)[state])
+
+
 def fill_skipped(chart: Chart, record: ObjectRecord,
                  event: Event) -> tuple[Edge, ObjectRecord] | None:
     """The skipped step ``event`` is the late message of, and the record once its ledger
@@ -113,7 +121,7 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
         try:
             ledger = edge.effect(record.ledger, event) if edge.effect else record.ledger
         except LedgerRefusal:
-            if event.money is None or not _earlier_missing(chart, remaining, edge):
+            if event.money is None or not earlier_missing(chart, remaining, edge):
                 continue  # not the message that step was waiting for, or just late
             # its own money, and an earlier step still missing may make room: it waits,
             # ahead of the effects deferred since (it came before them)
@@ -129,7 +137,7 @@ def fill_skipped(chart: Chart, record: ObjectRecord,
     return None
 
 
-def _earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
+def earlier_missing(chart: Chart, skipped: tuple[int, ...], edge: Edge) -> bool:
     """Whether a skipped ledger step that leads to ``edge`` is still missing."""
     ahead = _ahead_all(chart)
     return any(chart.edge_by_index[i].effect is not None

@@ -11,7 +11,7 @@ A child whose event names no parent keeps its effect on itself until an input na
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 import attrs
 
@@ -170,6 +170,19 @@ def _apply(charts: ChartSet, options: Collection[str], chart: Chart, parent: Obj
     return _Effect(record=record, move=move, warning=warning)
 
 
+def blocking_child(charts: ChartSet, chart: Chart,
+                   children: Iterable[ObjectRecord]) -> str | None:
+    """Why one of ``children`` blocks status changes of its ``chart`` parent (an open
+    dispute), if one does."""
+    names = {c.name: c for c in charts.blocking_children.get(chart.name, ())}
+    for child in children if names else ():
+        child_chart = names.get(child.chart)
+        if child_chart is not None and child.state in child_chart.blocking_states:
+            return (f"{child_chart.object_kind} {child.object_id} is `{child.state}`; "
+                    f"it blocks status changes of this {chart.object_kind}")
+    return None
+
+
 def passed_place(chart: Chart, parent: ObjectRecord, trigger: str, ledger: Ledger,
                  event: Event, options: Collection[str]) -> bool:
     """Whether the child's trigger belongs to a state the parent has passed and would not
@@ -197,6 +210,11 @@ def not_yet(chart: Chart, state: str, trigger: str | None,
     if (state, trigger) in chart.table:
         return False
     return any((later, trigger) in chart.table for later in ahead)
+
+
+def ahead_of(chart: Chart, state: str, options: Collection[str]) -> frozenset[str]:
+    """The states ``state`` can lead to over the edges ``options`` enable."""
+    return _ahead(chart, frozenset(options))[state]
 
 
 def _ahead(chart: Chart, options: frozenset[str]) -> dict[str, frozenset[str]]:

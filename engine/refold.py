@@ -6,8 +6,8 @@ The journal keeps every message an object claimed (applied or stale, in journal 
 the history is exact: deciding it again in provider order gives the object the state and
 ledger the ordered delivery gives (`ARCHITECTURE.md`, "Semantics settled"). Nothing already
 journaled changes; only the record moves. Objects of a family (a parent whose children drive
-it, or a child) keep the step-by-step fill-in of ``history.py``: their ledgers hold effects
-that are not in their own messages.
+it, or a child) are decided again in a legal order of the whole family instead
+(``family_fold.py``): their ledgers hold effects that are not in their own messages.
 """
 
 from __future__ import annotations

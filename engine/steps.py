@@ -22,12 +22,13 @@ import attrs
 from .attempts import settle_attempt
 from .chart import Chart
 from .charts import ChartSet
-from .decision import Decision, Outcome
+from .decision import Decision, Outcome, ParentMove
 from .errors import UnknownChartError
 from .event import Channel, Event, SignatureStatus
-from .history import has_passed
+from .family_fold import FamilyFold, untidy
+from .history import earlier_missing, has_passed, may_return
 from .moves import Moves
-from .parents import link_child, settle
+from .parents import ahead_of, blocking_child, link_child, settle
 from .record import ObjectRecord
 from .refold import foldable, refolded
 from .stores.base import Store
@@ -49,6 +50,7 @@ class Decider:
         self.verdicts = verdicts
         self.moves = Moves(charts, options, verdicts, reference=reference)
         self._foldable = {c.name: foldable(charts, c) for c in charts}
+        self._family = FamilyFold(charts, self.moves, store)
         self._known_steps: tuple[Step, ...] = (
             self._foreign_currency, self._older_sequence, self._blocked, self._edge,
             self._fill_in, self._already_passed, self._composite)
@@ -73,6 +75,8 @@ class Decider:
             decision = self.moves.first_sighting(chart, event, record, ws)
         else:
             decision = self._known(chart, record, event, ws)
+        if not self._foldable[chart.name]:
+            decision = self._in_legal_order(chart, event, decision, ws) or decision
         return self._settled(chart, event, decision, ws)
 
     # -- steps ------------------------------------------------------------------------------
@@ -177,6 +181,94 @@ class Decider:
             return self.moves.first_sighting(chart, event, None, ws)
         return self._known(chart, record, event, ws)
 
+    def _in_legal_order(self, chart: Chart, event: Event, decision: Decision,
+                        ws: Workset) -> Decision | None:
+        """A message that leaves its family untidy (skipped steps, deferred or waiting
+        effects, stale or refused, first seen mid-chart): the family's messages decided
+        again in a legal order (``family_fold.py``). ``None`` when no legal order places them
+        all yet, or the message leaves the family tidy."""
+        if ws.notes or not ws.claims or not self._leaves_untidy(chart, event, decision, ws):
+            return None
+        parent_key = self._family.family_of(event, ws.get(event.key))
+        messages = None if parent_key is None else self._family.messages(parent_key, event)
+        end = None if messages is None else self._family.legal_end(messages)
+        if end is None or all(_same(ws.get(key), folded) for key, folded in end.items()):
+            return None  # the step-by-step decision already ends where the legal order does
+        if any(self._leaves_final(ws.read(key), folded) for key, folded in end.items()):
+            return None  # a final state is final: the step-by-step decision stands
+        ws.discard()
+        before = ws.get(event.key)
+        moved = False
+        for key, folded in end.items():
+            read = ws.get(key)
+            if read is not None:
+                folded = _kept(folded, read)
+                if folded == read:
+                    continue
+            moved = moved or read is None or read.placeholder or (
+                (folded.state, folded.ledger) != (read.state, read.ledger))
+            ws.put(folded)
+        record = ws.get(event.key)
+        assert record is not None  # placed, or reporting a state it passed
+        if not moved:
+            return self.verdicts.stale(event, record, "decided with its family's messages "
+                                       "in a legal order, it changes nothing")
+        origin = None if before is None or before.placeholder else before.state
+        return self.verdicts.applied(chart, event, record, origin=origin,
+                                     reason=f"decided with its family's messages in a legal "
+                                            f"order: ends `{record.state}`",
+                                     warnings=event.warnings,
+                                     parent_move=self._parent_moved(chart, event, record, ws))
+
+    def _parent_moved(self, chart: Chart, event: Event, child: ObjectRecord,
+                      ws: Workset) -> ParentMove | None:
+        """The parent's status move a child's message made in the legal order, if any."""
+        if child.parent is None:
+            return None
+        before, after = ws.read(child.parent), ws.get(child.parent)
+        if after is None or before is None or before.placeholder or before.state == after.state:
+            return None
+        trigger = next((edge.parent_trigger for edge in chart.edges
+                        if edge.trigger == event.trigger and edge.parent_trigger), event.trigger)
+        return ParentMove(after.object_id, trigger, before.state, after.state)
+
+    def _leaves_final(self, read: ObjectRecord | None, folded: ObjectRecord) -> bool:
+        """Whether the legal order would move ``read`` out of a final state that no enabled
+        override leaves."""
+        if read is None or read.placeholder or read.state == folded.state:
+            return False
+        chart = self.charts.named(read.chart)
+        return read.state in chart.finals and not any(
+            edge.origin == read.state and edge.override in self.options for edge in chart.edges)
+
+    def _leaves_untidy(self, chart: Chart, event: Event, decision: Decision,
+                       ws: Workset) -> bool:
+        if decision.outcome is Outcome.REJECTED:
+            # an open dispute refuses in any delivery order: no sign of disorder
+            record = ws.read(event.key)
+            return record is None or self.blocker(chart, record) is None
+        if decision.outcome is Outcome.STALE or decision.history_unknown:
+            return True
+        if decision.outcome is not Outcome.APPLIED:
+            return False
+        written = ws.writes()
+        looked_at = [*written, *(ws.read(record.key) for record in written),
+                     *(ws.get(key) for key, _ in ws.reads())]
+        if any(record is not None and untidy(record) for record in looked_at):
+            return True
+        return any(self._returns(ws, record) for record in written)
+
+    def _returns(self, ws: Workset, written: ObjectRecord) -> bool:
+        """Whether ``written`` moved round a cycle (to a state it passed, or one leading back
+        to one: a chargeback that may be reversed): a message stale before may take its
+        place in the family's history now, or after the next move."""
+        read = ws.read(written.key)
+        if read is None or read.placeholder or written.state == read.state:
+            return False
+        chart = self.charts.named(read.chart)
+        return (has_passed(chart, read, written.state)
+                or may_return(chart, read, written.state))
+
     def _blocked(self, chart: Chart, record: ObjectRecord, event: Event,
                  ws: Workset) -> Decision | None:
         blocker = self.blocker(chart, record)
@@ -194,7 +286,26 @@ class Decider:
             return self.moves.take(chart, record, resolution.edge, event, ws,
                                    deferring=bool(record.skipped))
         if resolution.refusals:
+            waiting = self._guard_waits(chart, record, event, ws)
+            if waiting is not None:
+                return waiting
             return self.verdicts.rejected(event, record, "; ".join(resolution.refusals))
+        return None
+
+    def _guard_waits(self, chart: Chart, record: ObjectRecord, event: Event,
+                     ws: Workset) -> Decision | None:
+        """A family object's edge refused by its guard while a skipped ledger step that
+        leads to it is still missing (a partial refund of a payment first seen `paid`,
+        before its capture): the steps that make room have not arrived, so the edge is taken
+        with its money deferred, and the message stays in the family's history for the
+        legal order to place (``family_fold.py``). ``None`` otherwise."""
+        if self._foldable[chart.name] or event.money is None or not record.skipped:
+            return None
+        for edge in chart.table.get((record.state, event.trigger), ()):
+            if (edge.guard is not None and edge.target == (event.state or edge.target)
+                    and (edge.override is None or edge.override in self.options)
+                    and earlier_missing(chart, record.skipped, edge)):
+                return self.moves.take(chart, record, edge, event, ws, deferring=True)
         return None
 
     def _fill_in(self, chart: Chart, record: ObjectRecord, event: Event,
@@ -216,6 +327,13 @@ class Decider:
                 return late
             return self.verdicts.stale(event, record, f"reports `{reported}`, which "
                                        f"`{record.state}` has already passed")
+        if (reported is not None and reported in chart.canonical and record.skipped
+                and not self._foldable[chart.name]
+                and record.state in ahead_of(chart, reported, self.options)):
+            # a family's message from the part of the history never seen: it keeps its
+            # place in the family's messages, where a legal order may put it
+            return self.verdicts.stale(event, record, f"reports `{reported}`, which may come "
+                                       f"before `{record.state}` in the history not seen")
         return None
 
     def _unseen_cycle(self, chart: Chart, record: ObjectRecord, event: Event) -> bool:
@@ -281,14 +399,22 @@ class Decider:
         """Why a child blocks status changes of ``record`` (an open dispute), if one does.
         Children entering or leaving a blocking state write their parent, so the parent's
         version covers this read."""
-        children = self.charts.blocking_children.get(chart.name)
-        if not children:
+        if not self.charts.blocking_children.get(chart.name):
             return None
-        names = {c.name: c for c in children}
-        for child in self.store.children(record.key):
-            child_chart = names.get(child.chart)
-            if child_chart is not None and child.state in child_chart.blocking_states:
-                return (f"{child_chart.object_kind} {child.object_id} is `{child.state}`; "
-                        f"it blocks status changes of this {chart.object_kind}")
-        return None
+        return blocking_child(self.charts, chart, self.store.children(record.key))
 
+
+def _kept(folded: ObjectRecord, read: ObjectRecord) -> ObjectRecord:
+    """``folded`` keeping what the store's record knows beyond its messages: its version,
+    facts bound from a request, the order reference, the newest provider sequence."""
+    remembered = dict(folded.remembered)
+    remembered.update(read.remembered)
+    sequence = max((s for s in (folded.sequence, read.sequence) if s is not None),
+                   default=None)
+    return attrs.evolve(folded, version=read.version, remembered=tuple(remembered.items()),
+                        reference=read.reference or folded.reference, sequence=sequence)
+
+
+def _same(record: ObjectRecord | None, folded: ObjectRecord) -> bool:
+    return record is not None and not record.placeholder and (
+        (record.state, record.ledger) == (folded.state, folded.ledger))

@@ -40,6 +40,10 @@ class Workset:
             self._read[key] = self._store.get(key)
         return self._read[key]
 
+    def read(self, key: str) -> ObjectRecord | None:
+        """The record as the store gave it to this decision (``None``: absent or not read)."""
+        return self._read.get(key)
+
     def put(self, record: ObjectRecord) -> None:
         self._written[record.key] = record
 

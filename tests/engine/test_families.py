@@ -99,30 +99,9 @@ walk). Without it a chart cycle is ambiguous when reordered: PayLink's `pending`
 `updated_at` (the PHP SDK's webhooks have none) cannot be ordered by any engine, and these
 walks do not draw such messages."""
 
-DIVERGES: dict[str, str] = {
-    "shop_payment+shop_refund": "the shop has no provider sequence; left in 400-example runs "
-    "(about 1 in 100): a sale without amount (it takes what is authorized) seen before a "
-    "late authorization of a step never recorded as skipped (`pending → declined` direct, "
-    "`authorize` late), and a partial refund reported `paid` after the payment moved on "
-    "while its capture is still missing (the refund is stale, its money lost)",
-}
-"""Families whose shuffled deliveries do not converge yet, each with its minimal example
-(found by this property). Not strict: the cycle case is found only by some draws."""
-
-
-def _convergence_cases() -> list[object]:
-    cases: list[object] = []
-    for parent, children in FAMILIES:
-        name = f"{parent}+{'+'.join(children)}"
-        reason = DIVERGES.get(name)
-        marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-        cases.append(pytest.param(parent, children, id=name, marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize(("parent_name", "child_names"), _convergence_cases())
-@settings(phases=(Phase.explicit, Phase.reuse, Phase.generate))  # known divergences: shrinking
-@given(data=st.data())                                            # them costs minutes each
+@pytest.mark.parametrize(("parent_name", "child_names"), FAMILIES,
+                         ids=[f"{p}+{'+'.join(c)}" for p, c in FAMILIES])
+@given(data=st.data())
 def test_shuffled_duplicated_family_converges(parent_name: str, child_names: tuple[str, ...],
                                              data: st.DataObject) -> None:
     parent = CHARTS.named(parent_name)
