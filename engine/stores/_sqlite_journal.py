@@ -3,8 +3,8 @@
 A v5 row keeps as columns only what SQL looks up or operators query (``seq``, ``line``,
 ``outcome``, the dedupe ``claim`` digest), the chain's 32 bytes in base64, and every other cell
 of the entry (``PACKED_COLUMNS``) as ``chain.canonical`` of those cells deflated in ``packed``
-(base64 text, like the claim and the chain: a dump or a scan of the file for card numbers then finds text,
-not hex of compressed bytes whose digit runs read as card numbers).
+(base64 text, like the claim and the chain: a dump or a scan of the file for card numbers
+then finds text, not hex of compressed bytes whose digit runs read as card numbers).
 Entries repeat one another far more than they repeat themselves, so deflate gets a preset
 dictionary: recent entries' packed text, trained by the store itself and kept in its
 ``dictionaries`` table (immutable rows; each journal row names the one it used). Rows written
