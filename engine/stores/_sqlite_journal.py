@@ -20,7 +20,6 @@ keys.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import sqlite3
@@ -122,7 +121,9 @@ class Dictionaries:
                 return None
             try:
                 found = base64.b64decode(row[0], validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or text that is not ASCII
+                return None
+            if base64.b64encode(found).decode() != row[0]:
                 return None
             self._data[dictionary] = found
         return found
@@ -167,6 +168,16 @@ class Dictionaries:
 
 def _lenient(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
+
+
+def packed_text(cells: Sequence[object], zdict: bytes | None = None) -> str:
+    """The ``packed`` cell of ``cells`` (``JOURNAL_COLUMNS`` order) deflated with ``zdict``:
+    what ``Dictionaries.pack`` writes, without its cached compressors (tools, tests)."""
+    deflate = (zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL,
+                                zlib.Z_DEFAULT_STRATEGY, zdict) if zdict else
+               zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL))
+    text = canonical([cells[i] for i in _PACKED_AT])
+    return base64.b64encode(deflate.compress(text) + deflate.flush()).decode()
 
 
 def _next_training(trained_at: int) -> int:
@@ -223,7 +234,10 @@ def _inflate(db: sqlite3.Connection, dictionaries: Dictionaries, seq: object, pa
     try:
         inflate = zlib.decompressobj(_WBITS, zdict=zdict) if zdict else zlib.decompressobj(
             _WBITS)
-        text = inflate.decompress(base64.b64decode(packed, validate=True)) + inflate.flush()
+        deflated = base64.b64decode(packed, validate=True)
+        if base64.b64encode(deflated).decode() != packed:  # unused trailing bits changed
+            raise ValueError("not the canonical base64 of its bytes")
+        text = inflate.decompress(deflated) + inflate.flush()
         if not inflate.eof or inflate.unused_data:
             raise ValueError("truncated or trailing data")
         cells = json.loads(text.decode("utf-8", "surrogateescape"))

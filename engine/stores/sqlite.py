@@ -15,7 +15,6 @@ connection under a lock).
 from __future__ import annotations
 
 import base64
-import binascii
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -182,10 +181,16 @@ class SQLiteStore:
         """(object, dedupe key) of every claim column that is the digest of its entry's
         claimed cells; any other stored claim as a pair no entry claims: replay compares
         this with the journal's claims, so an edited or cleared claim column is found."""
-        with self._guard():
-            db = self._db
-            rows = db.execute("SELECT seq, claim FROM journal WHERE claim IS NOT NULL"
-                              ).fetchall() if self.version >= _rows.SCHEMA_VERSION else []
+        rows = []
+        if self.version >= _rows.SCHEMA_VERSION:
+            with self._guard():
+                db = self._db
+                db.text_factory = _rows.lenient_text
+                try:
+                    rows = db.execute("SELECT seq, claim FROM journal WHERE claim IS NOT NULL"
+                                      ).fetchall()
+                finally:
+                    db.text_factory = str
         stored = {row[0]: row[1] for row in rows}
         for entry in self.stored_journal():
             claimed_object, claimed_key = _packed.claimed_of(entry.cells)
@@ -375,9 +380,12 @@ def _chain_text(stored: object) -> str | None:
     ``verify`` to report."""
     if isinstance(stored, str) and len(stored) == _CHAIN_BASE64:
         try:
-            return base64.b64decode(stored, validate=True).hex()
-        except binascii.Error:
+            raw = base64.b64decode(stored, validate=True)
+        except ValueError:  # binascii.Error, or text that is not ASCII
             return stored
+        # only the one canonical spelling: base64's unused trailing bits would let an edit
+        # read back as the same 32 bytes
+        return raw.hex() if base64.b64encode(raw).decode() == stored else stored
     if isinstance(stored, bytes):
         return stored.hex()
     return None if stored is None else str(stored)
