@@ -25,6 +25,7 @@ import attrs
 
 from paychart.adapters import get_adapter
 
+from ._kept_results import PackedResults
 from .adapter import Adapter, AdapterContext, RawInput
 from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
@@ -101,7 +102,7 @@ class _Tallied:
     def __init__(self) -> None:
         self.outcomes: Counter[Outcome] = Counter()
         self.signed: Counter[Signed] = Counter()
-        self.kept: list[InputResult] = []
+        self.kept: PackedResults[InputResult] = PackedResults()
 
     def __call__(self, results: Iterable[InputResult]) -> None:
         for result in results:
@@ -125,7 +126,7 @@ class ValidationRun:
     ``orchestrator`` stays available to callers who want to ask the engine more (allowed
     actions, prechecks); the reports read only ``results``, the tally and ``written``."""
 
-    results: tuple[InputResult, ...]
+    results: Sequence[InputResult]
     orchestrator: Orchestrator = attrs.field(repr=False)
     inputs: int
     charts: ChartSet = attrs.field(repr=False)
@@ -378,7 +379,7 @@ def validate_records(records: Iterable[Record], *, charts: ChartSet | None = Non
                 progress(inputs)
     written = tuple(sorted(observed.latest.values(), key=lambda r: r.key))
     if tallied is not None:
-        return ValidationRun(tuple(tallied.kept), orchestrator, inputs, charts, written,
+        return ValidationRun(tallied.kept, orchestrator, inputs, charts, written,
                              allowed, tallied.tally())
     return ValidationRun(tuple(results), orchestrator, inputs, charts, written, allowed)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 SEGMENT = 64
 """Entries deflated together; the newest, fewer than this, stay as they are."""
 _LINK = 32
+_LEVEL = 6
+"""deflate at 6, not 1: 224 B a sealed entry instead of 315 on bench_validate traffic."""
 _SEPARATOR = b"\n"
 """Never inside an entry: compact JSON escapes every newline, and ``surrogateescape`` only
 makes bytes from 0x80 up."""
@@ -55,7 +57,7 @@ class PackedJournal:
         self._recent.append(stored)
         self._links += link
         if len(self._recent) == SEGMENT:
-            self._sealed.append(zlib.compress(_SEPARATOR.join(self._recent), 1))
+            self._sealed.append(zlib.compress(_SEPARATOR.join(self._recent), _LEVEL))
             self._recent = []
 
     def at(self, indexes: list[int]) -> list[bytes]:

@@ -12,10 +12,13 @@ from ..errors import StoreError
 from ..journal import JOURNAL_COLUMNS, JournalEntry, entry_from_cells
 from ..ledger import Ledger
 from ..record import ChildEffect, ObjectRecord
+from . import _sqlite_journal
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 UNCHAINED_VERSION = 3
 """The last schema without the journal's hash chain: readable, reported as not chained."""
+READABLE_VERSIONS = frozenset({UNCHAINED_VERSION, 4, SCHEMA_VERSION})
+"""Versions a read-only open reads as they are (v4: wide rows only, no claim column)."""
 
 _OBJECTS = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -67,8 +70,14 @@ CREATE TABLE IF NOT EXISTS journal (
 """
 _JOURNAL = _JOURNAL_V2.replace("    options TEXT,\n", "    options TEXT,\n    chain TEXT,\n")
 """v4: ``chain``, the entry's link in the journal's hash chain (``paychart.chain``)."""
+_JOURNAL_V5 = (_JOURNAL.replace("    UNIQUE (claimed_object, claimed_key)\n",
+                                "    claim TEXT,\n    dictionary INTEGER,\n    packed TEXT\n")
+               .replace("decision TEXT NOT NULL", "decision TEXT"))
+"""v5 (``_sqlite_journal``): rows appended from v5 on leave the wide cells NULL and keep
+``packed``, ``dictionary`` and ``claim`` (unique, indexed), the chain in base64."""
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-           + _OBJECTS + _JOURNAL)
+           + _OBJECTS + _JOURNAL_V5 + ";" + _sqlite_journal.DICTIONARIES + ";"
+           + _sqlite_journal.CLAIM_INDEX)
 _JOURNAL_V1_COLUMNS = ("seq, claimed_key, line, received_at, channel, outcome, provider, "
                        "object_kind, object_id, event, decision, payload, payload_sha256, "
                        "headers, options")
@@ -99,7 +108,7 @@ _COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captur
             "charged_back, parent, sequence, remembered, skipped, deferred, visited, pending, "
             "unlinked, placeholder, reference")
 SELECT_OBJECTS = f"SELECT {_COLUMNS} FROM objects"  # noqa: S608 - constant columns
-LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claimed_object=? AND claimed_key=?) "
+LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claim=?) "
         "AS claimed, o.* FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
 INSERT_OBJECT = f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)})"  # noqa: S608
 UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, currency=?, "
@@ -108,6 +117,7 @@ UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, c
                  "placeholder=?, reference=? WHERE key=? AND version=?")
 INSERT_JOURNAL = (f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}, chain) "  # noqa: S608
                   f"VALUES ({','.join('?' * (len(JOURNAL_COLUMNS) + 1))})")
+"""The wide row of schema v4 (and of PostgreSQL, whose rows stay wide)."""
 HEAD = "SELECT seq, chain FROM journal ORDER BY seq DESC LIMIT 1"
 CHAINED_THROUGH = "SELECT value FROM meta WHERE key='chain_migrated_through'"
 """Entries up to this seq were chained when the store was migrated to v3, not at append."""
@@ -137,7 +147,7 @@ def ensure_schema(db: sqlite3.Connection, *, read_only: bool, path: str) -> int:
     if version is not None and version > SCHEMA_VERSION:
         raise StoreError(f"{path}: schema version {version} was written by a newer paychart "
                          f"(this one knows up to {SCHEMA_VERSION}); upgrade paychart")
-    if version == SCHEMA_VERSION or (read_only and version == UNCHAINED_VERSION):
+    if version == SCHEMA_VERSION or (read_only and version in READABLE_VERSIONS):
         return version
     if read_only:
         raise StoreError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}; "
@@ -193,7 +203,8 @@ def _chain_existing(db: sqlite3.Connection) -> None:
 
 
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _script(_MIGRATE_V1), 2: _script(_MIGRATE_REFERENCE), 3: _chain_existing}
+    1: _script(_MIGRATE_V1), 2: _script(_MIGRATE_REFERENCE), 3: _chain_existing,
+    4: lambda db: _sqlite_journal.migrate_to_v5(db, _JOURNAL_V5)}
 """Schema version → the step that takes a store one version up."""
 
 

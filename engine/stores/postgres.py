@@ -9,7 +9,8 @@ Versions are then checked as in SQLite: ``UPDATE … WHERE version = ?`` must to
 ``INSERT … ON CONFLICT DO NOTHING`` must insert one, every record only read must still have
 the version it was read at, and the dedupe claim is unique per object. ``isolation=
 "serializable"`` exists to measure the alternative (commits collide on the head row and are
-retried); docs/postgresql.md has the figures and why READ COMMITTED is the default.
+retried); docs/postgresql.md has the figures and why READ COMMITTED is the default. One
+decision's statements, and the two pipelines that send them, are ``_pg_commit``'s.
 
 Connections come from one ``psycopg_pool`` pool per store, shared by the threads of a
 process; a thread keeps the one it first took (``_pg_held``: no pool checkout per read),
@@ -24,19 +25,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import psycopg
 from psycopg import conninfo, errors
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
-from ..chain import GENESIS, StoredEntry, is_chain, link_cells
-from ..errors import DuplicateKeyError, StoreError, VersionConflictError
+from ..chain import GENESIS, StoredEntry
+from ..errors import StoreError
 from ..event import Event
-from ..journal import JOURNAL_COLUMNS, JournalEntry, journal_cells, stored_event
+from ..journal import JOURNAL_COLUMNS, JournalEntry, stored_event
 from ..record import ObjectRecord
 from . import _pg_schema, _rows
+from ._pg_commit import pg as _pg
+from ._pg_commit import write as _write
 from ._pg_held import ThreadConnections
 from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
@@ -52,12 +55,6 @@ PAGE = 1000
 """Journal entries fetched per round trip when the whole journal is read."""
 
 
-def _pg(sql: str) -> bytes:
-    """One of the SQLite store's statements with PostgreSQL placeholders (one source of the
-    column lists)."""
-    return sql.replace("?", "%s").encode()
-
-
 _SELECT_OBJECTS = _rows.SELECT_OBJECTS
 _GET = _pg(_SELECT_OBJECTS + " WHERE key=?")
 _CHILDREN = _pg(_SELECT_OBJECTS + " WHERE parent=?")
@@ -65,16 +62,8 @@ _SEEN = b"SELECT 1 FROM journal WHERE claimed_object=%s AND claimed_key=%s"
 _LOAD = (b"SELECT EXISTS(SELECT 1 FROM journal WHERE claimed_object=%s AND claimed_key=%s) "
          b"AS claimed, o.* FROM (SELECT %s::text AS wanted) w "
          b"LEFT JOIN objects o ON o.key = w.wanted")
-_VERSIONS = b"SELECT key, version FROM objects WHERE key = ANY(%s)"
-_VERSION = b"SELECT version FROM objects WHERE key=%s"
-_INSERT_OBJECT = _pg(_rows.INSERT_OBJECT + " ON CONFLICT (key) DO NOTHING")
-_UPDATE_OBJECT = _pg(_rows.UPDATE_OBJECT)
 _BY_REFERENCE = _pg(_SELECT_OBJECTS + ' WHERE reference=? AND starts_with(key, ?) '
                     'ORDER BY key COLLATE "C"')
-_INSERT_JOURNAL = _pg(_rows.INSERT_JOURNAL + " ON CONFLICT (claimed_object, claimed_key) "
-                      "DO NOTHING")
-_HEAD = b"UPDATE journal_head SET seq = seq + 1 RETURNING seq, chain"
-_LINK_HEAD = b"UPDATE journal_head SET chain = %s"
 _READ_HEAD = b"SELECT seq, chain FROM journal_head"
 _CHAINED_THROUGH = b"SELECT value FROM meta WHERE key = 'chain_migrated_through'"
 _HISTORY = b"SELECT seq, event FROM journal WHERE claimed_object=%s ORDER BY seq"
@@ -353,54 +342,3 @@ def _jitter() -> None:
 def _record(row: DictRow) -> ObjectRecord:
     # _rows reads columns by name, which a dict row offers as a sqlite3.Row does.
     return _rows.record(cast("sqlite3.Row", row))
-
-
-def _version(conn: Conn, key: str) -> int | None:
-    row = conn.execute(_VERSION, (key,)).fetchone()
-    return None if row is None else int(row["version"])
-
-
-def _write(conn: Conn, prefix: Sequence[bytes], entry: JournalEntry,
-           records: Sequence[ObjectRecord], reads: Sequence[tuple[str, int]],
-           prepare: bool | None) -> int:
-    """The decision's statements in two pipelines (two round trips, so the journal head is
-    held for little more than the server's work): ``prefix`` (BEGIN or a savepoint), the
-    head (first: every later statement sees the commits before it), the checks of what was
-    only read, the writes; checked, then the entry linked to the chain the head returned, and
-    the head's new link. On a refusal the caller rolls back. Returns the entry's seq."""
-    cells = journal_cells(entry, 0)  # may refuse the entry: before anything is sent
-    statements: list[tuple[bytes, tuple[Any, ...]]] = []
-    for record in records:
-        values: tuple[Any, ...] = _rows.object_values(record)
-        statements.append((_INSERT_OBJECT, values) if record.version == 1 else
-                          (_UPDATE_OBJECT, (*values[1:], record.key, record.version - 1)))
-    with conn.pipeline():
-        for statement in prefix:
-            conn.execute(statement, prepare=False)
-        head = conn.execute(_HEAD, prepare=prepare)
-        versions = (conn.execute(_VERSIONS, ([key for key, _ in reads],), prepare=prepare)
-                    if reads else None)
-        writes = [conn.execute(sql, params, prepare=prepare) for sql, params in statements]
-    row = head.fetchone()
-    if row is None:
-        raise StoreError("journal_head has no row: the schema is damaged")
-    if versions is not None:
-        found = {r["key"]: r["version"] for r in versions.fetchall()}
-        for key, version in reads:
-            if found.get(key, 0) != version:
-                raise VersionConflictError(key, version, found.get(key))
-    for record, cursor in zip(records, writes, strict=True):
-        if cursor.rowcount != 1:
-            raise VersionConflictError(record.key, record.version - 1,
-                                       _version(conn, record.key))
-    seq, previous = int(row["seq"]), row["chain"]
-    if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
-        previous = GENESIS
-    cells = (seq, *cells[1:])  # serialized once: only the seq was not known yet
-    chain = link_cells(previous, cells)
-    with conn.pipeline():
-        appended = conn.execute(_INSERT_JOURNAL, (*cells, chain), prepare=prepare)
-        conn.execute(_LINK_HEAD, (chain,), prepare=prepare)
-    if appended.rowcount != 1:
-        raise DuplicateKeyError(entry.claimed_key or "")
-    return seq

@@ -14,6 +14,7 @@ connection under a lock).
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,11 +24,22 @@ from pathlib import Path
 from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..event import Event
-from ..journal import JournalEntry, journal_cells, stored_event
+from ..journal import (
+    JOURNAL_COLUMNS,
+    JournalEntry,
+    UnreadableEntryError,
+    entry_from_cells,
+    journal_cells,
+    stored_event,
+)
 from ..record import ObjectRecord
 from . import _rows
+from . import _sqlite_journal as _packed
 from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
+_CHAIN_BASE64 = 44
+_EVENT = JOURNAL_COLUMNS.index("event")
+_OUTCOME = JOURNAL_COLUMNS.index("outcome")
 BUSY_TIMEOUT = 30.0
 """Seconds a writer waits for the write lock before SQLite gives up with "database is
 locked"; batches are bounded well below it."""
@@ -49,11 +61,14 @@ class SQLiteStore:
         self._registry = threading.Lock()
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
+        self._dictionaries: dict[int, _packed.Dictionaries] = {}
+        """Each connection's cached dictionaries, by ``id`` of the connection."""
         if self.path == ":memory:":
             self._shared = self._connect()
-        self.chained = _rows.ensure_schema(self._db, read_only=read_only,
-                                           path=self.path) == _rows.SCHEMA_VERSION
-        """``False`` for a v2 store opened read-only: its journal has no chain yet."""
+        self.version = _rows.ensure_schema(self._db, read_only=read_only, path=self.path)
+        self.chained = self.version > _rows.UNCHAINED_VERSION
+        """``False`` for a v3 store opened read-only: its journal has no chain yet."""
+        self._select = _packed.select_rows(self.version)
 
     # -- connections ----------------------------------------------------------------------------
 
@@ -82,6 +97,7 @@ class SQLiteStore:
             # FULL: a decision the provider was told about (HTTP 200) survives a power cut.
             db.execute(f"PRAGMA synchronous={self._synchronous}")
         db.row_factory = sqlite3.Row
+        self._dictionaries[id(db)] = _packed.Dictionaries()
         with self._registry:
             self._connections.append(db)
         return db
@@ -109,9 +125,9 @@ class SQLiteStore:
 
     def seen(self, object_key: str, dedupe_key: str) -> bool:
         with self._guard():
-            return self._db.execute(
-                "SELECT 1 FROM journal WHERE claimed_object=? AND claimed_key=?",
-                (object_key, dedupe_key)).fetchone() is not None
+            return self._db.execute("SELECT 1 FROM journal WHERE claim=?",
+                                    (_packed.claim(object_key, dedupe_key),)
+                                    ).fetchone() is not None
 
     def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
         """One read per input: the record this thread just read with ``get`` (the adapter's
@@ -123,7 +139,8 @@ class SQLiteStore:
             if recent[0] == object_key:
                 return self.seen(object_key, dedupe_key), recent[1]
         with self._guard():
-            row = self._db.execute(_rows.LOAD, (object_key, dedupe_key, object_key)).fetchone()
+            row = self._db.execute(_rows.LOAD, (_packed.claim(object_key, dedupe_key),
+                                                object_key)).fetchone()
         return bool(row["claimed"]), None if row["key"] is None else _rows.record(row)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
@@ -133,10 +150,15 @@ class SQLiteStore:
         return [_rows.record(row) for row in rows]
 
     def history(self, object_key: str) -> Sequence[Event]:
+        """The entries in the object's claim range, less any whose 8-byte object digest
+        only collides with this one's."""
         with self._guard():
-            rows = self._db.execute("SELECT seq, event FROM journal WHERE claimed_object=? "
-                                    "ORDER BY seq", (object_key,)).fetchall()
-        return [stored_event(seq, event) for seq, event in rows]
+            db = self._db
+            rows = self._rows(" WHERE claim >= ? AND claim < ? ORDER BY seq",
+                              _packed.object_range(object_key))
+            cells = [_packed.row_cells(db, self._dictionaries[id(db)], row) for row in rows]
+        return [stored_event(c[0], c[_EVENT]) for c in cells
+                if _packed.claimed_of(c)[0] == object_key]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         # Keys start with "provider/": the range [provider/, provider0) is that prefix.
@@ -147,20 +169,61 @@ class SQLiteStore:
         return [_rows.record(row) for row in rows]
 
     def journal(self) -> Iterator[JournalEntry]:
-        return (_rows.entry(row) for row in self._journal_rows())
+        return (entry_from_cells(stored.cells, stored.chain) for stored in self.stored_journal())
 
     def stored_journal(self) -> Iterator[StoredEntry]:
-        """Every entry's cells exactly as stored, with its chain (what ``verify`` checks)."""
-        return (StoredEntry(tuple(row)[:-1], row[-1]) for row in self._journal_rows())
+        """Every entry's cells as stored (a packed row inflated), with its chain: what
+        ``verify`` checks. A packed row that does not inflate gives cells whose chain cannot
+        match, its packed bytes in the decision's place."""
+        return self._stored(self._rows(" ORDER BY seq"))
 
-    def _journal_rows(self) -> list[sqlite3.Row]:
+    def claims(self) -> Iterator[tuple[str, str]]:
+        """(object, dedupe key) of every claim column that is the digest of its entry's
+        claimed cells; any other stored claim as a pair no entry claims: replay compares
+        this with the journal's claims, so an edited or cleared claim column is found."""
+        rows = []
+        if self.version >= _rows.SCHEMA_VERSION:
+            with self._guard():
+                db = self._db
+                db.text_factory = _rows.lenient_text
+                try:
+                    rows = db.execute("SELECT seq, claim FROM journal WHERE claim IS NOT NULL"
+                                      ).fetchall()
+                finally:
+                    db.text_factory = str
+        stored = {row[0]: row[1] for row in rows}
+        for entry in self.stored_journal():
+            claimed_object, claimed_key = _packed.claimed_of(entry.cells)
+            kept = stored.pop(entry.seq, None)
+            if not isinstance(claimed_object, str) or not isinstance(claimed_key, str):
+                continue
+            if self.version < _rows.SCHEMA_VERSION or kept == _packed.claim(claimed_object,
+                                                                           claimed_key):
+                yield claimed_object, claimed_key
+            elif kept is not None:
+                yield f"journal #{entry.seq}", "an edited claim"
+        for seq in stored:
+            yield f"journal #{seq}", "a claim of an entry that claims nothing"
+
+    def _rows(self, where: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._guard():
             db = self._db
             db.text_factory = _rows.lenient_text
             try:
-                return db.execute(_rows.select_journal(chained=self.chained)).fetchall()
+                return db.execute(self._select + where, parameters).fetchall()
             finally:
                 db.text_factory = str
+
+    def _stored(self, rows: list[sqlite3.Row]) -> Iterator[StoredEntry]:
+        db = self._db
+        dictionaries = self._dictionaries[id(db)]
+        for row in rows:
+            try:
+                with self._guard():
+                    cells = _packed.row_cells(db, dictionaries, row)
+            except UnreadableEntryError:
+                cells = _packed.unreadable_cells(row)
+            yield StoredEntry(cells, _chain_text(row[-1]))
 
     def chain_head(self) -> tuple[int, str]:
         """The last entry's seq and its stored chain: (0, ``GENESIS``) when empty,
@@ -170,7 +233,7 @@ class SQLiteStore:
                                    "SELECT max(seq), NULL FROM journal").fetchone()
         if row is None or row[0] is None:
             return 0, GENESIS if self.chained else NOT_CHAINED
-        return int(row[0]), row[1] or NOT_CHAINED
+        return int(row[0]), _chain_text(row[1]) or NOT_CHAINED
 
     def chained_from(self) -> int | None:
         """The first seq chained at append (entries before it were chained when the store
@@ -182,10 +245,9 @@ class SQLiteStore:
         return 1 if row is None else int(row[0]) + 1
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
-        with self._guard():
-            rows = self._db.execute("SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-                                    (after, -1 if limit is None else max(limit, 0))).fetchall()
-        return [_rows.entry(row) for row in rows]
+        rows = self._rows(" WHERE seq > ? ORDER BY seq LIMIT ?",
+                          (after, -1 if limit is None else max(limit, 0)))
+        return [entry_from_cells(stored.cells, stored.chain) for stored in self._stored(rows)]
 
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         where = "" if placeholders else " WHERE placeholder = 0"
@@ -215,8 +277,9 @@ class SQLiteStore:
                         raise VersionConflictError(key, version, found)
                 for record in records:
                     _write(db, record)
-                seq = _append(db, entry)
+                seq = _append(db, entry, self._dictionaries[id(db)])
             except BaseException:
+                self._dictionaries[id(db)].forget()
                 if batch is not None:
                     db.execute("ROLLBACK TO decision")
                     db.execute("RELEASE decision")
@@ -254,6 +317,7 @@ class SQLiteStore:
             self._local.batch = None
             if batch.open:
                 with self._guard():
+                    self._dictionaries[id(self._db)].forget()
                     self._db.execute("ROLLBACK")
             raise
         self._local.batch = None
@@ -287,18 +351,41 @@ def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
         raise VersionConflictError(record.key, record.version - 1, _version(db, record.key))
 
 
-def _append(db: sqlite3.Connection, entry: JournalEntry) -> int:
-    """Insert the entry after the current head, chained to it (the caller holds the write
-    lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
+def _append(db: sqlite3.Connection, entry: JournalEntry,
+            dictionaries: _packed.Dictionaries) -> int:
+    """Insert the entry packed after the current head, chained to it (the caller holds the
+    write lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
     head = db.execute(_rows.HEAD).fetchone()
-    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1, head[1])
+    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1,
+                                                       _chain_text(head[1]) or "")
     if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
         previous = GENESIS
     cells = journal_cells(entry, seq)
+    dictionary, packed = dictionaries.pack(db, seq, cells)
+    chain = base64.b64encode(bytes.fromhex(link_cells(previous, cells))).decode()
     try:
-        db.execute(_rows.INSERT_JOURNAL, (*cells, link_cells(previous, cells)))
+        db.execute(_packed.INSERT, (seq, entry.line, cells[_OUTCOME],
+                                    _packed.claim(*_packed.claimed_of(cells)),
+                                    dictionary, packed, chain))
     except sqlite3.IntegrityError:
         if entry.claimed_key is not None:
             raise DuplicateKeyError(entry.claimed_key) from None
         raise
     return seq
+
+
+def _chain_text(stored: object) -> str | None:
+    """A stored chain as ``chain`` compares it: hex (v5 keeps the 32 bytes in base64, 44
+    characters; v4 rows keep the 64 hex digits). Anything else is returned as it is, for
+    ``verify`` to report."""
+    if isinstance(stored, str) and len(stored) == _CHAIN_BASE64:
+        try:
+            raw = base64.b64decode(stored, validate=True)
+        except ValueError:  # binascii.Error, or text that is not ASCII
+            return stored
+        # only the one canonical spelling: base64's unused trailing bits would let an edit
+        # read back as the same 32 bytes
+        return raw.hex() if base64.b64encode(raw).decode() == stored else stored
+    if isinstance(stored, bytes):
+        return stored.hex()
+    return None if stored is None else str(stored)

@@ -116,12 +116,26 @@ def test_concurrent_writers_on_one_file_keep_one_chain(tmp_path: Path) -> None:
     assert report.ok and report.entries == 45
 
 
+def as_v4(path: Path) -> None:
+    """Rewrite the store at ``path`` as schema v4 wrote it: wide journal rows, the chain as
+    hex text, no claim, dictionary or packed column and no dictionaries table."""
+    store = SQLiteStore(path, read_only=True)
+    rows = [(*stored.cells, stored.chain) for stored in store.stored_journal()]
+    store.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript("DROP TABLE journal; DROP TABLE dictionaries;" + _rows._JOURNAL)
+    db.executemany(_rows.INSERT_JOURNAL, rows)
+    db.execute("UPDATE meta SET value='4' WHERE key='schema_version'")
+    db.close()  # the last connection: its WAL is checkpointed into the file now
+
+
 def _downgrade_to_v3(path: Path) -> None:
     """The store as schema v3 wrote it: no chain column."""
+    as_v4(path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("ALTER TABLE journal DROP COLUMN chain")
     db.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
-    db.close()  # the last connection: its WAL is checkpointed into the file now
+    db.close()
 
 
 def test_a_v3_store_is_chained_at_migration_and_read_only_never_writes(
@@ -208,12 +222,13 @@ def test_a_bad_decision_cell_names_its_seq_not_its_text(decision: str, problem: 
     assert not verify_chain([StoredEntry(tuple(cells), stored.chain)]).ok
 
 
-def test_a_journal_row_reads_back_by_column_name(tmp_path: Path) -> None:
-    """``SELECT *`` rows (the outbox reader's) read as the explicit column list does."""
+def test_the_outbox_reads_entries_as_the_journal_does(tmp_path: Path) -> None:
+    """``entries`` (the outbox reader's pages) inflates packed rows as ``journal`` does."""
     store = SQLiteStore(tmp_path / "s.db")
     _fill(store)
-    rows = store._db.execute("SELECT * FROM journal ORDER BY seq").fetchall()
-    assert [_rows.entry(row) for row in rows] == list(store.journal())
+    journal = list(store.journal())
+    assert store.entries() == journal
+    assert store.entries(after=1, limit=2) == journal[1:3]
     store.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -216,3 +217,75 @@ def _packed_store() -> MemoryStore:
 
 
 _PACKED = _packed_store()
+
+
+def _many(store: Store, count: int) -> None:
+    engine = Orchestrator(shop_charts(), store)
+    for n in range(count):
+        engine.apply(event(f"p{n % 40}", "pay", "paid", amount=100 + n))
+
+
+def test_sqlite_trains_dictionaries_and_reads_every_entry_back(tmp_path: Path) -> None:
+    """Past ``TRAIN_FIRST`` entries rows are deflated with a dictionary the store trained;
+    every entry reads back the same through ``journal``, ``entries`` and ``history``, the
+    chain verifies and a memory store given the same inputs keeps the same cells."""
+    path = tmp_path / "s.db"
+    store, twin = SQLiteStore(path), MemoryStore()
+    _many(store, 400)
+    _many(twin, 400)
+    with sqlite3.connect(path) as db:
+        trained = [row[0] for row in db.execute("SELECT trained_at FROM dictionaries")]
+        packed = db.execute("SELECT count(*) FROM journal WHERE dictionary IS NOT NULL"
+                            ).fetchone()[0]
+    assert trained == [65, 260]
+    assert packed == 400 - 64
+    assert [s.cells for s in store.stored_journal()] == [s.cells for s in twin.stored_journal()]
+    assert store.entries(after=300, limit=5) == list(twin.journal())[300:305]
+    assert store.history("shop/payment/p7") == twin.history("shop/payment/p7")
+    assert verify_chain(store.stored_journal()).ok
+    assert replay(store, shop_charts()).ok
+    store.close()
+
+
+def test_an_edited_dictionary_breaks_every_entry_packed_with_it(tmp_path: Path) -> None:
+    """(An edit of bytes no entry refers to changes no entry: the entries are what the chain
+    proves, the dictionary only how they are spelled.)"""
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    _many(store, 100)
+    store.close()
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute("SELECT data FROM dictionaries").fetchone()
+        blank = base64.b64encode(bytes(len(base64.b64decode(data)))).decode()
+        db.execute("UPDATE dictionaries SET data = ?", (blank,))
+    reader = SQLiteStore(path, read_only=True)
+    report = verify_chain(reader.stored_journal())
+    reader.close()
+    assert [f.seq for f in report.findings] == list(range(65, 101))
+
+
+def test_a_v4_store_migrates_keeping_its_rows_and_packs_what_follows(tmp_path: Path) -> None:
+    from .test_chain import as_v4
+
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    _many(store, 10)
+    before = list(store.journal())
+    head = store.chain_head()
+    store.close()
+    as_v4(path)
+    old = SQLiteStore(path, read_only=True)
+    assert (old.version, list(old.journal()), old.chain_head()) == (4, before, head)
+    old.close()
+    migrated = SQLiteStore(path)
+    assert (migrated.version, list(migrated.journal()), migrated.chain_head()) == (5, before,
+                                                                                   head)
+    assert migrated.seen("shop/payment/p3", before[3].claimed_key or "")
+    _many(migrated, 12)  # the first ten are duplicates now, claimed before the migration
+    assert [e.decision.outcome.value for e in migrated.entries(after=10)][:10] == [
+        "duplicate"] * 10
+    assert replay(migrated, shop_charts()).ok
+    migrated.close()
+    with sqlite3.connect(path) as db:
+        wide = db.execute("SELECT count(*) FROM journal WHERE packed IS NULL").fetchone()[0]
+    assert wide == 10

@@ -8,6 +8,7 @@ and stale entries)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import sqlite3
@@ -27,6 +28,8 @@ from paychart.exit import EXIT_FINDINGS, EXIT_OK
 from paychart.journal import JOURNAL_COLUMNS
 from paychart.replay import replay
 from paychart.secrets import Secrets
+from paychart.stores import _rows
+from paychart.stores import _sqlite_journal as _packed
 from paychart.stores.sqlite import SQLiteStore
 from paychart.validate import validate_file
 
@@ -35,6 +38,8 @@ SEQUENCES = ("forged", "partial_refund")
 INVALID, REJECTED, DUPLICATE, STALE_LAST = 2, 9, 12, 13
 """Seqs of the entries the edits aim at (asserted by ``test_the_store_holds_every_kind``)."""
 Edit = Callable[[sqlite3.Connection], None]
+_LINE, _OUTCOME = JOURNAL_COLUMNS.index("line"), JOURNAL_COLUMNS.index("outcome")
+_PAYLOAD = JOURNAL_COLUMNS.index("payload")
 CHARTS = ChartSet.bundled()
 
 
@@ -71,16 +76,42 @@ def _verify(capsys: pytest.CaptureFixture[str], path: Path, *extra: str
     return status, json.loads(captured.out)
 
 
+def _entry_cells(db: sqlite3.Connection, seq: int) -> list[object]:
+    """The entry's cells as the store reads them (its packed cell inflated)."""
+    row = db.execute(_packed.select_rows(_rows.SCHEMA_VERSION) + " WHERE seq=?",
+                     (seq,)).fetchone()
+    return list(_packed.row_cells(db, _packed.Dictionaries(), row))
+
+
+def _write_cells(db: sqlite3.Connection, seq: int, cells: list[object]) -> None:
+    """What an attacker who runs paychart's own code writes: the cells packed again with the
+    row's dictionary, the outcome and line columns and the claim set from them."""
+    dictionary = db.execute("SELECT dictionary FROM journal WHERE seq=?", (seq,)).fetchone()[0]
+    zdict = None if dictionary is None else _packed.Dictionaries().data(db, dictionary)
+    claimed_object, claimed_key = _packed.claimed_of(cells)
+    db.execute("UPDATE journal SET packed=?, line=?, outcome=?, claim=? WHERE seq=?",
+               (_packed.packed_text(cells, zdict), cells[_LINE], cells[_OUTCOME],
+                _packed.claim(claimed_object, claimed_key), seq))
+
+
+def _set_cell(db: sqlite3.Connection, seq: int, **cells: object) -> None:
+    found = _entry_cells(db, seq)
+    for column, value in cells.items():
+        found[JOURNAL_COLUMNS.index(column)] = value
+    _write_cells(db, seq, found)
+
+
 def _decision(db: sqlite3.Connection, seq: int) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(
-        db.execute("SELECT decision FROM journal WHERE seq=?", (seq,)).fetchone()[0])
+    text = _entry_cells(db, seq)[JOURNAL_COLUMNS.index("decision")]
+    assert isinstance(text, str)
+    found: dict[str, Any] = json.loads(text)
     return found
 
 
 def _set_decision(db: sqlite3.Connection, seq: int, **changes: Any) -> None:
     decision = {**_decision(db, seq), **changes}
-    db.execute("UPDATE journal SET decision=? WHERE seq=?",
-               (json.dumps(decision, separators=(",", ":"), ensure_ascii=False), seq))
+    _set_cell(db, seq, decision=json.dumps(decision, separators=(",", ":"),
+                                           ensure_ascii=False))
 
 
 def _renumber(db: sqlite3.Connection, moves: dict[int, int]) -> None:
@@ -95,7 +126,7 @@ def _insert_copy_of_duplicate(db: sqlite3.Connection) -> None:
     """A fake entry at seq 5 (a copy of the duplicate, which claims nothing), later ones
     shifted up by one."""
     _renumber(db, {seq: seq + 1 for seq in range(5, STALE_LAST + 1)})
-    columns = ", ".join(c for c in (*JOURNAL_COLUMNS, "chain") if c != "seq")
+    columns = "line, outcome, claim, dictionary, packed, chain"
     db.execute(f"INSERT INTO journal (seq, {columns}) "  # noqa: S608 - constant columns
                f"SELECT 5, {columns} FROM journal WHERE seq=?", (DUPLICATE + 1,))
 
@@ -109,7 +140,7 @@ def _delete(seq: int) -> Edit:
     return lambda db: db.execute("DELETE FROM journal WHERE seq=?", (seq,)).close()
 
 
-EDITS: dict[str, tuple[Edit, int]] = {
+EDITS: dict[str, tuple[Edit, int | None]] = {
     "an edited outcome cell": (
         lambda db: db.execute("UPDATE journal SET outcome='applied' WHERE seq=?",
                               (REJECTED,)).close(), REJECTED),
@@ -125,16 +156,22 @@ EDITS: dict[str, tuple[Edit, int]] = {
     "a deleted rejected row": (_delete(REJECTED), REJECTED + 1),
     "a deleted invalid row": (_delete(INVALID), INVALID + 1),
     "a payload that no longer matches its digest": (
-        lambda db: db.execute("UPDATE journal SET payload=replace(payload, '10000', '1000') "
-                              "WHERE seq=5").close(), 5),
+        lambda db: _set_cell(db, 5, payload=str(_entry_cells(db, 5)[_PAYLOAD]).replace(
+            "10000", "1000")), 5),
     "a cleared dedupe claim": (
-        lambda db: db.execute("UPDATE journal SET claimed_key=NULL, claimed_object=NULL "
-                              "WHERE seq=7").close(), 7),
+        lambda db: _set_cell(db, 7, claimed_key=None, claimed_object=None), 7),
+    "a cleared claim column": (
+        lambda db: db.execute("UPDATE journal SET claim=NULL WHERE seq=7").close(), None),
+    "an edited claim column": (
+        lambda db: db.execute("UPDATE journal SET claim=? WHERE seq=7", (
+            _packed.claim("cardlink/payment/another", "another key"),)).close(), None),
     "an inserted row": (_insert_copy_of_duplicate, 5),
     "two rows swapped": (lambda db: _renumber(db, {3: 4, 4: 3}), 3),
     "a non-JSON decision cell": (
-        lambda db: db.execute("UPDATE journal SET decision='{\"outcome\": applied' "
-                              "WHERE seq=8").close(), 8),
+        lambda db: _set_cell(db, 8, decision='{"outcome": applied'), 8),
+    "a packed cell that does not inflate": (
+        lambda db: db.execute("UPDATE journal SET packed=substr(packed, 1, 40) "
+                              "WHERE seq=6").close(), 6),
 }
 
 
@@ -191,11 +228,10 @@ def test_the_last_row_deleted_is_caught_only_against_a_recorded_head(
 def _rechain(db: sqlite3.Connection) -> None:
     """What an attacker with write access does after an edit: recompute every link."""
     previous = "0" * 64
-    rows = db.execute(f"SELECT {', '.join(JOURNAL_COLUMNS)} FROM journal "  # noqa: S608
-                      "ORDER BY seq").fetchall()
-    for cells in rows:
-        previous = link_cells(previous, cells)
-        db.execute("UPDATE journal SET chain=? WHERE seq=?", (previous, cells[0]))
+    for (seq,) in db.execute("SELECT seq FROM journal ORDER BY seq").fetchall():
+        previous = link_cells(previous, _entry_cells(db, seq))
+        db.execute("UPDATE journal SET chain=? WHERE seq=?",
+                   (base64.b64encode(bytes.fromhex(previous)).decode(), seq))
 
 
 @pytest.mark.parametrize(("name", "check"), [("a non-JSON decision cell", "entry"),
@@ -230,11 +266,13 @@ def test_replay_checks_the_chain_too(filled: Path, tmp_path: Path,
 
 
 def _cells(path: Path) -> list[tuple[int, str, object]]:
-    """(seq, column, value) of every stored non-NULL journal cell, the chain included."""
+    """(seq, column, value) of every stored non-NULL journal cell: the packed cells, the
+    claim and the chain included."""
     with sqlite3.connect(path) as db:
-        rows = db.execute(f"SELECT {', '.join(JOURNAL_COLUMNS)}, chain "  # noqa: S608
-                          "FROM journal").fetchall()
-    columns = (*JOURNAL_COLUMNS, "chain")
+        cursor = db.execute("SELECT * FROM journal")
+        rows = cursor.fetchall()
+    columns = tuple(column[0] for column in cursor.description)
+    assert {"packed", "claim", "chain"} <= set(columns)
     return [(row[0], column, value) for row in rows
             for column, value in zip(columns, row, strict=True) if value is not None]
 
