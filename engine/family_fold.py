@@ -73,13 +73,14 @@ class FamilyFold:
 
     def messages(self, parent_key: str, event: Event) -> list[Event] | None:
         """The family's claimed messages and ``event``, parent's first (or in provider order
-        when every one carries it), each child's naming the family's parent. ``None`` when
+        when every one carries it; children by key, alike in every store), each child's
+        naming the family's parent. ``None`` when
         an object has no message from the merchant's own calls: no legal order can start
         it, and the other histories are not read."""
         histories: list[Sequence[Event]] = []
         keys = [parent_key, event.key] if event.key != parent_key else [parent_key]
-        for key in (*keys, *(child.key for child in self.store.children(parent_key)
-                             if child.key not in keys)):
+        children = sorted(child.key for child in self.store.children(parent_key))
+        for key in (*keys, *(child for child in children if child not in keys)):
             history = [*self.store.history(key), *((event,) if key == event.key else ())]
             if not any(message.channel in CREATING_CHANNELS for message in history):
                 return None
