@@ -27,6 +27,7 @@ from paychart.orchestrator import Orchestrator
 from paychart.providers import get_adapter, redacted_fields
 from paychart.redact import REMOVED, redact_body
 from paychart.redact_document import redact_document
+from tests.cards import luhn
 
 FIXTURES = Path(__file__).resolve().parent.parent / "adapters" / "fixtures"
 PROVIDERS = ("cardlink", "invoices", "paylink", "platform", "transaction_services")
@@ -80,14 +81,6 @@ def test_fixture_bodies_redact_to_the_generic_text(provider: str) -> None:
 
 # -- the property: planted card data, secrets and hostile text -----------------------------
 
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
 @st.composite
 def card_numbers(draw: st.DrawFn) -> str:
     """A Luhn-valid number of 13 to 19 digits, not starting with 0."""
@@ -95,7 +88,7 @@ def card_numbers(draw: st.DrawFn) -> str:
     body = str(draw(st.integers(1, 9))) + "".join(
         str(d) for d in draw(st.lists(st.integers(0, 9), min_size=length - 2,
                                       max_size=length - 2)))
-    check = next(str(d) for d in range(10) if _luhn_valid(body + str(d)))
+    check = next(str(d) for d in range(10) if luhn(body + str(d)))
     return body + check
 
 
@@ -186,7 +179,7 @@ _CARD_LIKE = re.compile(r"(?<![0-9A-Za-z.])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z]|\.
 
 def _card_numbers_in(text: str) -> list[str]:
     runs = (re.sub(r"\D", "", match.group(0)) for match in _CARD_LIKE.finditer(text))
-    return [digits for digits in runs if _luhn_valid(digits)]
+    return [digits for digits in runs if luhn(digits)]
 
 
 def _check_planted(provider: str, raw: RawInput, planted: list[Plant]) -> None:
