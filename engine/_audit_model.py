@@ -16,6 +16,7 @@ from ._diagram_render import Highlight, Step
 from .decision import Outcome
 from .event import SignatureStatus
 from .orders import Order, by_attention
+from .reason_groups import without_figures
 from .validate import ValidationRun
 
 ROUTINE = (Outcome.DUPLICATE, Outcome.STALE)
@@ -123,11 +124,8 @@ def _unverified(rows: Sequence[Row], verification: Sequence[Verification]
                  for p, n in sorted(callbacks.items()) if p is not None)
 
 
-_VARYING = re.compile(r"\b(?=[0-9a-f-]*\d)[0-9a-f-]{6,}\b|\d+(?:\.\d+)?")
-
-
 def _routine(rows: Sequence[Row]) -> tuple[tuple[str, str, int], ...]:
-    counts = Counter((r.decision.outcome.value, _VARYING.sub("…", r.decision.reason))
+    counts = Counter((r.decision.outcome.value, without_figures(r.decision.reason))
                      for r in rows if r.decision.outcome in ROUTINE)
     return tuple((outcome, reason, n) for (outcome, reason), n in counts.most_common())
 

@@ -201,17 +201,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                store=store, progress=progress,
                                allow_unverified=args.allow_unverified,
                                report_only=wanted is None)
+        progress.finish()
+        if run.inputs == 0:
+            raise _read_nothing(args.file)
+        # The report reads the objects the run wrote back from the store: before it closes.
+        met = expect.check(run, wanted) if wanted is not None else None
+        report: dict[str, Any] | str = (
+            {**as_json(run), **({"expectations": met.as_json()} if met else {})}
+            if args.format == "json" else
+            as_text(run, args.file) + (f"{met.text_line()}\n" if met else ""))
     finally:
         progress.finish()
         if store is not None:
             store.close()
-    if run.inputs == 0:
-        raise _read_nothing(args.file)
-    met = expect.check(run, wanted) if wanted is not None else None
-    if args.format == "json":
-        print_json({**as_json(run), **({"expectations": met.as_json()} if met else {})})
+    if isinstance(report, str):
+        out(report)
     else:
-        out(as_text(run, args.file) + (f"{met.text_line()}\n" if met else ""))
+        print_json(report)
     for result in run.internal_errors:
         err(f"paychart validate: internal error on line {result.line}: "
             f"{result.internal_error}")

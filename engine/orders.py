@@ -23,7 +23,7 @@ Anomalies have stable codes a backend can act on:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -156,22 +156,52 @@ def orders_of(records: Iterable[ObjectRecord], canonical: CanonicalOf) -> list[O
     """Every order among ``records`` (a store's objects, or what a run wrote), by
     reference; objects whose attempt keeps no reference are in no order."""
     by_key = {record.key: record for record in records if not record.placeholder}
-    members: dict[str, list[ObjectRecord]] = {}
-    for record in by_key.values():
-        head = _attempt_of(record, by_key.get)
+    return list(iter_orders(by_key.values(), by_key.__getitem__, canonical))
+
+
+Links = tuple[str | None, str | None, str | None]
+"""(parent, same attempt, reference) of one object: all the grouping needs to know."""
+
+
+def iter_orders(records: Iterable[ObjectRecord], fetch: Callable[[str], ObjectRecord],
+                canonical: CanonicalOf) -> Iterator[Order]:
+    """``orders_of`` one order at a time, by reference: ``records`` is read once, keeping
+    of each object only where it belongs, and ``fetch`` gives an order's objects back by
+    key when it is built. A million objects read from a store then cost an index of keys,
+    not a million records held at once."""
+    links: dict[str, Links] = {}
+    for record in records:
+        if not record.placeholder:
+            same = dict(record.remembered).get(SAME_ATTEMPT) if record.parent is None else None
+            links[record.key] = (record.parent, same, record.reference)
+    members: dict[str, list[str]] = {}
+    for key, link in links.items():
+        head = _head_of(key, link, links)
         if head is None:
             continue
-        if head.key != record.key:
-            members.setdefault(head.key, []).append(record)
+        if head != key:
+            members.setdefault(head, []).append(key)
         else:
-            members.setdefault(record.key, [])
-    grouped: dict[str, list[Attempt]] = {}
+            members.setdefault(key, [])
+    grouped: dict[str, list[tuple[str, list[str]]]] = {}
     for key, children in members.items():
-        head = by_key[key]
-        if head.reference is None:
-            continue
-        grouped.setdefault(head.reference, []).append(_attempt(head, children, canonical))
-    return [build(reference, attempts) for reference, attempts in sorted(grouped.items())]
+        reference = links[key][2]
+        if reference is not None:
+            grouped.setdefault(reference, []).append((key, children))
+    del links, members
+    for reference in sorted(grouped):
+        yield build(reference, [_attempt(fetch(key), map(fetch, children), canonical)
+                                for key, children in grouped.pop(reference)])
+
+
+def _head_of(key: str, link: Links, links: Mapping[str, Links]) -> str | None:
+    """``_attempt_of`` over links: the key of the attempt an object belongs to."""
+    parent, same, _reference = link
+    if parent is None:
+        other = links.get(same) if same is not None and same != key else None
+        return key if other is None or other[0] is not None else same
+    found = links.get(parent)
+    return None if found is None or found[2] is None else parent
 
 
 def order_of(store: Store, providers: Iterable[str], reference: str,
@@ -280,3 +310,34 @@ def counts(orders: Iterable[Order]) -> Mapping[str, int]:
         for code in order.anomalies:
             found[code] += 1
     return found
+
+
+@attrs.frozen
+class OrdersSummary:
+    """What the text report says about orders, gathered in one pass: how many, those with
+    anomalies (to list one by one, most anomalies first), the others counted by status."""
+
+    count: int
+    flagged: tuple[Order, ...]
+    statuses: Mapping[str, int]
+    """Orders without anomalies per status, most frequent first."""
+    anomalies: Mapping[str, int]
+    """Orders per anomaly code (``counts``: zero counts included)."""
+
+
+def summarize(orders: Iterable[Order]) -> OrdersSummary:
+    """``OrdersSummary`` of ``orders``, keeping only the flagged ones."""
+    count = 0
+    flagged: list[Order] = []
+    statuses: dict[str, int] = {}
+    found = dict.fromkeys(ANOMALIES, 0)
+    for order in orders:
+        count += 1
+        if order.anomalies:
+            flagged.append(order)
+            for code in order.anomalies:
+                found[code] += 1
+        else:
+            statuses[order.status] = statuses.get(order.status, 0) + 1
+    ranked = dict(sorted(statuses.items(), key=lambda kv: -kv[1]))
+    return OrdersSummary(count, tuple(by_attention(flagged)), ranked, found)

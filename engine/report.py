@@ -1,25 +1,26 @@
 """The ``paychart validate`` report: a page a person reads at a glance, or JSON for machines.
 
 Built from the run's results alone (its decisions and the objects it wrote), never by asking
-the orchestrator or the store afterwards: a store holding earlier runs does not leak in."""
+the orchestrator afterwards: a store holding earlier runs does not leak in. The text page
+reads the kept results once and the written objects once per summary, listing one by one
+only what a person must act on (rejected, invalid, orders with anomalies) and grouping the
+rest by reason, so its size does not grow with a day's routine noise."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from .decision import Decision, Outcome
 from .money import Money
-from .orders import Order, by_attention
+from .orders import OrdersSummary, by_attention
+from .reason_groups import ReasonGroups, generic_reason
 from .serialize import to_json
 from .validate import InputResult, ValidationRun
 
 _NEED_ATTENTION = (Outcome.REJECTED, Outcome.INVALID)
 _ROUTINE = (Outcome.STALE, Outcome.DUPLICATE)
 """Expected noise of at-least-once delivery: summarized by reason, not listed one by one."""
-_SHOWN_LINES = 8
 
 
 def _object_name(decision: Decision) -> str:
@@ -29,20 +30,6 @@ def _object_name(decision: Decision) -> str:
 
 def _reason(decision: Decision) -> str:
     return f"{decision.field}: {decision.reason}" if decision.field else decision.reason
-
-
-def _grouped(results: Sequence[InputResult]) -> list[tuple[str, str]]:
-    """(count, reason + the first lines) per distinct reason, with object ids left out."""
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for result in results:
-        generic = re.sub(r"`[^`]*`", "`…`", _reason(result.decision))
-        by_reason[generic].append(result.line)
-    rows = []
-    for reason, lines in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-        shown = ", ".join(str(n) for n in lines[:_SHOWN_LINES])
-        more = f", … {len(lines) - _SHOWN_LINES} more" if len(lines) > _SHOWN_LINES else ""
-        rows.append((f"{len(lines)} ×", f"{reason} (lines {shown}{more})"))
-    return rows
 
 
 def _decision_json(result: InputResult) -> dict[str, Any]:
@@ -110,24 +97,37 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
             for row in rows]
 
 
-def _orders_text(orders: Sequence[Order]) -> list[str]:
+def _orders_text(orders: OrdersSummary) -> list[str]:
     """Orders with anomalies one by one (what a person must act on), the rest counted."""
-    if not orders:
+    if not orders.count:
         return []
-    flagged = [order for order in by_attention(orders) if order.anomalies]
-    lines = [f"orders ({len(orders)}), {len(flagged)} with anomalies:"]
+    flagged = orders.flagged
+    lines = [f"orders ({orders.count}), {len(flagged)} with anomalies:"]
     lines += _table([(order.reference, ", ".join(order.anomalies), order.status,
                       " + ".join(str(Money(t.captured, t.currency)) for t in order.totals)
                       + " captured",
                       " · ".join(f"{a.provider} {a.record.object_kind} {a.record.object_id} "
                                  f"{a.canonical}" for a in order.attempts))
                      for order in flagged])
-    rest = Counter(order.status for order in orders if not order.anomalies)
-    if rest:
+    if orders.statuses:
         label = "the others by status" if flagged else "by status"
         lines.append(f"  {label}: " + " · ".join(f"{n} {status}"
-                                                 for status, n in rest.most_common()))
+                                                 for status, n in orders.statuses.items()))
     return [*lines, ""]
+
+
+def _sorted_out(results: Sequence[InputResult]
+                ) -> tuple[dict[Outcome, list[InputResult]], dict[Outcome, ReasonGroups]]:
+    """One pass over the kept results: those listed one by one, the routine ones grouped."""
+    listed: dict[Outcome, list[InputResult]] = {outcome: [] for outcome in _NEED_ATTENTION}
+    grouped = {outcome: ReasonGroups() for outcome in _ROUTINE}
+    for result in results:
+        outcome = result.decision.outcome
+        if outcome in listed:
+            listed[outcome].append(result)
+        elif outcome in grouped:
+            grouped[outcome].add(generic_reason(_reason(result.decision)), result.line)
+    return listed, grouped
 
 
 def as_text(run: ValidationRun, source: str) -> str:
@@ -148,10 +148,8 @@ def as_text(run: ValidationRun, source: str) -> str:
                      "(each decided invalid; please report):")
         lines += _table([(f"line {r.line}", r.internal_error or "") for r in internal])
         lines.append("")
-    lines += _orders_text(run.orders())
-    by_chart: dict[str, Counter[str]] = defaultdict(Counter)
-    for record in run.objects():
-        by_chart[record.chart][run.canonical(record)] += 1
+    lines += _orders_text(run.order_summary)
+    by_chart = run.object_counts
     if by_chart:
         lines.append(f"objects ({sum(sum(c.values()) for c in by_chart.values())}), "
                      "by canonical status:")
@@ -159,23 +157,23 @@ def as_text(run: ValidationRun, source: str) -> str:
                                               sorted(counts_.items(), key=lambda kv: -kv[1])))
                          for chart, counts_ in sorted(by_chart.items())])
         lines.append("")
+    listed, grouped = _sorted_out(run.results)
     for outcome in _NEED_ATTENTION:
-        results = [r for r in run.results if r.decision.outcome is outcome]
+        results = listed[outcome]
         if results:
             lines.append(f"{outcome.value} ({len(results)}):")
             lines += _table([(f"line {r.line}", _object_name(r.decision), _reason(r.decision))
                              for r in results])
             lines.append("")
     for outcome in _ROUTINE:
-        results = [r for r in run.results if r.decision.outcome is outcome]
-        if results:
-            lines.append(f"{outcome.value} ({len(results)}), by reason:")
-            lines += _table(_grouped(results))
+        groups = grouped[outcome]
+        if groups:
+            lines.append(f"{outcome.value} ({groups.total}), by reason:")
+            lines += _table(groups.rows())
             lines.append("")
-    warned = [r for r in run.results if r.decision.warnings]
-    if warned:
-        lines.append(f"warnings ({sum(len(r.decision.warnings) for r in warned)}):")
-        lines += _table([(f"line {r.line}", _object_name(r.decision), warning)
-                         for r in warned for warning in r.decision.warnings])
+    warnings = run.warning_groups()
+    if warnings:
+        lines.append(f"warnings ({warnings.total}), by reason:")
+        lines += _table(warnings.rows())
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

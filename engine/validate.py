@@ -7,17 +7,18 @@ internal error (journaled as ``invalid`` while the store still works), and the n
 decided. Authenticity fails closed (``authenticity.py``): a provider with secrets must
 verify every callback, and a run with callbacks nobody verified is never clean. The run's
 result carries everything a report needs (its decisions, and the last record of every object
-the run wrote), so reports never query the orchestrator or store. ``report_only`` keeps just
-what a report prints (counts of every decision, the results it lists) so that a run of a
-million inputs does not hold a million results and their bodies.
+the run wrote), so reports never query the orchestrator. ``report_only`` keeps just what a
+report prints (counts of every decision and warning, the results it lists, the keys of the
+objects it wrote) so that a run of a million inputs does not hold a million results, their
+bodies, or every object's record.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,23 +26,23 @@ import attrs
 
 from paychart.adapters import get_adapter
 
-from ._kept_results import PackedResults
+from ._kept_results import ObservedStore, PackedResults, WrittenObjects
 from .adapter import Adapter, AdapterContext, RawInput
 from .authenticity import UNVERIFIED, Authenticated, unverified_by_provider
 from .charts import ChartSet
 from .decision import Decision, Outcome
 from .errors import InputError, PaychartError, UnknownProviderError
-from .event import Channel, Event, SignatureStatus
+from .event import Channel, SignatureStatus
 from .exit import where_failed
 from .inputs import Record, read_records
-from .journal import JournalEntry
 from .ledger import refine
 from .orchestrator import Orchestrator
-from .orders import Order, counts, orders_of
+from .orders import Order, OrdersSummary, iter_orders, summarize
 from .providers import available
+from .reason_groups import ReasonGroups, without_figures
 from .record import ObjectRecord
 from .secrets import Secrets
-from .stores.base import BATCH_INPUTS, BATCH_SECONDS, Store
+from .stores.base import Store
 from .stores.memory import MemoryStore
 
 Progress = Callable[[int], None]
@@ -77,10 +78,18 @@ class InputResult:
 
 
 def listed(result: InputResult) -> bool:
-    """Whether a report lists this result: not applied, applied with warnings, or failed."""
-    decision = result.decision
-    return (decision.outcome is not Outcome.APPLIED or bool(decision.warnings)
-            or result.internal_error is not None)
+    """Whether a report lists this result: not applied, or failed. Warnings are grouped
+    by what they say (``warning_groups``), not listed per result."""
+    return result.decision.outcome is not Outcome.APPLIED or result.internal_error is not None
+
+
+def warning_groups(results: Iterable[InputResult]) -> ReasonGroups:
+    """Every warning of ``results``, grouped by its text without ids."""
+    groups = ReasonGroups()
+    for result in results:
+        for warning in result.decision.warnings:
+            groups.add(without_figures(warning), result.line)
+    return groups
 
 
 Signed = tuple[str, str | None, SignatureStatus | None]
@@ -93,6 +102,7 @@ class Tally:
 
     outcomes: Mapping[Outcome, int]
     signed: Mapping[Signed, int]
+    warnings: ReasonGroups
 
 
 class _Tallied:
@@ -102,6 +112,7 @@ class _Tallied:
     def __init__(self) -> None:
         self.outcomes: Counter[Outcome] = Counter()
         self.signed: Counter[Signed] = Counter()
+        self.warnings = ReasonGroups()
         self.kept: PackedResults[InputResult] = PackedResults()
 
     def __call__(self, results: Iterable[InputResult]) -> None:
@@ -110,11 +121,13 @@ class _Tallied:
             self.outcomes[decision.outcome] += 1
             if result.raw is not None:
                 self.signed[decision.provider or "", result.channel, result.authenticity] += 1
+            for warning in decision.warnings:
+                self.warnings.add(without_figures(warning), result.line)
             if listed(result):
                 self.kept.append(attrs.evolve(result, raw=None))
 
     def tally(self) -> Tally:
-        return Tally(dict(self.outcomes), dict(self.signed))
+        return Tally(dict(self.outcomes), dict(self.signed), self.warnings)
 
 
 @attrs.frozen
@@ -122,7 +135,8 @@ class ValidationRun:
     """The decisions of a run and the last record of every object it wrote.
 
     ``results`` holds every decision, or, when ``tally`` is set (``report_only``), only those
-    a report lists (``listed``, raw input dropped), the tally counting all of them.
+    a report lists (``listed``, raw input dropped), the tally counting all of them and
+    grouping their warnings; ``written`` is then read back from the store by key.
     ``orchestrator`` stays available to callers who want to ask the engine more (allowed
     actions, prechecks); the reports read only ``results``, the tally and ``written``."""
 
@@ -130,7 +144,7 @@ class ValidationRun:
     orchestrator: Orchestrator = attrs.field(repr=False)
     inputs: int
     charts: ChartSet = attrs.field(repr=False)
-    written: tuple[ObjectRecord, ...] = attrs.field(default=(), repr=False)
+    written: Sequence[ObjectRecord] = attrs.field(default=(), repr=False)
     allowed_unverified: frozenset[str] = frozenset()
     """Providers whose unverified callbacks the caller accepts (``--allow-unverified``)."""
     tally: Tally | None = attrs.field(default=None, repr=False)
@@ -173,9 +187,21 @@ class ValidationRun:
         counts = self._outcomes()
         return bool(counts.get(Outcome.REJECTED) or counts.get(Outcome.INVALID))
 
+    def warning_groups(self) -> ReasonGroups:
+        """Every decision's warnings, grouped by what they say."""
+        return self.tally.warnings if self.tally is not None else warning_groups(self.results)
+
     def objects(self) -> list[ObjectRecord]:
         """Objects this run wrote, by key, as they ended (not what the store held before)."""
         return list(self.written)
+
+    @functools.cached_property
+    def object_counts(self) -> dict[str, Counter[str]]:
+        """Objects this run wrote per chart and canonical status, read once."""
+        found: dict[str, Counter[str]] = {}
+        for record in self.written:
+            found.setdefault(record.chart, Counter())[self.canonical(record)] += 1
+        return found
 
     def canonical(self, record: ObjectRecord) -> str:
         """An object's canonical status: its state's, refined by its ledger."""
@@ -184,17 +210,30 @@ class ValidationRun:
 
     def orders(self) -> list[Order]:
         """The orders among the objects this run wrote (by merchant reference)."""
-        return orders_of(self.written, self.canonical)
+        return list(self._iter_orders())
 
-    @property
+    def _iter_orders(self) -> Iterator[Order]:
+        written = self.written
+        if isinstance(written, WrittenObjects):
+            return iter_orders(written, written.fetch, self.canonical)
+        by_key = {record.key: record for record in written}
+        return iter_orders(by_key.values(), by_key.__getitem__, self.canonical)
+
+    @functools.cached_property
+    def order_summary(self) -> OrdersSummary:
+        """The orders counted and their anomalies listed, built once, one order at a time."""
+        return summarize(self._iter_orders())
+
+    @functools.cached_property
     def internal_errors(self) -> tuple[InputResult, ...]:
+        """The results paychart itself failed on (read once: results may be packed)."""
         return tuple(r for r in self.results if r.internal_error is not None)
 
     @property
     def order_anomalies(self) -> dict[str, int]:
         """How many orders show each anomaly (``orders.ANOMALIES``), only those found: a
         double charge in a recorded day is a finding, like a rejected input."""
-        return {code: n for code, n in counts(self.orders()).items() if n}
+        return {code: n for code, n in self.order_summary.anomalies.items() if n}
 
     @property
     def clean(self) -> bool:
@@ -202,55 +241,6 @@ class ValidationRun:
         its provider allowed unverified): the exit status 0 of ``paychart validate``."""
         return (not self.needs_attention and not self.blocking_unverified
                 and not self.order_anomalies)
-
-
-class _Observed:
-    """The run's store, noting the last record of each object every commit writes."""
-
-    def __init__(self, store: Store) -> None:
-        self.inner = store
-        self.latest: dict[str, ObjectRecord] = {}
-
-    def get(self, key: str) -> ObjectRecord | None:
-        return self.inner.get(key)
-
-    def seen(self, object_key: str, dedupe_key: str) -> bool:
-        return self.inner.seen(object_key, dedupe_key)
-
-    def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
-        return self.inner.load(object_key, dedupe_key)
-
-    def children(self, parent_key: str) -> Sequence[ObjectRecord]:
-        return self.inner.children(parent_key)
-
-    def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
-        return self.inner.by_reference(provider, reference)
-
-    def history(self, object_key: str) -> Sequence[Event]:
-        return self.inner.history(object_key)
-
-    def commit(self, entry: JournalEntry, records: Sequence[ObjectRecord],
-               reads: Sequence[tuple[str, int]] = ()) -> int:
-        seq = self.inner.commit(entry, records, reads)
-        for record in records:
-            self.latest[record.key] = record
-        return seq
-
-    def batch(self, max_inputs: int = BATCH_INPUTS,
-              max_seconds: float = BATCH_SECONDS) -> AbstractContextManager[None]:
-        return self.inner.batch(max_inputs, max_seconds)
-
-    def journal(self) -> Iterator[JournalEntry]:
-        return self.inner.journal()
-
-    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
-        return self.inner.entries(after, limit)
-
-    def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
-        return self.inner.objects(placeholders=placeholders)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def _result(record: Record, decision: Decision, raw: RawInput | None = None,
@@ -358,7 +348,7 @@ def validate_records(records: Iterable[Record], *, charts: ChartSet | None = Non
     options = list(options)
     check_options(charts, options)
     allowed = check_allowed_unverified(allow_unverified)
-    observed = _Observed(store if store is not None else MemoryStore())
+    observed = ObservedStore(store if store is not None else MemoryStore(), keys_only=report_only)
     orchestrator = Orchestrator(charts, observed, options=options)
     secrets = secrets or Secrets()
     results: list[InputResult] = []
@@ -377,7 +367,7 @@ def validate_records(records: Iterable[Record], *, charts: ChartSet | None = Non
             inputs += 1
             if progress is not None:
                 progress(inputs)
-    written = tuple(sorted(observed.latest.values(), key=lambda r: r.key))
+    written = observed.written()
     if tallied is not None:
         return ValidationRun(tallied.kept, orchestrator, inputs, charts, written,
                              allowed, tallied.tally())

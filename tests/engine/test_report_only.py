@@ -16,11 +16,13 @@ from hypothesis import strategies as st
 
 from paychart import validate
 from paychart.adapter import Adapter
+from paychart.cli import main
 from paychart.inputs import Record, parse_record, read_records
 from paychart.orchestrator import Orchestrator
 from paychart.report import as_json, as_text
 from paychart.secrets import Secrets
 from paychart.simulate import simulate
+from paychart.stores.sqlite import SQLiteStore
 from paychart.validate import InputResult, ValidationRun, listed, validate_records
 from tests.simulate.support import START, secrets_toml, tables
 
@@ -118,3 +120,51 @@ def test_a_line_paychart_failed_on_is_kept_and_counted(monkeypatch: pytest.Monke
 
 _DAY_RECORDS = list(read_records(DAY))
 _DAY_SECRETS = Secrets.load(DAY_SECRETS)
+
+
+def test_warnings_are_counted_by_what_they_say_and_no_applied_result_is_kept(
+        simulated: tuple[list[Record], Secrets]) -> None:
+    """Every PLATFORM callback warns that its signature leaves status and amount
+    unconfirmed: the page says so once with a count, and the run keeps none of them."""
+    records, secrets = simulated
+    full, streamed = _both(records, secrets)
+    warnings = sum(len(r.decision.warnings) for r in full.results)
+    platform = sum(1 for r in full.results if r.decision.provider == "platform"
+                   and r.channel == "callback" and r.decision.outcome.value == "applied")
+    assert warnings >= platform > 0
+    text = as_text(streamed, "x")
+    assert f"\nwarnings ({warnings}), by reason:\n" in text
+    rows = text.split(f"warnings ({warnings}), by reason:\n", 1)[1].splitlines()
+    counts = [int(row.split("×", 1)[0]) for row in rows if "×" in row]
+    assert sum(counts) == warnings and counts == sorted(counts, reverse=True)
+    assert "unconfirmed until `GET_TRANS_STATUS` reports them" in rows[0]
+    assert len(rows) < platform  # grouped, not one line per warning
+    assert all(r.decision.outcome.value != "applied" or r.internal_error
+               for r in streamed.results)
+
+
+def test_a_sqlite_run_reads_what_it_wrote_back_from_the_store_and_reports_the_same(
+        simulated: tuple[list[Record], Secrets], tmp_path: Path) -> None:
+    records, secrets = simulated
+    in_memory = validate_records(records, secrets=secrets, report_only=True)
+    store = SQLiteStore(tmp_path / "run.sqlite")
+    try:
+        on_disk = validate_records(records, secrets=secrets, store=store, report_only=True)
+        _same_reports(in_memory, on_disk)
+        assert [r.key for r in on_disk.written] == sorted(r.key for r in store.objects())
+        assert on_disk.order_summary == in_memory.order_summary
+    finally:
+        store.close()
+
+
+def test_validate_with_a_store_prints_the_same_report_as_without(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The report reads the written objects from the store, so it is made before the
+    command closes the store."""
+    day = ["validate", str(DAY), "--secrets", str(DAY_SECRETS)]
+    for extra in ((), ("--format", "json")):
+        main([*day, *extra])
+        alone = capsys.readouterr().out
+        main([*day, *extra, "--store", f"sqlite:{tmp_path / ('s' + str(len(extra)))}"])
+        assert capsys.readouterr().out == alone
+        assert "objects (" in alone or '"objects"' in alone
