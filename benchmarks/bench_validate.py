@@ -12,6 +12,8 @@ processes read the same lines:
 - sqlite: the same on a fresh ``SQLiteStore`` file (WAL, ``synchronous=FULL``), store closed.
 
 Each child's peak RSS is its own (``os.wait4``), so one run does not inherit the last one's.
+A fourth child (``--traced N`` records, default 20k) runs the memory store under tracemalloc
+and prints what each part retains per object and per journal entry on this real traffic.
 Run from anywhere: ``python benchmarks/bench_validate.py`` (10k and 100k records; ``--full``
 adds 1M, ``--profile`` appends a cProfile of the memory run at the largest size). Targets are
 issue 18's, informational: the script always exits 0. See ``benchmarks/README.md``.
@@ -53,6 +55,10 @@ TARGET_RSS_MEMORY = 1 << 30
 TARGET_RSS_SQLITE = 300 << 20
 TARGET_SQLITE_BYTES = 800
 MODES = ("floor", "memory", "sqlite")
+TRACED = 20_000
+"""Records of the traced run (memory per part): tracemalloc slows a run several times."""
+TARGET_PER_OBJECT = 512
+TARGET_PER_ENTRY = 600
 
 
 # -- traffic -----------------------------------------------------------------------------------
@@ -175,6 +181,46 @@ def _validate(path: Path, limit: int, secrets: Any, db: Path | None, charts: Any
     return found
 
 
+def _traced(path: Path, limit: int, secrets: Any, charts: Any) -> dict[str, Any]:
+    """Memory retained per part on real traffic: ``validate`` (report_only, memory store)
+    under tracemalloc, then the run's kept results, the journal, the dedupe index (claimed
+    digests and each object's journal positions) and the object records (with their
+    children and reference indexes) are dropped in turn; each drop is what that part held."""
+    import gc
+    import tracemalloc
+
+    from paychart.stores.memory import MemoryStore
+    from paychart.validate import validate_records
+
+    def traced() -> int:
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    def drop(*names: str) -> int:
+        before = traced()
+        for name in names:
+            setattr(store, name, type(getattr(store, name))())
+        return before - traced()
+
+    tracemalloc.start()
+    store = MemoryStore()
+    start = traced()
+    run = validate_records(_records(path, limit), charts=charts, secrets=secrets, store=store,
+                           report_only=True)
+    objects = sum(1 for record in store.objects(placeholders=True))
+    entries = sum(1 for _ in store.journal())
+    before = traced()
+    del run
+    kept = before - traced()
+    journal = drop("_journal")
+    dedupe = drop("_claimed", "_history")
+    records = drop("_objects", "_children", "_referenced")
+    residual = traced() - start
+    tracemalloc.stop()
+    return {"objects": objects, "entries": entries, "kept": kept, "journal": journal,
+            "dedupe": dedupe, "records": records, "residual": residual}
+
+
 WARM_UP = 200
 """Records decided (or parsed) once before timing, on a throwaway store: imports, the charts'
 compilation and first-use caches are set-up, not cost per record."""
@@ -188,6 +234,11 @@ def child(args: argparse.Namespace) -> int:
 
     secrets = Secrets.load(args.secrets)
     path = Path(args.child_file)
+    if args.child == "traced":
+        from paychart.charts import ChartSet as Charts
+
+        print(json.dumps(_traced(path, args.limit, secrets, Charts.bundled())))
+        return 0
     if args.child == "floor":
         _floor(path, WARM_UP, secrets)
         started, cpu = time.perf_counter(), time.process_time()
@@ -302,6 +353,29 @@ def report(sizes: Sequence[int], found: dict[tuple[int, str], dict[str, Any]]) -
     return lines
 
 
+def traced_report(size: int, found: dict[str, Any]) -> list[str]:
+    """Memory per part of the traced run, and issue 18's targets for it."""
+    if "failed" in found:
+        return [f"\nmemory per part ({size:,} records): {found['failed']}"]
+    objects, entries = found["objects"], found["entries"]
+    per_object = (found["records"] + found["dedupe"]) / objects
+    per_entry = found["journal"] / entries
+    rows = [("part (memory store, tracemalloc)", "bytes", "per object", "per entry"),
+            *((name, f"{found[key]:,}", f"{found[key] / objects:,.0f} B",
+               f"{found[key] / entries:,.0f} B")
+              for name, key in (("object records and their indexes", "records"),
+                                ("dedupe index and journal positions", "dedupe"),
+                                ("journal", "journal"),
+                                ("kept for the report", "kept"),
+                                ("other (caches, not freed)", "residual")))]
+    targets = [("in-flight object (records + dedupe)", f"{per_object:,.0f} B",
+                f"<= {TARGET_PER_OBJECT} B", _verdict(per_object <= TARGET_PER_OBJECT)),
+               ("journal per entry", f"{per_entry:,.0f} B", f"<= {TARGET_PER_ENTRY} B",
+                _verdict(per_entry <= TARGET_PER_ENTRY))]
+    return [f"\nmemory per part: {size:,} records, {objects:,} objects, {entries:,} entries",
+            *_table(rows), "", *_table([("target", "measured", "wanted", "result"), *targets])]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--full", action="store_true", help=f"add {FULL_SIZE:,} records")
@@ -317,7 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(default: a temporary folder, removed)")
     parser.add_argument("--profile", action="store_true",
                         help="append a cProfile (top 15 by own time) of the memory run")
-    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    parser.add_argument("--traced", type=int, default=TRACED,
+                        help=f"records of the memory-per-part run (default {TRACED:,}; 0: skip)")
+    parser.add_argument("--child", choices=(*MODES, "traced"), help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)
     parser.add_argument("--child-profile", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
@@ -342,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = {(size, mode): measure(mode, path, size, secrets, work)
                  for size in sizes for mode in MODES}
         print("\n".join(report(sizes, found)))
+        if args.traced:
+            print("\n".join(traced_report(args.traced,
+                                           measure("traced", path, args.traced, secrets, work))))
         if args.profile:
             profiled = measure("memory", path, sizes[-1], secrets, work, profile=True)
             print(f"\n--- cProfile of validate (memory store), {sizes[-1]:,} records, "
