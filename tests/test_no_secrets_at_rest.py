@@ -6,6 +6,7 @@ values the fixtures use and the values of the test secrets."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import sqlite3
 import tomllib
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from paychart.cli import main
+from paychart.stores.sqlite import SQLiteStore
 from tests.cards import luhn
 
 FIXTURES = Path(__file__).resolve().parent / "adapters/fixtures"
@@ -80,6 +82,17 @@ def _dump(path: Path) -> str:
         return "\n".join(db.iterdump())
 
 
+def _unpacked(path: Path) -> str:
+    """The journal's cells as the store reads them back: rows are packed and deflated
+    (schema v5), so a dump of the file alone would not show a card number inside them."""
+    store = SQLiteStore(path, read_only=True)
+    try:
+        return "\n".join(json.dumps(stored.cells, default=str)
+                         for stored in store.stored_journal())
+    finally:
+        store.close()
+
+
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     main(list(argv))
     captured = capsys.readouterr()
@@ -123,6 +136,9 @@ def test_no_card_number_cvv_or_secret_is_stored_or_shown(
         texts.append((f"parse {file}", _cli(capsys, "parse", provider, str(folder / file),
                                             "--channel", channel, "--secrets", str(secrets))))
     texts += [(str(db), _dump(db)) for db in sorted(tmp_path.glob("*.sqlite"))]
+    texts += [(f"{db} unpacked", _unpacked(db)) for db in sorted(tmp_path.glob("*.sqlite"))]
+    assert all('\\"dedupe_key\\"' in text for where, text in texts
+               if where.endswith("unpacked"))  # the events' cells were inflated
     assert len(list(tmp_path.glob("*.sqlite"))) == len(sequences)
     secret = secret_values(provider)
     cvvs = cvv_values(provider)
