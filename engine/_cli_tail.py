@@ -3,16 +3,23 @@
 A consumer keeps the last ``seq`` it handled and asks for the entries after it (``--after``):
 every decision arrives once and in order, with no second queue to keep in step. ``--follow``
 waits for new entries; each poll opens the store read-only afresh, so it also sees a store
-that a server began writing after ``tail`` started.
+that a server began writing after ``tail`` started. Ctrl-C or SIGTERM ends it with status 0
+after the page it is printing: the signal only sets a flag, since a ``KeyboardInterrupt``
+raised wherever the signal lands can be swallowed (a finalizer run by the garbage collector
+prints and drops it) and leave ``--follow`` running.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 from . import _cli_commands as commands
@@ -85,12 +92,38 @@ def _page(url: str, after: int) -> list[JournalEntry]:
         store.close()
 
 
+class _Stop:
+    """Set by SIGINT or SIGTERM: a plain flag (a ``threading.Event`` set from a handler
+    can deadlock on its own lock)."""
+
+    requested = False
+
+
+@contextmanager
+def _stop_on_signal() -> Iterator[_Stop]:
+    """A flag SIGINT and SIGTERM set (their handlers restored afterwards)."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # only the main thread can take signals; a caller's thread ends by itself
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.requested = True
+
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)
+
+
 def cmd_tail(args: argparse.Namespace) -> int:
     show = (lambda e: json.dumps(as_json(e), ensure_ascii=False)) if args.format == "json" \
         else as_text
     after = args.after
-    try:
-        while True:
+    with _stop_on_signal() as stop:
+        while not stop.requested:
             page = _page(args.store, after)
             for entry in page:
                 commands.out(show(entry) + "\n")
@@ -99,7 +132,6 @@ def cmd_tail(args: argparse.Namespace) -> int:
             if len(page) == PAGE:
                 continue
             if not args.follow:
-                return EXIT_OK
-            time.sleep(POLL_SECONDS)
-    except KeyboardInterrupt:  # the way to end --follow
-        return EXIT_OK
+                break
+            time.sleep(POLL_SECONDS)  # a signal cuts it short, then the loop ends
+    return EXIT_OK

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -94,6 +95,20 @@ def test_tail_follow_prints_entries_as_they_are_committed(tmp_path: Path) -> Non
         stop(tail)
         store.close()
     assert tail.returncode == EXIT_OK
+
+
+def test_sigterm_ends_tail_follow_cleanly_while_it_waits(tmp_path: Path) -> None:
+    """A service manager stops a consumer with SIGTERM: status 0, every line printed."""
+    path = tmp_path / "s.sqlite"
+    store = SQLiteStore(path)
+    Orchestrator(ChartSet.bundled(), store).ingest(CALLBACKS[0], get_adapter("cardlink"))
+    store.close()
+    tail = paychart("tail", f"sqlite:{path}", "--follow", "--format", "json")
+    assert tail.stdout is not None
+    assert json.loads(tail.stdout.readline())["seq"] == 1
+    tail.send_signal(signal.SIGTERM)
+    out, err = tail.communicate(timeout=60)
+    assert (tail.returncode, out, err) == (EXIT_OK, "", "")
 
 
 def test_tail_text_prints_a_reason_only_when_it_says_more_than_the_move(
