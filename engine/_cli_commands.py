@@ -39,11 +39,16 @@ def err(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
-def print_json(data: Any) -> None:
-    """JSON on stdout, escaped to ASCII when stdout cannot encode everything (JSON says the
-    same either way)."""
+def json_ascii() -> bool:
+    """Whether JSON on stdout must be escaped to ASCII: stdout cannot encode everything
+    (JSON says the same either way)."""
     encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
-    out(json.dumps(data, indent=2, ensure_ascii=not encoding.startswith("utf")) + "\n")
+    return not encoding.startswith("utf")
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout (``json_ascii``)."""
+    out(json.dumps(data, indent=2, ensure_ascii=json_ascii()) + "\n")
 
 
 def _secrets(path: str | None) -> Secrets:
@@ -183,7 +188,7 @@ def _read_nothing(file: str) -> UsageError:
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import expect
     from .inputs import read_records
-    from .report import as_json, as_text
+    from .report import as_text, json_text
     from .validate import check_allowed_unverified, check_options, validate_records
 
     charts = ChartSet.bundled(args.chart)
@@ -206,18 +211,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
             raise _read_nothing(args.file)
         # The report reads the objects the run wrote back from the store: before it closes.
         met = expect.check(run, wanted) if wanted is not None else None
-        report: dict[str, Any] | str = (
-            {**as_json(run), **({"expectations": met.as_json()} if met else {})}
-            if args.format == "json" else
-            as_text(run, args.file) + (f"{met.text_line()}\n" if met else ""))
+        if args.format == "json":
+            extra = {"expectations": met.as_json()} if met else None
+            for piece in json_text(run, extra, ensure_ascii=json_ascii()):
+                out(piece)
+        else:
+            out(as_text(run, args.file) + (f"{met.text_line()}\n" if met else ""))
     finally:
         progress.finish()
         if store is not None:
             store.close()
-    if isinstance(report, str):
-        out(report)
-    else:
-        print_json(report)
     for result in run.internal_errors:
         err(f"paychart validate: internal error on line {result.line}: "
             f"{result.internal_error}")

@@ -210,9 +210,10 @@ class ValidationRun:
 
     def orders(self) -> list[Order]:
         """The orders among the objects this run wrote (by merchant reference)."""
-        return list(self._iter_orders())
+        return list(self.orders_by_reference())
 
-    def _iter_orders(self) -> Iterator[Order]:
+    def orders_by_reference(self) -> Iterator[Order]:
+        """The orders one at a time, by reference (each built when reached)."""
         written = self.written
         if isinstance(written, WrittenObjects):
             return iter_orders(written, written.fetch, self.canonical)
@@ -222,7 +223,7 @@ class ValidationRun:
     @functools.cached_property
     def order_summary(self) -> OrdersSummary:
         """The orders counted and their anomalies listed, built once, one order at a time."""
-        return summarize(self._iter_orders())
+        return summarize(self.orders_by_reference())
 
     @functools.cached_property
     def internal_errors(self) -> tuple[InputResult, ...]:

@@ -19,7 +19,7 @@ from paychart.adapter import Adapter
 from paychart.cli import main
 from paychart.inputs import Record, parse_record, read_records
 from paychart.orchestrator import Orchestrator
-from paychart.report import as_json, as_text
+from paychart.report import as_json, as_text, json_text
 from paychart.secrets import Secrets
 from paychart.simulate import simulate
 from paychart.stores.sqlite import SQLiteStore
@@ -168,3 +168,16 @@ def test_validate_with_a_store_prints_the_same_report_as_without(
         main([*day, *extra, "--store", f"sqlite:{tmp_path / ('s' + str(len(extra)))}"])
         assert capsys.readouterr().out == alone
         assert "objects (" in alone or '"objects"' in alone
+
+
+@pytest.mark.parametrize("ensure_ascii", [False, True])
+def test_the_json_report_is_written_piece_by_piece_as_the_same_text(
+        simulated: tuple[list[Record], Secrets], ensure_ascii: bool) -> None:
+    records, secrets = simulated
+    for run in _both(records, secrets):
+        for extra in (None, {"expectations": {"met": 3, "missed": ["é"]}}):
+            whole = json.dumps({**as_json(run), **(extra or {})}, indent=2,
+                               ensure_ascii=ensure_ascii) + "\n"
+            pieces = list(json_text(run, extra, ensure_ascii=ensure_ascii))
+            assert "".join(pieces) == whole
+            assert len(pieces) > len(as_json(run)["objects"])  # not one string at the end
