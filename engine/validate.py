@@ -83,9 +83,11 @@ def listed(result: InputResult) -> bool:
     return result.decision.outcome is not Outcome.APPLIED or result.internal_error is not None
 
 
-def warning_groups(results: Iterable[InputResult]) -> ReasonGroups:
-    """Every warning of ``results``, grouped by its text without ids."""
-    groups = ReasonGroups()
+def warning_groups(results: Iterable[InputResult], groups: ReasonGroups | None = None
+                   ) -> ReasonGroups:
+    """Every warning of ``results`` added to ``groups`` (new ones by default), by its text
+    without ids and figures."""
+    groups = ReasonGroups() if groups is None else groups
     for result in results:
         for warning in result.decision.warnings:
             groups.add(without_figures(warning), result.line)
@@ -116,13 +118,13 @@ class _Tallied:
         self.kept: PackedResults[InputResult] = PackedResults()
 
     def __call__(self, results: Iterable[InputResult]) -> None:
+        results = list(results)
+        warning_groups(results, self.warnings)
         for result in results:
             decision = result.decision
             self.outcomes[decision.outcome] += 1
             if result.raw is not None:
                 self.signed[decision.provider or "", result.channel, result.authenticity] += 1
-            for warning in decision.warnings:
-                self.warnings.add(without_figures(warning), result.line)
             if listed(result):
                 self.kept.append(attrs.evolve(result, raw=None))
 
