@@ -92,7 +92,8 @@ class WrittenObjects(Sequence[ObjectRecord]):
         self._keys = tuple(sorted(keys))
         self._fetch = fetch
 
-    def _read(self, key: str) -> ObjectRecord:
+    def fetch(self, key: str) -> ObjectRecord:
+        """One written object by key (``LookupError`` if the store lost it)."""
         record = self._fetch(key)
         if record is None:  # the run committed it: only a store emptied since loses it
             raise LookupError(f"{key} was written by this run but is no longer stored")
@@ -102,7 +103,7 @@ class WrittenObjects(Sequence[ObjectRecord]):
         return len(self._keys)
 
     def __iter__(self) -> Iterator[ObjectRecord]:
-        return map(self._read, self._keys)
+        return map(self.fetch, self._keys)
 
     @overload
     def __getitem__(self, index: int) -> ObjectRecord: ...
@@ -112,12 +113,8 @@ class WrittenObjects(Sequence[ObjectRecord]):
 
     def __getitem__(self, index: int | slice) -> ObjectRecord | Sequence[ObjectRecord]:
         if isinstance(index, slice):
-            return tuple(map(self._read, self._keys[index]))
-        return self._read(self._keys[index])
-
-    def fetch(self, key: str) -> ObjectRecord:
-        """One written object by key (``LookupError`` if the store lost it)."""
-        return self._read(key)
+            return tuple(map(self.fetch, self._keys[index]))
+        return self.fetch(self._keys[index])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
