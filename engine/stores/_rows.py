@@ -108,6 +108,11 @@ _COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captur
             "charged_back, parent, sequence, remembered, skipped, deferred, visited, pending, "
             "unlinked, placeholder, reference")
 SELECT_OBJECTS = f"SELECT {_COLUMNS} FROM objects"  # noqa: S608 - constant columns
+SELECT_BY_KEY = SELECT_OBJECTS + " WHERE key=?"
+UPSERT_OBJECT = (f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)}) "  # noqa: S608
+                 "ON CONFLICT(key) DO UPDATE SET "
+                 + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS.split(", ")[1:]))
+"""A batch's staged records, checked against the versions already: new or not, one statement."""
 LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claim=?) "
         "AS claimed, o.* FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
 INSERT_OBJECT = f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)})"  # noqa: S608

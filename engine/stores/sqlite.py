@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
+from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain
 from ..errors import DuplicateKeyError, StoreError, VersionConflictError
 from ..event import Event
 from ..journal import (
@@ -35,11 +35,15 @@ from ..journal import (
 from ..record import ObjectRecord
 from . import _rows
 from . import _sqlite_journal as _packed
+from ._sqlite_batch import Batch
 from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
 _CHAIN_BASE64 = 44
 _EVENT = JOURNAL_COLUMNS.index("event")
 _OUTCOME = JOURNAL_COLUMNS.index("outcome")
+STATEMENTS_CACHED = 256
+"""Prepared statements kept per connection (sqlite3 caches them by their text, which is
+constant): well above the number the store runs."""
 BUSY_TIMEOUT = 30.0
 """Seconds a writer waits for the write lock before SQLite gives up with "database is
 locked"; batches are bounded well below it."""
@@ -82,13 +86,14 @@ class SQLiteStore:
                    + ("" if live else "&immutable=1"))
             try:
                 db = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                     timeout=BUSY_TIMEOUT, check_same_thread=False)
+                                     timeout=BUSY_TIMEOUT, check_same_thread=False,
+                                     cached_statements=STATEMENTS_CACHED)
                 db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.path}: cannot open read-only ({exc})") from None
         else:
             db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT,
-                                 check_same_thread=False)
+                                 check_same_thread=False, cached_statements=STATEMENTS_CACHED)
             # 8 KiB pages for a new file (no effect on an existing one): a journal row is
             # over 1 KiB, and 4 KiB pages left a quarter of each page empty.
             db.execute("PRAGMA page_size=8192")
@@ -116,38 +121,72 @@ class SQLiteStore:
 
     # -- reads ----------------------------------------------------------------------------------
 
+    def _batched(self) -> Batch | None:
+        """This thread's batch; with no transaction open, its cache checked against other
+        connections' commits first."""
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None and not batch.bounds.open:
+            batch.check_current(self._db)
+        return batch
+
+    def _settle(self, *, journal: bool = True) -> None:
+        """Write this thread's staged decisions into its open transaction before a read that
+        SQL answers (children, history, the journal): it then finds them."""
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            if journal:
+                batch.flush(self._db, _packed.INSERT)
+            else:
+                batch.flush_objects(self._db)
+
     def get(self, key: str) -> ObjectRecord | None:
         with self._guard():
-            row = self._db.execute(_rows.SELECT_OBJECTS + " WHERE key=?", (key,)).fetchone()
+            batch = self._batched()
+            if batch is not None:
+                return batch.record(self._db, key)
+            row = self._db.execute(_rows.SELECT_BY_KEY, (key,)).fetchone()
         record = None if row is None else _rows.record(row)
         self._local.recent = (key, record)
         return record
 
     def seen(self, object_key: str, dedupe_key: str) -> bool:
+        claim = _packed.claim(object_key, dedupe_key)
         with self._guard():
-            return self._db.execute("SELECT 1 FROM journal WHERE claim=?",
-                                    (_packed.claim(object_key, dedupe_key),)
+            batch = self._batched()
+            if batch is not None:
+                return claim is not None and batch.is_taken(self._db, claim)
+            return self._db.execute("SELECT 1 FROM journal WHERE claim=?", (claim,)
                                     ).fetchone() is not None
 
     def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
         """One read per input: the record this thread just read with ``get`` (the adapter's
         remembered facts) is taken once, with only the claim looked up; a stale one fails the
-        commit's version check, and the decision read again finds nothing taken."""
+        commit's version check, and the decision read again finds nothing taken. In a batch
+        the cache answers what it knows."""
+        claim = _packed.claim(object_key, dedupe_key)
+        with self._guard():
+            batch = self._batched()
+            if batch is not None:
+                return batch.load(self._db, claim, object_key)
         recent: tuple[str, ObjectRecord | None] | None = getattr(self._local, "recent", None)
         if recent is not None:
             self._local.recent = None
             if recent[0] == object_key:
                 return self.seen(object_key, dedupe_key), recent[1]
         with self._guard():
-            row = self._db.execute(_rows.LOAD, (_packed.claim(object_key, dedupe_key),
-                                                object_key)).fetchone()
+            row = self._db.execute(_rows.LOAD, (claim, object_key)).fetchone()
         return bool(row["claimed"]), None if row["key"] is None else _rows.record(row)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         with self._guard():
+            self._settle(journal=False)
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
                                     (parent_key,)).fetchall()
-        return [_rows.record(row) for row in rows]
+            found = [_rows.record(row) for row in rows]
+            batch = self._batched()
+            if batch is not None:
+                batch.remember(found)
+        return found
 
     def history(self, object_key: str) -> Sequence[Event]:
         """The entries in the object's claim range, less any whose 8-byte object digest
@@ -163,6 +202,7 @@ class SQLiteStore:
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         # Keys start with "provider/": the range [provider/, provider0) is that prefix.
         with self._guard():
+            self._settle(journal=False)
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE reference=? AND key >= ? "
                                     "AND key < ? ORDER BY key",
                                     (reference, provider + "/", provider + "0")).fetchall()
@@ -184,6 +224,7 @@ class SQLiteStore:
         rows = []
         if self.version >= _rows.SCHEMA_VERSION:
             with self._guard():
+                self._settle()
                 db = self._db
                 db.text_factory = _rows.lenient_text
                 try:
@@ -207,6 +248,7 @@ class SQLiteStore:
 
     def _rows(self, where: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._guard():
+            self._settle()
             db = self._db
             db.text_factory = _rows.lenient_text
             try:
@@ -229,6 +271,7 @@ class SQLiteStore:
         """The last entry's seq and its stored chain: (0, ``GENESIS``) when empty,
         ``NOT_CHAINED`` for a v2 store opened read-only."""
         with self._guard():
+            self._settle()
             row = self._db.execute(_rows.HEAD if self.chained else
                                    "SELECT max(seq), NULL FROM journal").fetchone()
         if row is None or row[0] is None:
@@ -252,6 +295,7 @@ class SQLiteStore:
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         where = "" if placeholders else " WHERE placeholder = 0"
         with self._guard():
+            self._settle(journal=False)
             rows = self._db.execute(_rows.SELECT_OBJECTS + where + " ORDER BY key").fetchall()
         return (_rows.record(row) for row in rows)
 
@@ -264,12 +308,10 @@ class SQLiteStore:
         self._local.recent = None
         with self._guard():
             db = self._db
-            batch: BatchBounds | None = getattr(self._local, "batch", None)
+            batch: Batch | None = getattr(self._local, "batch", None)
             if batch is not None:
-                self._open(batch, db)
-                db.execute("SAVEPOINT decision")
-            else:
-                db.execute("BEGIN IMMEDIATE")
+                return self._commit_batched(db, batch, entry, records, reads)
+            db.execute("BEGIN IMMEDIATE")
             try:
                 for key, version in reads:
                     found = _version(db, key)
@@ -280,50 +322,82 @@ class SQLiteStore:
                 seq = _append(db, entry, self._dictionaries[id(db)])
             except BaseException:
                 self._dictionaries[id(db)].forget()
-                if batch is not None:
-                    db.execute("ROLLBACK TO decision")
-                    db.execute("RELEASE decision")
-                else:
-                    db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
-            if batch is None:
-                db.execute("COMMIT")
-                return seq
-            db.execute("RELEASE decision")
-            if batch.counted():
-                db.execute("COMMIT")
+            db.execute("COMMIT")
             return seq
 
-    @staticmethod
-    def _open(batch: BatchBounds, db: sqlite3.Connection) -> None:
-        """Start the batch's next transaction lazily: between transactions (and before the
-        first commit) other workers may take the write lock."""
-        if not batch.open:
+    def _commit_batched(self, db: sqlite3.Connection, batch: Batch, entry: JournalEntry,
+                        records: Sequence[ObjectRecord],
+                        reads: Sequence[tuple[str, int]]) -> int:
+        """Check the decision against the batch's cache (exact under the write lock), stage
+        it, and end the transaction when the batch's bounds say so; a refused decision
+        stages nothing, so no savepoint is needed."""
+        if not batch.bounds.open:
             db.execute("BEGIN IMMEDIATE")
-            batch.began()
+            batch.bounds.began()
+            batch.check_current(db)
+        batch.check(db, records, reads)
+        if batch.head is None:
+            batch.head = _head(db)
+        seq = batch.head[0] + 1
+        cells = journal_cells(entry, seq)
+        claim = _packed.claim(*_packed.claimed_of(cells))
+        if claim is not None and batch.is_taken(db, claim):
+            raise DuplicateKeyError(str(entry.claimed_key))
+        text, packed_cells = _packed.entry_texts(cells)
+        dictionary, packed = self._dictionaries[id(db)].pack(
+            db, seq, packed_cells, lambda: batch.flush(db, _packed.INSERT))
+        chain = _packed.link_text(batch.head[1], text)
+        batch.stage((seq, entry.line, cells[_OUTCOME], claim, dictionary, packed,
+                     base64.b64encode(chain).decode()), claim, (seq, chain.hex()), records)
+        if self._shared is not None:  # other threads read this very connection
+            batch.flush(db, _packed.INSERT)
+        if batch.bounds.counted():
+            self._end(db, batch)
+        return seq
+
+    def _end(self, db: sqlite3.Connection, batch: Batch) -> None:
+        """Write what the batch staged and commit it; on failure nothing of the transaction
+        holds, cached or stored."""
+        batch.bounds.open = False
+        try:
+            batch.flush(db, _packed.INSERT)
+            db.execute("COMMIT")
+        except BaseException:
+            self._rolled_back(db, batch)
+            raise
+        batch.committed()
+
+    def _rolled_back(self, db: sqlite3.Connection, batch: Batch) -> None:
+        batch.bounds.open = False
+        batch.discard()
+        self._dictionaries[id(db)].forget()
+        if db.in_transaction:
+            db.execute("ROLLBACK")
 
     @contextmanager
     def batch(self, max_inputs: int = BATCH_INPUTS,
               max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
         """Many decisions per durable transaction, at most ``max_inputs`` of them and
-        ``max_seconds`` long (each decision still atomic via a savepoint). Per thread."""
+        ``max_seconds`` long (each decision still atomic: checked whole before it is staged,
+        ``_sqlite_batch``). Per thread."""
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        batch = self._local.batch = BatchBounds(max_inputs, max_seconds)
+        batch = self._local.batch = Batch(BatchBounds(max_inputs, max_seconds))
         try:
             yield
         except BaseException:
             self._local.batch = None
-            if batch.open:
+            if batch.bounds.open:
                 with self._guard():
-                    self._dictionaries[id(self._db)].forget()
-                    self._db.execute("ROLLBACK")
+                    self._rolled_back(self._db, batch)
             raise
         self._local.batch = None
-        if batch.open:
+        if batch.bounds.open:
             with self._guard():
-                self._db.execute("COMMIT")
+                self._end(self._db, batch)
 
     def close(self) -> None:
         with self._registry:
@@ -351,18 +425,26 @@ def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
         raise VersionConflictError(record.key, record.version - 1, _version(db, record.key))
 
 
+def _head(db: sqlite3.Connection) -> tuple[int, str]:
+    """(seq, chain in hex) of the journal's last entry, (0, ``GENESIS``) when empty; a
+    damaged head chain gives ``GENESIS`` (verify reports it; the new link stays valid)."""
+    head = db.execute(_rows.HEAD).fetchone()
+    if head is None:
+        return 0, GENESIS
+    previous = _chain_text(head[1]) or ""
+    return int(head[0]), previous if is_chain(previous) else GENESIS
+
+
 def _append(db: sqlite3.Connection, entry: JournalEntry,
             dictionaries: _packed.Dictionaries) -> int:
     """Insert the entry packed after the current head, chained to it (the caller holds the
-    write lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
-    head = db.execute(_rows.HEAD).fetchone()
-    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1,
-                                                       _chain_text(head[1]) or "")
-    if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
-        previous = GENESIS
+    write lock: ``BEGIN IMMEDIATE``)."""
+    last, previous = _head(db)
+    seq = last + 1
     cells = journal_cells(entry, seq)
-    dictionary, packed = dictionaries.pack(db, seq, cells)
-    chain = base64.b64encode(bytes.fromhex(link_cells(previous, cells))).decode()
+    text, packed_cells = _packed.entry_texts(cells)
+    dictionary, packed = dictionaries.pack(db, seq, packed_cells)
+    chain = base64.b64encode(_packed.link_text(previous, text)).decode()
     try:
         db.execute(_packed.INSERT, (seq, entry.line, cells[_OUTCOME],
                                     _packed.claim(*_packed.claimed_of(cells)),
