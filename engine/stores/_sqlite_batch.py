@@ -16,6 +16,7 @@ are capped, so the cache does not grow with the number of inputs.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import VersionConflictError
@@ -101,16 +102,14 @@ class Batch:
 
     # -- one decision -------------------------------------------------------------------------
 
-    def check(self, db: sqlite3.Connection, records: list[ObjectRecord] | tuple[
-              ObjectRecord, ...], reads: tuple[tuple[str, int], ...] | list[
-              tuple[str, int]]) -> None:
+    def check(self, db: sqlite3.Connection, records: Sequence[ObjectRecord],
+              reads: Sequence[tuple[str, int]]) -> None:
         """``VersionConflictError`` unless every read is unchanged and every record follows
         the stored version (in order: a second write of one key follows the first)."""
         for key, version in reads:
-            current = self.record(db, key)
-            found = None if current is None else current.version
-            if (found or 0) != version:
-                raise VersionConflictError(key, version, found)
+            read = self.record(db, key)
+            if (0 if read is None else read.version) != version:
+                raise VersionConflictError(key, version, None if read is None else read.version)
         written: dict[str, int] = {}
         for record in records:
             if record.key in written:
@@ -123,7 +122,7 @@ class Batch:
             written[record.key] = record.version
 
     def stage(self, row: tuple[Any, ...], claim: str | None, head: tuple[int, str],
-              records: list[ObjectRecord] | tuple[ObjectRecord, ...]) -> None:
+              records: Sequence[ObjectRecord]) -> None:
         """The checked decision, written at the next flush (nothing here can fail)."""
         self.rows.append(row)
         for record in records:

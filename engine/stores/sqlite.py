@@ -6,7 +6,9 @@ which takes the write lock up front, with a busy timeout). Optimistic concurrenc
 the key), plus a version check of every record the decision only read; the dedupe key is
 unique per object in the journal, left ``NULL`` by decisions that do not claim their key.
 Each journal row carries its link in the hash chain (``paychart.chain``), computed at append
-under the write lock, so the previous link cannot change underneath it.
+under the write lock, so the previous link cannot change underneath it (``_sqlite_commit``).
+In a batch (``Store.batch``) decisions are checked against a write-back cache and staged,
+written together when the batch's bounded transaction ends (``_sqlite_batch``).
 Several processes may share the file, and threads may share one store: each thread gets its
 own connection (``:memory:`` databases, which a second connection cannot see, share one
 connection under a lock).
@@ -14,33 +16,30 @@ connection under a lock).
 
 from __future__ import annotations
 
-import base64
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain
-from ..errors import DuplicateKeyError, StoreError, VersionConflictError
+from ..chain import GENESIS, NOT_CHAINED, StoredEntry
+from ..errors import StoreError
 from ..event import Event
 from ..journal import (
     JOURNAL_COLUMNS,
     JournalEntry,
     UnreadableEntryError,
     entry_from_cells,
-    journal_cells,
     stored_event,
 )
 from ..record import ObjectRecord
 from . import _rows
+from . import _sqlite_commit as _commit
 from . import _sqlite_journal as _packed
 from ._sqlite_batch import Batch
 from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
-_CHAIN_BASE64 = 44
 _EVENT = JOURNAL_COLUMNS.index("event")
-_OUTCOME = JOURNAL_COLUMNS.index("outcome")
 STATEMENTS_CACHED = 256
 """Prepared statements kept per connection (sqlite3 caches them by their text, which is
 constant): well above the number the store runs."""
@@ -265,7 +264,7 @@ class SQLiteStore:
                     cells = _packed.row_cells(db, dictionaries, row)
             except UnreadableEntryError:
                 cells = _packed.unreadable_cells(row)
-            yield StoredEntry(cells, _chain_text(row[-1]))
+            yield StoredEntry(cells, _commit.chain_text(row[-1]))
 
     def chain_head(self) -> tuple[int, str]:
         """The last entry's seq and its stored chain: (0, ``GENESIS``) when empty,
@@ -276,7 +275,7 @@ class SQLiteStore:
                                    "SELECT max(seq), NULL FROM journal").fetchone()
         if row is None or row[0] is None:
             return 0, GENESIS if self.chained else NOT_CHAINED
-        return int(row[0]), _chain_text(row[1]) or NOT_CHAINED
+        return int(row[0]), _commit.chain_text(row[1]) or NOT_CHAINED
 
     def chained_from(self) -> int | None:
         """The first seq chained at append (entries before it were chained when the store
@@ -311,21 +310,7 @@ class SQLiteStore:
             batch: Batch | None = getattr(self._local, "batch", None)
             if batch is not None:
                 return self._commit_batched(db, batch, entry, records, reads)
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for key, version in reads:
-                    found = _version(db, key)
-                    if (found or 0) != version:
-                        raise VersionConflictError(key, version, found)
-                for record in records:
-                    _write(db, record)
-                seq = _append(db, entry, self._dictionaries[id(db)])
-            except BaseException:
-                self._dictionaries[id(db)].forget()
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            return seq
+            return _commit.commit_one(db, self._dictionaries[id(db)], entry, records, reads)
 
     def _commit_batched(self, db: sqlite3.Connection, batch: Batch, entry: JournalEntry,
                         records: Sequence[ObjectRecord],
@@ -337,20 +322,7 @@ class SQLiteStore:
             db.execute("BEGIN IMMEDIATE")
             batch.bounds.began()
             batch.check_current(db)
-        batch.check(db, records, reads)
-        if batch.head is None:
-            batch.head = _head(db)
-        seq = batch.head[0] + 1
-        cells = journal_cells(entry, seq)
-        claim = _packed.claim(*_packed.claimed_of(cells))
-        if claim is not None and batch.is_taken(db, claim):
-            raise DuplicateKeyError(str(entry.claimed_key))
-        text, packed_cells = _packed.entry_texts(cells)
-        dictionary, packed = self._dictionaries[id(db)].pack(
-            db, seq, packed_cells, lambda: batch.flush(db, _packed.INSERT))
-        chain = _packed.link_text(batch.head[1], text)
-        batch.stage((seq, entry.line, cells[_OUTCOME], claim, dictionary, packed,
-                     base64.b64encode(chain).decode()), claim, (seq, chain.hex()), records)
+        seq = _commit.stage(db, batch, self._dictionaries[id(db)], entry, records, reads)
         if self._shared is not None:  # other threads read this very connection
             batch.flush(db, _packed.INSERT)
         if batch.bounds.counted():
@@ -405,69 +377,3 @@ class SQLiteStore:
         for db in connections:
             db.close()
         self._local = threading.local()
-
-
-def _version(db: sqlite3.Connection, key: str) -> int | None:
-    row = db.execute("SELECT version FROM objects WHERE key=?", (key,)).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
-    values = _rows.object_values(record)
-    if record.version == 1:
-        try:
-            db.execute(_rows.INSERT_OBJECT, values)
-        except sqlite3.IntegrityError:
-            raise VersionConflictError(record.key, 0, _version(db, record.key)) from None
-        return
-    cursor = db.execute(_rows.UPDATE_OBJECT, (*values[1:], record.key, record.version - 1))
-    if cursor.rowcount != 1:
-        raise VersionConflictError(record.key, record.version - 1, _version(db, record.key))
-
-
-def _head(db: sqlite3.Connection) -> tuple[int, str]:
-    """(seq, chain in hex) of the journal's last entry, (0, ``GENESIS``) when empty; a
-    damaged head chain gives ``GENESIS`` (verify reports it; the new link stays valid)."""
-    head = db.execute(_rows.HEAD).fetchone()
-    if head is None:
-        return 0, GENESIS
-    previous = _chain_text(head[1]) or ""
-    return int(head[0]), previous if is_chain(previous) else GENESIS
-
-
-def _append(db: sqlite3.Connection, entry: JournalEntry,
-            dictionaries: _packed.Dictionaries) -> int:
-    """Insert the entry packed after the current head, chained to it (the caller holds the
-    write lock: ``BEGIN IMMEDIATE``)."""
-    last, previous = _head(db)
-    seq = last + 1
-    cells = journal_cells(entry, seq)
-    text, packed_cells = _packed.entry_texts(cells)
-    dictionary, packed = dictionaries.pack(db, seq, packed_cells)
-    chain = base64.b64encode(_packed.link_text(previous, text)).decode()
-    try:
-        db.execute(_packed.INSERT, (seq, entry.line, cells[_OUTCOME],
-                                    _packed.claim(*_packed.claimed_of(cells)),
-                                    dictionary, packed, chain))
-    except sqlite3.IntegrityError:
-        if entry.claimed_key is not None:
-            raise DuplicateKeyError(entry.claimed_key) from None
-        raise
-    return seq
-
-
-def _chain_text(stored: object) -> str | None:
-    """A stored chain as ``chain`` compares it: hex (v5 keeps the 32 bytes in base64, 44
-    characters; v4 rows keep the 64 hex digits). Anything else is returned as it is, for
-    ``verify`` to report."""
-    if isinstance(stored, str) and len(stored) == _CHAIN_BASE64:
-        try:
-            raw = base64.b64decode(stored, validate=True)
-        except ValueError:  # binascii.Error, or text that is not ASCII
-            return stored
-        # only the one canonical spelling: base64's unused trailing bits would let an edit
-        # read back as the same 32 bytes
-        return raw.hex() if base64.b64encode(raw).decode() == stored else stored
-    if isinstance(stored, bytes):
-        return stored.hex()
-    return None if stored is None else str(stored)
