@@ -29,20 +29,26 @@ RECORDS_KEPT = 8_192
 CLAIMS_KEPT = 65_536
 """Claims known taken or free kept between transactions at most (~100 B each)."""
 _PRESENT = "SELECT 1 FROM journal WHERE claim=?"
+_CHILD_KEYS = "SELECT key FROM objects WHERE parent=?"
+_REFERENCED_KEYS = "SELECT key FROM objects WHERE reference=? AND key >= ? AND key < ?"
 
 
 class Batch:
     """One thread's batch: its bounds, cached reads, and the writes staged for its open
     transaction (``rows`` for the journal, ``dirty`` the newest record of each key)."""
 
-    __slots__ = ("bounds", "data_version", "dirty", "free", "head", "records", "rows",
-                 "taken")
+    __slots__ = ("bounds", "data_version", "dirty", "free", "head", "parents", "records",
+                 "references", "rows", "taken")
 
     def __init__(self, bounds: BatchBounds) -> None:
         self.bounds = bounds
         self.records: dict[str, ObjectRecord | None] = {}
         """Key → its current record (``None``: no such object), staged writes included."""
         self.dirty: dict[str, ObjectRecord] = {}
+        self.parents: dict[str, set[str]] = {}
+        """Parent key → keys of dirty records that named it (some may have moved since)."""
+        self.references: dict[str, set[str]] = {}
+        """Merchant reference → keys of dirty records that kept it."""
         self.rows: list[tuple[Any, ...]] = []
         self.taken: set[str] = set()
         """Claims known to be in the journal (committed or staged)."""
@@ -69,7 +75,7 @@ class Batch:
         if key in self.records:
             return self.records[key]
         row = db.execute(_rows.SELECT_BY_KEY, (key,)).fetchone()
-        found = self.records[key] = None if row is None else _rows.record(row)
+        found = self.records[key] = None if row is None else _rows.record_at(row)
         return found
 
     def is_taken(self, db: sqlite3.Connection, claim: str) -> bool:
@@ -89,16 +95,34 @@ class Batch:
         if claim is not None and claim in self.taken:
             return True, self.record(db, key)
         row = db.execute(_rows.LOAD, (claim, key)).fetchone()
-        record = self.records[key] = None if row["key"] is None else _rows.record(row)
+        record = self.records[key] = None if row[1] is None else _rows.record_at(row, 1)
         if claim is not None:
-            (self.taken if row["claimed"] else self.free).add(claim)
-        return bool(row["claimed"]), record
+            (self.taken if row[0] else self.free).add(claim)
+        return bool(row[0]), record
 
-    def remember(self, records: list[ObjectRecord]) -> None:
-        """Records read by a query the cache cannot answer (children, by reference): read
-        after the staged records were written, so they are current."""
-        for found in records:
-            self.records[found.key] = found
+    def children(self, db: sqlite3.Connection, parent: str) -> list[ObjectRecord]:
+        """The stored children's keys less those a staged record moved away, plus the staged
+        ones; each record from the cache where it has it."""
+        dirty = self.dirty
+        keys = {row[0] for row in db.execute(_CHILD_KEYS, (parent,))
+                if row[0] not in dirty}
+        keys.update(k for k in self.parents.get(parent, ()) if dirty[k].parent == parent)
+        return self._records(db, sorted(keys))
+
+    def by_reference(self, db: sqlite3.Connection, provider: str,
+                     reference: str) -> list[ObjectRecord]:
+        """As ``children``, by the merchant's reference, in key order."""
+        dirty, prefix = self.dirty, provider + "/"
+        keys = {row[0] for row in db.execute(_REFERENCED_KEYS,
+                                             (reference, prefix, provider + "0"))
+                if row[0] not in dirty}
+        keys.update(k for k in self.references.get(reference, ())
+                    if dirty[k].reference == reference and k.startswith(prefix))
+        return self._records(db, sorted(keys))
+
+    def _records(self, db: sqlite3.Connection, keys: list[str]) -> list[ObjectRecord]:
+        found = [self.record(db, key) for key in keys]
+        return [record for record in found if record is not None]
 
     # -- one decision -------------------------------------------------------------------------
 
@@ -127,6 +151,10 @@ class Batch:
         self.rows.append(row)
         for record in records:
             self.records[record.key] = self.dirty[record.key] = record
+            if record.parent is not None:
+                self.parents.setdefault(record.parent, set()).add(record.key)
+            if record.reference is not None:
+                self.references.setdefault(record.reference, set()).add(record.key)
         if claim is not None:
             self.free.discard(claim)
             self.taken.add(claim)
@@ -139,6 +167,8 @@ class Batch:
             db.executemany(_rows.UPSERT_OBJECT,
                            [_rows.object_values(r) for r in self.dirty.values()])
             self.dirty.clear()
+            self.parents.clear()
+            self.references.clear()
 
     def flush(self, db: sqlite3.Connection, insert: str) -> None:
         """Write what is staged into the open transaction."""
@@ -159,6 +189,8 @@ class Batch:
         """The transaction rolled back: nothing staged or read in it holds any more."""
         self.rows.clear()
         self.dirty.clear()
+        self.parents.clear()
+        self.references.clear()
         self.records.clear()
         self.taken.clear()
         self.free.clear()

@@ -144,7 +144,7 @@ class SQLiteStore:
             if batch is not None:
                 return batch.record(self._db, key)
             row = self._db.execute(_rows.SELECT_BY_KEY, (key,)).fetchone()
-        record = None if row is None else _rows.record(row)
+        record = None if row is None else _rows.record_at(row)
         self._local.recent = (key, record)
         return record
 
@@ -174,18 +174,16 @@ class SQLiteStore:
                 return self.seen(object_key, dedupe_key), recent[1]
         with self._guard():
             row = self._db.execute(_rows.LOAD, (claim, object_key)).fetchone()
-        return bool(row["claimed"]), None if row["key"] is None else _rows.record(row)
+        return bool(row[0]), None if row[1] is None else _rows.record_at(row, 1)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         with self._guard():
-            self._settle(journal=False)
-            rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
-                                    (parent_key,)).fetchall()
-            found = [_rows.record(row) for row in rows]
             batch = self._batched()
             if batch is not None:
-                batch.remember(found)
-        return found
+                return batch.children(self._db, parent_key)
+            rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
+                                    (parent_key,)).fetchall()
+        return [_rows.record_at(row) for row in rows]
 
     def history(self, object_key: str) -> Sequence[Event]:
         """The entries in the object's claim range, less any whose 8-byte object digest
@@ -201,11 +199,13 @@ class SQLiteStore:
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         # Keys start with "provider/": the range [provider/, provider0) is that prefix.
         with self._guard():
-            self._settle(journal=False)
+            batch = self._batched()
+            if batch is not None:
+                return batch.by_reference(self._db, provider, reference)
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE reference=? AND key >= ? "
                                     "AND key < ? ORDER BY key",
                                     (reference, provider + "/", provider + "0")).fetchall()
-        return [_rows.record(row) for row in rows]
+        return [_rows.record_at(row) for row in rows]
 
     def journal(self) -> Iterator[JournalEntry]:
         return (entry_from_cells(stored.cells, stored.chain) for stored in self.stored_journal())
@@ -296,7 +296,7 @@ class SQLiteStore:
         with self._guard():
             self._settle(journal=False)
             rows = self._db.execute(_rows.SELECT_OBJECTS + where + " ORDER BY key").fetchall()
-        return (_rows.record(row) for row in rows)
+        return (_rows.record_at(row) for row in rows)
 
     # -- writes ---------------------------------------------------------------------------------
 

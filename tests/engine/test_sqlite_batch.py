@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -98,6 +99,28 @@ def test_reads_inside_a_batch_see_its_staged_decisions(tmp_path: Path) -> None:
         assert store.chain_head()[0] == 2
         assert [r.key for r in store.objects()] == [KEY, child.key]
         assert store.seen(KEY, "k1") and not store.seen(KEY, "k2")
+    store.close()
+
+
+def test_children_and_references_follow_a_staged_move(tmp_path: Path) -> None:
+    """A staged record that names another parent or reference leaves the stored one's
+    answer at once (the stored rows still say otherwise until the transaction ends)."""
+    store = SQLiteStore(tmp_path / "s.db")
+    other = "shop/payment/p2"
+    child = ObjectRecord("shop/refund/r1", "shop_refund", "succeeded", parent=KEY,
+                         reference="order-1")
+    moved = attrs.evolve(child, version=2, parent=other, reference="order-2")
+    with store.batch(max_inputs=1, max_seconds=60):
+        store.commit(entry(), [child])  # committed: the stored rows say KEY, order-1
+        assert store.children(KEY) == [child]
+        assert store.by_reference("shop", "order-1") == [child]
+    with store.batch(max_inputs=100, max_seconds=60):
+        store.commit(entry(), [moved])
+        assert store.children(KEY) == [] and store.children(other) == [moved]
+        assert store.by_reference("shop", "order-1") == []
+        assert store.by_reference("shop", "order-2") == [moved]
+        assert store.by_reference("other", "order-2") == []
+    assert store.children(other) == [moved] and store.by_reference("shop", "order-1") == []
     store.close()
 
 
