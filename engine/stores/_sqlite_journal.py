@@ -27,6 +27,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
+from typing import Any
 
 from ..chain import canonical
 from ..journal import JOURNAL_COLUMNS, UnreadableEntryError
@@ -187,16 +188,22 @@ def packed_text(cells: Sequence[object], zdict: bytes | None = None) -> str:
     return base64.b64encode(deflate.compress(text) + deflate.flush()).decode()
 
 
-_PLAIN = frozenset({str, int, type(None)})
+def _null(_: object) -> str:
+    return "null"
+
+
+_ENCODE: dict[type, Callable[[Any], str]] = {str: encode_basestring, int: str,
+                                             type(None): _null}
+"""``chain.canonical``'s spelling of each plain cell (anything else: ``canonical`` itself)."""
 
 
 def entry_texts(cells: Sequence[object]) -> tuple[bytes, bytes]:
     """(``chain.canonical`` of every cell, of the packed cells) of an entry's cells, each
     cell encoded once: what the chain hashes and what the row deflates."""
-    if not all(type(value) in _PLAIN for value in cells):
+    try:
+        parts = [_ENCODE[type(value)](value) for value in cells]
+    except KeyError:  # a cell no store writes (a blob, a bool): canonical tags its type
         return canonical(cells), canonical([cells[i] for i in _PACKED_AT])
-    parts = ["null" if value is None else encode_basestring(value) if type(value) is str
-             else str(value) for value in cells]
     return (("[" + ",".join(parts) + "]").encode("utf-8", "surrogateescape"),
             ("[" + ",".join([parts[i] for i in _PACKED_AT]) + "]").encode(
                 "utf-8", "surrogateescape"))
