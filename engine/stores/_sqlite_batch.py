@@ -26,7 +26,7 @@ from .base import BatchBounds
 
 RECORDS_KEPT = 8_192
 """Records kept between transactions at most (each a few hundred bytes to a few KiB)."""
-CLAIMS_KEPT = 65_536
+CLAIMS_KEPT = 8_192
 """Claims known taken or free kept between transactions at most (~100 B each)."""
 _PRESENT = "SELECT 1 FROM journal WHERE claim=?"
 _CHILD_KEYS = "SELECT key FROM objects WHERE parent=?"
