@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..chain import GENESIS, link_cells
@@ -108,8 +108,16 @@ _COLUMNS = ("key, chart, object_id, state, version, currency, authorized, captur
             "charged_back, parent, sequence, remembered, skipped, deferred, visited, pending, "
             "unlinked, placeholder, reference")
 SELECT_OBJECTS = f"SELECT {_COLUMNS} FROM objects"  # noqa: S608 - constant columns
-LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claim=?) "
-        "AS claimed, o.* FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
+SELECT_BY_KEY = SELECT_OBJECTS + " WHERE key=?"
+UPSERT_OBJECT = (f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)}) "  # noqa: S608
+                 "ON CONFLICT(key) DO UPDATE SET "
+                 + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS.split(", ")[1:]))
+"""A batch's staged records, checked against the versions already: new or not, one statement."""
+LOAD = ("SELECT EXISTS(SELECT 1 FROM journal WHERE claim=?) AS claimed, "  # noqa: S608
+        + ", ".join(f"o.{c}" for c in _COLUMNS.split(", "))
+        + " FROM (SELECT ? AS wanted) LEFT JOIN objects o ON o.key = wanted")
+"""The claim and the object in one query: the columns as ``SELECT_OBJECTS`` names them from
+the second on (``record_at(row, 1)``)."""
 INSERT_OBJECT = f"INSERT INTO objects ({_COLUMNS}) VALUES ({','.join('?' * 20)})"  # noqa: S608
 UPDATE_OBJECT = ("UPDATE objects SET chart=?, object_id=?, state=?, version=?, currency=?, "
                  "authorized=?, captured=?, refunded=?, charged_back=?, parent=?, sequence=?, "
@@ -237,6 +245,24 @@ def record(row: sqlite3.Row) -> ObjectRecord:
                         deferred=deferred, visited=row["visited"],
                         pending=_effects(row["pending"]), unlinked=_effects(row["unlinked"]),
                         placeholder=bool(row["placeholder"]), reference=row["reference"])
+
+
+def record_at(row: Sequence[Any], start: int = 0) -> ObjectRecord:
+    """``record`` of a row whose columns from ``start`` are ``SELECT_OBJECTS``'s, read by
+    position (a name lookup scans the row's column names)."""
+    (key, chart, _object_id, state, version, currency, authorized, captured, refunded,
+     charged_back, parent, sequence, remembered, skipped, deferred, visited, pending,
+     unlinked, placeholder, reference) = row[start:start + 20]
+    return ObjectRecord(
+        key=key, chart=chart, state=state, version=version,
+        ledger=Ledger(currency, authorized, captured, refunded, charged_back), parent=parent,
+        sequence=sequence,
+        remembered=tuple(json.loads(remembered).items()) if remembered else (),
+        skipped=tuple(json.loads(skipped)) if skipped else (),
+        deferred=tuple((index, amount) for index, amount in json.loads(deferred))
+        if deferred else (),
+        visited=visited, pending=_effects(pending), unlinked=_effects(unlinked),
+        placeholder=bool(placeholder), reference=reference)
 
 
 def object_values(r: ObjectRecord) -> tuple[Any, ...]:

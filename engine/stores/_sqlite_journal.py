@@ -20,11 +20,14 @@ keys.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring
+from typing import Any
 
 from ..chain import canonical
 from ..journal import JOURNAL_COLUMNS, UnreadableEntryError
@@ -78,8 +81,10 @@ _HALF = 9
 is a prefix of the text."""
 
 
+@functools.lru_cache(maxsize=256)
 def claim(claimed_object: object, claimed_key: object) -> str | None:
-    """The claim of an entry's claimed cells (``None``: it claims nothing)."""
+    """The claim of an entry's claimed cells (``None``: it claims nothing). Cached briefly:
+    an input's claim is looked up when it is loaded and written when it is committed."""
     if not isinstance(claimed_key, str):
         return None
     scope = (claimed_object if isinstance(claimed_object, str) else "").encode(
@@ -128,13 +133,13 @@ class Dictionaries:
             self._data[dictionary] = found
         return found
 
-    def pack(self, db: sqlite3.Connection, seq: int,
-             cells: Sequence[object]) -> tuple[int | None, str]:
-        """(dictionary id, deflated packed cells) of the entry ``cells`` at ``seq``
-        (``JOURNAL_COLUMNS`` order; the caller holds the write lock, so a dictionary trained
-        here is the only one)."""
-        newest = self._due(db, seq)
-        text = canonical([cells[i] for i in _PACKED_AT])
+    def pack(self, db: sqlite3.Connection, seq: int, text: bytes,
+             before_training: Callable[[], None] | None = None) -> tuple[int | None, str]:
+        """(dictionary id, deflated ``text``) for the entry at ``seq``: ``text`` is its
+        packed cells' canonical bytes (``entry_texts``). The caller holds the write lock, so a
+        dictionary trained here is the only one; ``before_training`` writes what the caller
+        staged, since training reads the latest rows."""
+        newest = self._due(db, seq, before_training)
         if newest is None:
             deflate = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL)
         else:
@@ -146,7 +151,8 @@ class Dictionaries:
             deflate = primed.copy()
         return newest, base64.b64encode(deflate.compress(text) + deflate.flush()).decode()
 
-    def _due(self, db: sqlite3.Connection, seq: int) -> int | None:
+    def _due(self, db: sqlite3.Connection, seq: int,
+             before_training: Callable[[], None] | None) -> int | None:
         """The dictionary to pack ``seq`` with, training a new one when it is due."""
         if self._newest is not None and seq < _next_training(self._newest[1]):
             return self._newest[0]
@@ -157,6 +163,8 @@ class Dictionaries:
             return self._newest[0]
         if self._newest is None and seq <= TRAIN_FIRST:
             return None
+        if before_training is not None:
+            before_training()
         data = _train(db, self)
         if not data:
             return None if self._newest is None else self._newest[0]
@@ -178,6 +186,32 @@ def packed_text(cells: Sequence[object], zdict: bytes | None = None) -> str:
                zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL))
     text = canonical([cells[i] for i in _PACKED_AT])
     return base64.b64encode(deflate.compress(text) + deflate.flush()).decode()
+
+
+def _null(_: object) -> str:
+    return "null"
+
+
+_ENCODE: dict[type, Callable[[Any], str]] = {str: encode_basestring, int: str,
+                                             type(None): _null}
+"""``chain.canonical``'s spelling of each plain cell (anything else: ``canonical`` itself)."""
+
+
+def entry_texts(cells: Sequence[object]) -> tuple[bytes, bytes]:
+    """(``chain.canonical`` of every cell, of the packed cells) of an entry's cells, each
+    cell encoded once: what the chain hashes and what the row deflates."""
+    try:
+        parts = [_ENCODE[type(value)](value) for value in cells]
+    except KeyError:  # a cell no store writes (a blob, a bool): canonical tags its type
+        return canonical(cells), canonical([cells[i] for i in _PACKED_AT])
+    return (("[" + ",".join(parts) + "]").encode("utf-8", "surrogateescape"),
+            ("[" + ",".join([parts[i] for i in _PACKED_AT]) + "]").encode(
+                "utf-8", "surrogateescape"))
+
+
+def link_text(previous: str, text: bytes) -> bytes:
+    """The raw 32 bytes of ``chain.link_cells`` given the entry's ``canonical`` bytes."""
+    return hashlib.sha256(previous.encode("ascii") + text).digest()
 
 
 def _next_training(trained_at: int) -> int:

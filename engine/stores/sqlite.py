@@ -6,7 +6,9 @@ which takes the write lock up front, with a busy timeout). Optimistic concurrenc
 the key), plus a version check of every record the decision only read; the dedupe key is
 unique per object in the journal, left ``NULL`` by decisions that do not claim their key.
 Each journal row carries its link in the hash chain (``paychart.chain``), computed at append
-under the write lock, so the previous link cannot change underneath it.
+under the write lock, so the previous link cannot change underneath it (``_sqlite_commit``).
+In a batch (``Store.batch``) decisions are checked against a write-back cache and staged,
+written together when the batch's bounded transaction ends (``_sqlite_batch``).
 Several processes may share the file, and threads may share one store: each thread gets its
 own connection (``:memory:`` databases, which a second connection cannot see, share one
 connection under a lock).
@@ -14,32 +16,33 @@ connection under a lock).
 
 from __future__ import annotations
 
-import base64
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from ..chain import GENESIS, NOT_CHAINED, StoredEntry, is_chain, link_cells
-from ..errors import DuplicateKeyError, StoreError, VersionConflictError
+from ..chain import GENESIS, NOT_CHAINED, StoredEntry
+from ..errors import StoreError
 from ..event import Event
 from ..journal import (
     JOURNAL_COLUMNS,
     JournalEntry,
     UnreadableEntryError,
     entry_from_cells,
-    journal_cells,
     stored_event,
 )
 from ..record import ObjectRecord
 from . import _rows
+from . import _sqlite_commit as _commit
 from . import _sqlite_journal as _packed
+from ._sqlite_batch import Batch
 from .base import BATCH_INPUTS, BATCH_SECONDS, BatchBounds
 
-_CHAIN_BASE64 = 44
 _EVENT = JOURNAL_COLUMNS.index("event")
-_OUTCOME = JOURNAL_COLUMNS.index("outcome")
+STATEMENTS_CACHED = 256
+"""Prepared statements kept per connection (sqlite3 caches them by their text, which is
+constant): well above the number the store runs."""
 BUSY_TIMEOUT = 30.0
 """Seconds a writer waits for the write lock before SQLite gives up with "database is
 locked"; batches are bounded well below it."""
@@ -82,13 +85,14 @@ class SQLiteStore:
                    + ("" if live else "&immutable=1"))
             try:
                 db = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                     timeout=BUSY_TIMEOUT, check_same_thread=False)
+                                     timeout=BUSY_TIMEOUT, check_same_thread=False,
+                                     cached_statements=STATEMENTS_CACHED)
                 db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.path}: cannot open read-only ({exc})") from None
         else:
             db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT,
-                                 check_same_thread=False)
+                                 check_same_thread=False, cached_statements=STATEMENTS_CACHED)
             # 8 KiB pages for a new file (no effect on an existing one): a journal row is
             # over 1 KiB, and 4 KiB pages left a quarter of each page empty.
             db.execute("PRAGMA page_size=8192")
@@ -116,38 +120,70 @@ class SQLiteStore:
 
     # -- reads ----------------------------------------------------------------------------------
 
+    def _batched(self) -> Batch | None:
+        """This thread's batch; with no transaction open, its cache checked against other
+        connections' commits first."""
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None and not batch.bounds.open:
+            batch.check_current(self._db)
+        return batch
+
+    def _settle(self, *, journal: bool = True) -> None:
+        """Write this thread's staged decisions into its open transaction before a read that
+        SQL answers (children, history, the journal): it then finds them."""
+        batch: Batch | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            if journal:
+                batch.flush(self._db, _packed.INSERT)
+            else:
+                batch.flush_objects(self._db)
+
     def get(self, key: str) -> ObjectRecord | None:
         with self._guard():
-            row = self._db.execute(_rows.SELECT_OBJECTS + " WHERE key=?", (key,)).fetchone()
-        record = None if row is None else _rows.record(row)
+            batch = self._batched()
+            if batch is not None:
+                return batch.record(self._db, key)
+            row = self._db.execute(_rows.SELECT_BY_KEY, (key,)).fetchone()
+        record = None if row is None else _rows.record_at(row)
         self._local.recent = (key, record)
         return record
 
     def seen(self, object_key: str, dedupe_key: str) -> bool:
+        claim = _packed.claim(object_key, dedupe_key)
         with self._guard():
-            return self._db.execute("SELECT 1 FROM journal WHERE claim=?",
-                                    (_packed.claim(object_key, dedupe_key),)
+            batch = self._batched()
+            if batch is not None:
+                return claim is not None and batch.is_taken(self._db, claim)
+            return self._db.execute("SELECT 1 FROM journal WHERE claim=?", (claim,)
                                     ).fetchone() is not None
 
     def load(self, object_key: str, dedupe_key: str) -> tuple[bool, ObjectRecord | None]:
         """One read per input: the record this thread just read with ``get`` (the adapter's
         remembered facts) is taken once, with only the claim looked up; a stale one fails the
-        commit's version check, and the decision read again finds nothing taken."""
+        commit's version check, and the decision read again finds nothing taken. In a batch
+        the cache answers what it knows."""
+        claim = _packed.claim(object_key, dedupe_key)
+        with self._guard():
+            batch = self._batched()
+            if batch is not None:
+                return batch.load(self._db, claim, object_key)
         recent: tuple[str, ObjectRecord | None] | None = getattr(self._local, "recent", None)
         if recent is not None:
             self._local.recent = None
             if recent[0] == object_key:
                 return self.seen(object_key, dedupe_key), recent[1]
         with self._guard():
-            row = self._db.execute(_rows.LOAD, (_packed.claim(object_key, dedupe_key),
-                                                object_key)).fetchone()
-        return bool(row["claimed"]), None if row["key"] is None else _rows.record(row)
+            row = self._db.execute(_rows.LOAD, (claim, object_key)).fetchone()
+        return bool(row[0]), None if row[1] is None else _rows.record_at(row, 1)
 
     def children(self, parent_key: str) -> Sequence[ObjectRecord]:
         with self._guard():
+            batch = self._batched()
+            if batch is not None:
+                return batch.children(self._db, parent_key)
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE parent=?",
                                     (parent_key,)).fetchall()
-        return [_rows.record(row) for row in rows]
+        return [_rows.record_at(row) for row in rows]
 
     def history(self, object_key: str) -> Sequence[Event]:
         """The entries in the object's claim range, less any whose 8-byte object digest
@@ -163,10 +199,13 @@ class SQLiteStore:
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
         # Keys start with "provider/": the range [provider/, provider0) is that prefix.
         with self._guard():
+            batch = self._batched()
+            if batch is not None:
+                return batch.by_reference(self._db, provider, reference)
             rows = self._db.execute(_rows.SELECT_OBJECTS + " WHERE reference=? AND key >= ? "
                                     "AND key < ? ORDER BY key",
                                     (reference, provider + "/", provider + "0")).fetchall()
-        return [_rows.record(row) for row in rows]
+        return [_rows.record_at(row) for row in rows]
 
     def journal(self) -> Iterator[JournalEntry]:
         return (entry_from_cells(stored.cells, stored.chain) for stored in self.stored_journal())
@@ -184,6 +223,7 @@ class SQLiteStore:
         rows = []
         if self.version >= _rows.SCHEMA_VERSION:
             with self._guard():
+                self._settle()
                 db = self._db
                 db.text_factory = _rows.lenient_text
                 try:
@@ -207,6 +247,7 @@ class SQLiteStore:
 
     def _rows(self, where: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._guard():
+            self._settle()
             db = self._db
             db.text_factory = _rows.lenient_text
             try:
@@ -223,17 +264,18 @@ class SQLiteStore:
                     cells = _packed.row_cells(db, dictionaries, row)
             except UnreadableEntryError:
                 cells = _packed.unreadable_cells(row)
-            yield StoredEntry(cells, _chain_text(row[-1]))
+            yield StoredEntry(cells, _commit.chain_text(row[-1]))
 
     def chain_head(self) -> tuple[int, str]:
         """The last entry's seq and its stored chain: (0, ``GENESIS``) when empty,
         ``NOT_CHAINED`` for a v2 store opened read-only."""
         with self._guard():
+            self._settle()
             row = self._db.execute(_rows.HEAD if self.chained else
                                    "SELECT max(seq), NULL FROM journal").fetchone()
         if row is None or row[0] is None:
             return 0, GENESIS if self.chained else NOT_CHAINED
-        return int(row[0]), _chain_text(row[1]) or NOT_CHAINED
+        return int(row[0]), _commit.chain_text(row[1]) or NOT_CHAINED
 
     def chained_from(self) -> int | None:
         """The first seq chained at append (entries before it were chained when the store
@@ -252,8 +294,9 @@ class SQLiteStore:
     def objects(self, *, placeholders: bool = False) -> Iterator[ObjectRecord]:
         where = "" if placeholders else " WHERE placeholder = 0"
         with self._guard():
+            self._settle(journal=False)
             rows = self._db.execute(_rows.SELECT_OBJECTS + where + " ORDER BY key").fetchall()
-        return (_rows.record(row) for row in rows)
+        return (_rows.record_at(row) for row in rows)
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -264,66 +307,69 @@ class SQLiteStore:
         self._local.recent = None
         with self._guard():
             db = self._db
-            batch: BatchBounds | None = getattr(self._local, "batch", None)
+            batch: Batch | None = getattr(self._local, "batch", None)
             if batch is not None:
-                self._open(batch, db)
-                db.execute("SAVEPOINT decision")
-            else:
-                db.execute("BEGIN IMMEDIATE")
-            try:
-                for key, version in reads:
-                    found = _version(db, key)
-                    if (found or 0) != version:
-                        raise VersionConflictError(key, version, found)
-                for record in records:
-                    _write(db, record)
-                seq = _append(db, entry, self._dictionaries[id(db)])
-            except BaseException:
-                self._dictionaries[id(db)].forget()
-                if batch is not None:
-                    db.execute("ROLLBACK TO decision")
-                    db.execute("RELEASE decision")
-                else:
-                    db.execute("ROLLBACK")
-                raise
-            if batch is None:
-                db.execute("COMMIT")
-                return seq
-            db.execute("RELEASE decision")
-            if batch.counted():
-                db.execute("COMMIT")
-            return seq
+                return self._commit_batched(db, batch, entry, records, reads)
+            return _commit.commit_one(db, self._dictionaries[id(db)], entry, records, reads)
 
-    @staticmethod
-    def _open(batch: BatchBounds, db: sqlite3.Connection) -> None:
-        """Start the batch's next transaction lazily: between transactions (and before the
-        first commit) other workers may take the write lock."""
-        if not batch.open:
+    def _commit_batched(self, db: sqlite3.Connection, batch: Batch, entry: JournalEntry,
+                        records: Sequence[ObjectRecord],
+                        reads: Sequence[tuple[str, int]]) -> int:
+        """Check the decision against the batch's cache (exact under the write lock), stage
+        it, and end the transaction when the batch's bounds say so; a refused decision
+        stages nothing, so no savepoint is needed."""
+        if not batch.bounds.open:
             db.execute("BEGIN IMMEDIATE")
-            batch.began()
+            batch.bounds.began()
+            batch.check_current(db)
+        seq = _commit.stage(db, batch, self._dictionaries[id(db)], entry, records, reads)
+        if self._shared is not None:  # other threads read this very connection
+            batch.flush(db, _packed.INSERT)
+        if batch.bounds.counted():
+            self._end(db, batch)
+        return seq
+
+    def _end(self, db: sqlite3.Connection, batch: Batch) -> None:
+        """Write what the batch staged and commit it; on failure nothing of the transaction
+        holds, cached or stored."""
+        batch.bounds.open = False
+        try:
+            batch.flush(db, _packed.INSERT)
+            db.execute("COMMIT")
+        except BaseException:
+            self._rolled_back(db, batch)
+            raise
+        batch.committed()
+
+    def _rolled_back(self, db: sqlite3.Connection, batch: Batch) -> None:
+        batch.bounds.open = False
+        batch.discard()
+        self._dictionaries[id(db)].forget()
+        if db.in_transaction:
+            db.execute("ROLLBACK")
 
     @contextmanager
     def batch(self, max_inputs: int = BATCH_INPUTS,
               max_seconds: float = BATCH_SECONDS) -> Iterator[None]:
         """Many decisions per durable transaction, at most ``max_inputs`` of them and
-        ``max_seconds`` long (each decision still atomic via a savepoint). Per thread."""
+        ``max_seconds`` long (each decision still atomic: checked whole before it is staged,
+        ``_sqlite_batch``). Per thread."""
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        batch = self._local.batch = BatchBounds(max_inputs, max_seconds)
+        batch = self._local.batch = Batch(BatchBounds(max_inputs, max_seconds))
         try:
             yield
         except BaseException:
             self._local.batch = None
-            if batch.open:
+            if batch.bounds.open:
                 with self._guard():
-                    self._dictionaries[id(self._db)].forget()
-                    self._db.execute("ROLLBACK")
+                    self._rolled_back(self._db, batch)
             raise
         self._local.batch = None
-        if batch.open:
+        if batch.bounds.open:
             with self._guard():
-                self._db.execute("COMMIT")
+                self._end(self._db, batch)
 
     def close(self) -> None:
         with self._registry:
@@ -331,61 +377,3 @@ class SQLiteStore:
         for db in connections:
             db.close()
         self._local = threading.local()
-
-
-def _version(db: sqlite3.Connection, key: str) -> int | None:
-    row = db.execute("SELECT version FROM objects WHERE key=?", (key,)).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _write(db: sqlite3.Connection, record: ObjectRecord) -> None:
-    values = _rows.object_values(record)
-    if record.version == 1:
-        try:
-            db.execute(_rows.INSERT_OBJECT, values)
-        except sqlite3.IntegrityError:
-            raise VersionConflictError(record.key, 0, _version(db, record.key)) from None
-        return
-    cursor = db.execute(_rows.UPDATE_OBJECT, (*values[1:], record.key, record.version - 1))
-    if cursor.rowcount != 1:
-        raise VersionConflictError(record.key, record.version - 1, _version(db, record.key))
-
-
-def _append(db: sqlite3.Connection, entry: JournalEntry,
-            dictionaries: _packed.Dictionaries) -> int:
-    """Insert the entry packed after the current head, chained to it (the caller holds the
-    write lock: ``BEGIN IMMEDIATE`` or a batch's open transaction)."""
-    head = db.execute(_rows.HEAD).fetchone()
-    seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1,
-                                                       _chain_text(head[1]) or "")
-    if not is_chain(previous):  # a damaged head: verify reports it; the new link stays valid
-        previous = GENESIS
-    cells = journal_cells(entry, seq)
-    dictionary, packed = dictionaries.pack(db, seq, cells)
-    chain = base64.b64encode(bytes.fromhex(link_cells(previous, cells))).decode()
-    try:
-        db.execute(_packed.INSERT, (seq, entry.line, cells[_OUTCOME],
-                                    _packed.claim(*_packed.claimed_of(cells)),
-                                    dictionary, packed, chain))
-    except sqlite3.IntegrityError:
-        if entry.claimed_key is not None:
-            raise DuplicateKeyError(entry.claimed_key) from None
-        raise
-    return seq
-
-
-def _chain_text(stored: object) -> str | None:
-    """A stored chain as ``chain`` compares it: hex (v5 keeps the 32 bytes in base64, 44
-    characters; v4 rows keep the 64 hex digits). Anything else is returned as it is, for
-    ``verify`` to report."""
-    if isinstance(stored, str) and len(stored) == _CHAIN_BASE64:
-        try:
-            raw = base64.b64decode(stored, validate=True)
-        except ValueError:  # binascii.Error, or text that is not ASCII
-            return stored
-        # only the one canonical spelling: base64's unused trailing bits would let an edit
-        # read back as the same 32 bytes
-        return raw.hex() if base64.b64encode(raw).decode() == stored else stored
-    if isinstance(stored, bytes):
-        return stored.hex()
-    return None if stored is None else str(stored)
