@@ -17,7 +17,7 @@ from .errors import StoreError
 from .event import Event
 from .redact import redact_body, redact_headers
 from .redact_document import redact_document
-from .serialize import from_json, to_json
+from .serialize import decision_text, event_text, from_json
 
 Cell = str | int | None
 """A stored cell: what a store keeps for one field of an entry (text, integer or nothing)."""
@@ -107,8 +107,8 @@ def journal_cells(entry: JournalEntry, seq: int) -> tuple[Cell, ...]:
             entry.received_at.isoformat() if entry.received_at else None,
             entry.channel, decision.outcome.value, decision.provider,
             decision.object_kind, decision.object_id,
-            _dumps(to_json(entry.event)) if entry.event is not None else None,
-            _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
+            event_text(entry.event) if entry.event is not None else None,
+            decision_text(decision), entry.payload, entry.payload_sha256,
             _dumps(entry.headers) if entry.headers else None,
             _dumps(entry.options) if entry.options else None)
 
