@@ -161,9 +161,9 @@ def _with_requested(record: ObjectRecord, event: Event) -> ObjectRecord:
     merchant's own call whose amount is now the captured figure (a partial capture the
     merchant asked for), otherwise the first amount an input about the attempt (never a
     child) carried."""
-    kept = dict(record.remembered)
     if record.parent is not None or event.money is None:
         return record
+    kept = dict(record.remembered)
     captures = (event.channel is Channel.RESPONSE
                 and record.ledger.captured == event.money.amount)
     if REQUESTED in kept and event.channel is not Channel.REQUEST and not captures:

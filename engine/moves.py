@@ -90,11 +90,13 @@ class Moves:
         parent = record.parent
         if parent is None and event.parent_id is not None and chart.spec.parent is not None:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
-        updated = attrs.evolve(record, state=edge.target, ledger=ledger, parent=parent,
-                               sequence=sequence, remembered=remembered, deferred=deferred,
-                               visited=visited(chart, record) | moved_past(chart, record.state,
-                                                                      edge.target),
-                               placeholder=False)
+        updated = ObjectRecord(  # attrs.evolve without its introspection: every edge taken
+            key=record.key, chart=record.chart, state=edge.target, version=record.version,
+            ledger=ledger, parent=parent, sequence=sequence, remembered=remembered,
+            skipped=record.skipped, deferred=deferred,
+            visited=visited(chart, record) | moved_past(chart, record.state, edge.target),
+            pending=record.pending, unlinked=record.unlinked, placeholder=False,
+            reference=record.reference)
         move = None
         if edge.parent_effect is not None or edge.parent_trigger is not None:
             updated, outcome = drive_parent(self.charts, ws, self.options, chart, updated,

@@ -94,8 +94,8 @@ class MemoryStore:
             found = None if current is None else current.version
             if (found or 0) != version:
                 raise VersionConflictError(read_key, version, found)
-        for record in records:
-            current = objects.get(record.key)
+        previous = [objects.get(record.key) for record in records]
+        for record, current in zip(records, previous, strict=True):
             found = None if current is None else current.version
             if (found or 0) != record.version - 1:
                 raise VersionConflictError(record.key, record.version - 1, found)
@@ -111,14 +111,12 @@ class MemoryStore:
         seq = len(journal) + 1
         stored = canonical(journal_cells(entry, seq))
         digest = hashlib.sha256(self._head.encode("ascii") + stored).digest()
-        for record in records:
-            if record.parent is not None:
-                previous = objects.get(record.key)
-                if previous is None or previous.parent != record.parent:
-                    self._children.setdefault(record.parent, []).append(record.key)
-            previous = objects.get(record.key)
-            if previous is None or previous.reference != record.reference:
-                self._reindex_reference(previous, record)
+        for record, current in zip(records, previous, strict=True):
+            if record.parent is not None and (current is None
+                                              or current.parent != record.parent):
+                self._children.setdefault(record.parent, []).append(record.key)
+            if current is None or current.reference != record.reference:
+                self._reindex_reference(current, record)
             objects[record.key] = record
         if claim and entry.event is not None:
             owner = entry.event.key

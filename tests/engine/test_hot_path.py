@@ -1,0 +1,52 @@
+"""The apply path's shortcuts for ``attrs.evolve`` and per-chart caches must give exactly what
+the general forms give: a field forgotten there would silently drop state at commit."""
+
+from __future__ import annotations
+
+import attrs
+
+from paychart.history import _moved_past, moved_past
+from paychart.ledger import Ledger
+from paychart.record import ChildEffect, ObjectRecord, at_version
+from paychart.stores.memory import MemoryStore
+from paychart.workset import Workset
+
+from .support import shop_charts
+
+
+def _record_with_every_field_set() -> ObjectRecord:
+    effect = ChildEffect("shop/refund/r1", "shop_refund", 3, 100, "EUR")
+    return ObjectRecord("shop/payment/p1", "shop_payment", "paid", version=4,
+                        ledger=Ledger("EUR", 500, 500, 100, 0), parent="shop/order/o1",
+                        sequence=17, remembered=(("requested", "500 EUR"),), skipped=(2,),
+                        deferred=((5, None),), visited=0b1011, pending=(effect,),
+                        unlinked=(effect,), placeholder=True, reference="order-9")
+
+
+def test_at_version_keeps_every_other_field() -> None:
+    record = _record_with_every_field_set()
+    defaults = ObjectRecord(record.key, record.chart, record.state)
+    unset = [f.name for f in attrs.fields(ObjectRecord)
+             if getattr(record, f.name) == getattr(defaults, f.name)]
+    assert unset == ["key", "chart", "state"]  # the test record exercises every other field
+    assert at_version(record, 9) == attrs.evolve(record, version=9)
+
+
+def test_writes_move_each_version_one_past_the_read_and_written_keeps_them() -> None:
+    store = MemoryStore()
+    ws = Workset(store)
+    kept = _record_with_every_field_set()
+    ws.seed(kept.key, kept)
+    fresh = ObjectRecord("shop/payment/p2", "shop_payment", "created", version=0)
+    ws.put(attrs.evolve(kept, state="refunded"))
+    ws.put(fresh)
+    assert [r.version for r in ws.writes()] == [5, 1]
+    assert [r.version for r in ws.written()] == [4, 0]
+    assert ws.writes()[0] == attrs.evolve(kept, state="refunded", version=5)
+
+
+def test_moved_past_is_the_uncached_mask_for_every_pair_of_states() -> None:
+    for chart in shop_charts():
+        for origin in chart.spec.states:
+            for target in chart.spec.states:
+                assert moved_past(chart, origin, target) == _moved_past(chart, origin, target)
