@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
-from typing import cast
 
 import attrs
 
@@ -99,12 +98,11 @@ def canonical(cells: Sequence[object]) -> bytes:
     parts: list[str] = []
     add = parts.append
     for value in cells:  # what stores write: the bytes ``_dumps`` gives, without its set-up
-        kind = type(value)
-        if kind is str:
-            add(_string(cast(str, value)))
+        if type(value) is str:
+            add(_string(value))
         elif value is None:
             add("null")
-        elif kind is int:
+        elif type(value) is int:
             add(str(value))
         else:
             return _dumps([_cell(value) for value in cells]).encode("utf-8", "surrogateescape")

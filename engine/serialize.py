@@ -165,13 +165,20 @@ def decision_text(decision: Decision) -> str:
     defaults left out."""
     parts = [f'{{"outcome":{_string(decision.outcome)},"reason":{_string(decision.reason)}']
     add = parts.append
-    for name, value in (("provider", decision.provider),
-                        ("object_kind", decision.object_kind),
-                        ("object_id", decision.object_id), ("trigger", decision.trigger),
-                        ("from_state", decision.from_state), ("to_state", decision.to_state),
-                        ("canonical", decision.canonical)):
-        if value is not None:
-            add(f',"{name}":{_string(value)}')
+    if decision.provider is not None:
+        add(f',"provider":{_string(decision.provider)}')
+    if decision.object_kind is not None:
+        add(f',"object_kind":{_string(decision.object_kind)}')
+    if decision.object_id is not None:
+        add(f',"object_id":{_string(decision.object_id)}')
+    if decision.trigger is not None:
+        add(f',"trigger":{_string(decision.trigger)}')
+    if decision.from_state is not None:
+        add(f',"from_state":{_string(decision.from_state)}')
+    if decision.to_state is not None:
+        add(f',"to_state":{_string(decision.to_state)}')
+    if decision.canonical is not None:
+        add(f',"canonical":{_string(decision.canonical)}')
     if decision.ledger is not None:
         add(f',"ledger":{_ledger(decision.ledger)}')
     if decision.field is not None:

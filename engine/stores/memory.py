@@ -120,9 +120,15 @@ class MemoryStore:
             objects[record.key] = record
         if claim and entry.event is not None:
             owner = entry.event.key
-            shared = objects[owner].key if owner in objects else owner  # one key string
-            self._claimed[shared] = self._claimed.get(shared, b"") + claim
-            self._history.setdefault(shared, []).append(seq - 1)
+            owned = objects.get(owner)
+            shared = owner if owned is None else owned.key  # one key string
+            claimed = self._claimed
+            claimed[shared] = claimed.get(shared, b"") + claim
+            history = self._history.get(shared)
+            if history is None:
+                self._history[shared] = [seq - 1]
+            else:
+                history.append(seq - 1)
         journal.append(stored, digest)
         self._head = digest.hex()
         return seq

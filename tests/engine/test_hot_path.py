@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import attrs
 
+from paychart import Decision, Money, Outcome
+from paychart.canonical import Canonical
+from paychart.decision import AllowedAction, ParentMove, with_reply
+from paychart.event import CustomerAction
 from paychart.history import _moved_past, moved_past
 from paychart.ledger import Ledger
 from paychart.record import ChildEffect, ObjectRecord, at_version
@@ -50,3 +54,19 @@ def test_moved_past_is_the_uncached_mask_for_every_pair_of_states() -> None:
         for origin in chart.spec.states:
             for target in chart.spec.states:
                 assert moved_past(chart, origin, target) == _moved_past(chart, origin, target)
+
+
+def test_with_reply_keeps_every_other_field() -> None:
+    decision = Decision(
+        Outcome.APPLIED, "why", provider="shop", object_kind="payment", object_id="p1",
+        trigger="refund", from_state="paid", to_state="refunded", canonical=Canonical.REFUNDED,
+        ledger=Ledger("EUR", 5, 5, 5, 0), field="amount", history_unknown=True,
+        warnings=("w",), allowed=(AllowedAction("refund", Money(1, "EUR")),),
+        customer_action=CustomerAction("https://x"), reply="old",
+        parent_move=ParentMove("o1", "pay", "a", "b"), facts=(("code", "1"),),
+        confirmed=False, confirm_by="GET_STATUS")
+    defaults = Decision(Outcome.APPLIED, "why")
+    unset = [f.name for f in attrs.fields(Decision)
+             if getattr(decision, f.name) == getattr(defaults, f.name)]
+    assert unset == ["outcome", "reason"]  # the test decision exercises every other field
+    assert with_reply(decision, "OK") == attrs.evolve(decision, reply="OK")
