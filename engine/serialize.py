@@ -101,23 +101,9 @@ def _ledger(ledger: Ledger) -> str:
             f'"charged_back":{ledger.charged_back}}}')
 
 
-_ALLOWED: dict[int, tuple[tuple[AllowedAction, ...], str]] = {}
-_ALLOWED_KEPT = 4096
-"""Allowed-action lists are few per chart and shared (``actions.AllowedCache``), so their text
-is kept by identity (the tuple is kept with it, so its id cannot be reused meanwhile): no
-hashing of the actions and their limits on every decision."""
-
-
 def _allowed(allowed: tuple[AllowedAction, ...]) -> str:
-    kept = _ALLOWED.get(id(allowed))
-    if kept is not None and kept[0] is allowed:
-        return kept[1]
-    text = "[" + ",".join(f'{{"name":{_string(action.name)},"limit":{_money(action.limit)}}}'
+    return "[" + ",".join(f'{{"name":{_string(action.name)},"limit":{_money(action.limit)}}}'
                           for action in allowed) + "]"
-    if len(_ALLOWED) >= _ALLOWED_KEPT:
-        _ALLOWED.clear()
-    _ALLOWED[id(allowed)] = (allowed, text)
-    return text
 
 
 def event_text(event: Event) -> str:
