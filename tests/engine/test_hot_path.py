@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from paychart import Decision, Money, Outcome
+from paychart import Decision, Money, Orchestrator, Outcome
 from paychart.canonical import Canonical
 from paychart.decision import AllowedAction, ParentMove, with_reply
 from paychart.event import CustomerAction
@@ -15,7 +15,7 @@ from paychart.record import ChildEffect, ObjectRecord, at_version
 from paychart.stores.memory import MemoryStore
 from paychart.workset import Workset
 
-from .support import shop_charts
+from .support import event, shop_charts
 
 
 def _record_with_every_field_set() -> ObjectRecord:
@@ -70,3 +70,17 @@ def test_with_reply_keeps_every_other_field() -> None:
              if getattr(decision, f.name) == getattr(defaults, f.name)]
     assert unset == ["outcome", "reason"]  # the test decision exercises every other field
     assert with_reply(decision, "OK") == attrs.evolve(decision, reply="OK")
+
+
+def test_the_memory_claim_index_keeps_positions_past_one_byte() -> None:
+    """Claims pack each digest with its entry's position: an object claiming at position
+    300 reads its history back in order, and its redelivery is still a duplicate."""
+    store = MemoryStore()
+    orchestrator = Orchestrator(shop_charts(), store)
+    for n in range(300):
+        orchestrator.apply(event(f"p{n}", "pay", "paid", amount=1000, key=f"k{n}"))
+    late = event("p7", "refund", "paid", amount=10, key="late")
+    assert orchestrator.apply(late).outcome is Outcome.APPLIED
+    assert [e.dedupe_key for e in store.history(late.key)] == ["k7", "late"]
+    assert orchestrator.apply(late).outcome is Outcome.DUPLICATE
+    assert store.seen(late.key, "k7") and not store.seen(late.key, "k8")
