@@ -161,13 +161,14 @@ def _with_requested(record: ObjectRecord, event: Event) -> ObjectRecord:
     merchant's own call whose amount is now the captured figure (a partial capture the
     merchant asked for), otherwise the first amount an input about the attempt (never a
     child) carried."""
-    kept = dict(record.remembered)
     if record.parent is not None or event.money is None:
         return record
     captures = (event.channel is Channel.RESPONSE
                 and record.ledger.captured == event.money.amount)
-    if REQUESTED in kept and event.channel is not Channel.REQUEST and not captures:
-        return record
+    if (event.channel is not Channel.REQUEST and not captures
+            and any(name == REQUESTED for name, _ in record.remembered)):
+        return record  # kept already: every later input with money asks this
+    kept = dict(record.remembered)
     kept[REQUESTED] = f"{event.money.amount} {event.money.currency}"
     return attrs.evolve(record, remembered=tuple(kept.items()))
 

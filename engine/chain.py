@@ -32,7 +32,6 @@ _PAYLOAD = JOURNAL_COLUMNS.index("payload")
 _DIGEST = JOURNAL_COLUMNS.index("payload_sha256")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _HEX = re.compile(r"[0-9a-f]{64}")
-_PLAIN_CELLS = frozenset({str, int, type(None)})
 _string = encode_basestring
 """A JSON string as ``_dumps`` writes it (``ensure_ascii=False``)."""
 
@@ -96,12 +95,18 @@ def _cell(value: object) -> object:
 def canonical(cells: Sequence[object]) -> bytes:
     """The bytes hashed for one entry: its stored cells as one compact JSON array (UTF-8; text
     read with ``surrogateescape`` gets its original bytes back)."""
-    if all(type(value) in _PLAIN_CELLS for value in cells):  # what stores write: the bytes
-        # ``_dumps`` gives, built without the encoder's per-call set-up
-        return ("[" + ",".join("null" if value is None else _string(value)
-                               if type(value) is str else str(value) for value in cells)
-                + "]").encode("utf-8", "surrogateescape")
-    return _dumps([_cell(value) for value in cells]).encode("utf-8", "surrogateescape")
+    parts: list[str] = []
+    add = parts.append
+    for value in cells:  # what stores write: the bytes ``_dumps`` gives, without its set-up
+        if type(value) is str:
+            add(_string(value))
+        elif value is None:
+            add("null")
+        elif type(value) is int:
+            add(str(value))
+        else:
+            return _dumps([_cell(value) for value in cells]).encode("utf-8", "surrogateescape")
+    return ("[" + ",".join(parts) + "]").encode("utf-8", "surrogateescape")
 
 
 def link_cells(previous: str, cells: Sequence[object]) -> str:

@@ -91,3 +91,13 @@ class Decision:
     platform hash binds neither status nor amount): ``confirm_by`` names the status query
     that confirms it."""
     confirm_by: str | None = None
+
+
+def with_reply(decision: Decision, reply: str | None) -> Decision:
+    """``decision`` carrying the body the provider expects back: ``attrs.evolve`` without its
+    per-call introspection (every input of a protocol that wants an answer goes through)."""
+    d = decision
+    return Decision(d.outcome, d.reason, d.provider, d.object_kind, d.object_id, d.trigger,
+                    d.from_state, d.to_state, d.canonical, d.ledger, d.field, d.history_unknown,
+                    d.warnings, d.allowed, d.customer_action, reply, d.parent_move, d.facts,
+                    d.confirmed, d.confirm_by)

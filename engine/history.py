@@ -24,6 +24,9 @@ _BITS: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDiction
 _BEHIND: weakref.WeakKeyDictionary[Chart, dict[str, int]] = weakref.WeakKeyDictionary()
 _AHEAD: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
     weakref.WeakKeyDictionary())
+_MOVED_PAST: weakref.WeakKeyDictionary[Chart, dict[tuple[str, str], int]] = (
+    weakref.WeakKeyDictionary())
+"""``moved_past`` per (origin, target): a pure function of the chart, asked by every edge."""
 _AHEAD_ALL: weakref.WeakKeyDictionary[Chart, dict[str, frozenset[str]]] = (
     weakref.WeakKeyDictionary())
 
@@ -65,6 +68,16 @@ def moved_past(chart: Chart, origin: str, target: str) -> int:
     them in the chart's progression (reachable from ``origin`` and leading to ``target``, but
     returning to neither). A direct `init → approved` passes `pending`; `paid → refunded`
     does not pass `chargeback`, which leads back to `paid`."""
+    moves = _MOVED_PAST.get(chart)
+    if moves is None:
+        moves = _MOVED_PAST[chart] = {}
+    mask = moves.get((origin, target))
+    if mask is None:
+        mask = moves[(origin, target)] = _moved_past(chart, origin, target)
+    return mask
+
+
+def _moved_past(chart: Chart, origin: str, target: str) -> int:
     ahead, bits = _ahead(chart), state_bits(chart)
     mask = bits[target]
     for state in ahead[origin]:

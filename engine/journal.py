@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 import attrs
 
 from .adapter import RawInput
-from .decision import Decision
+from .decision import Decision, Outcome
 from .errors import StoreError
-from .event import Event
+from .event import Channel, Event
 from .redact import redact_body, redact_headers
 from .redact_document import redact_document
-from .serialize import from_json, to_json
+from .serialize import decision_text, event_text, from_json
 
 Cell = str | int | None
 """A stored cell: what a store keeps for one field of an entry (text, integer or nothing)."""
@@ -28,6 +28,10 @@ JOURNAL_COLUMNS = ("seq", "claimed_object", "claimed_key", "line", "received_at"
 """The stored cells of an entry, in the order the chain hashes them (``chain.canonical``)."""
 
 T = TypeVar("T")
+
+_OUTCOMES = {outcome: outcome.value for outcome in Outcome}
+_CHANNELS = {channel: channel.value for channel in Channel}
+"""Plain text cells of the enums: ``.value`` is a descriptor call on every entry."""
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -81,7 +85,7 @@ def journal_entry(decision: Decision, event: Event | None, raw: RawInput | None,
         received_at = raw.received_at
     channel = event.channel if event is not None else raw.channel if raw is not None else None
     return JournalEntry(decision, event, claimed, received_at=received_at, line=line,
-                        channel=None if channel is None else channel.value, payload=payload,
+                        channel=None if channel is None else _CHANNELS[channel], payload=payload,
                         payload_sha256=digest, headers=headers, options=options)
 
 
@@ -105,10 +109,10 @@ def journal_cells(entry: JournalEntry, seq: int) -> tuple[Cell, ...]:
         raise StoreError("a claimed dedupe key needs the event it belongs to")
     return (seq, claimed_object, entry.claimed_key, entry.line,
             entry.received_at.isoformat() if entry.received_at else None,
-            entry.channel, decision.outcome.value, decision.provider,
+            entry.channel, _OUTCOMES[decision.outcome], decision.provider,
             decision.object_kind, decision.object_id,
-            _dumps(to_json(entry.event)) if entry.event is not None else None,
-            _dumps(to_json(decision)), entry.payload, entry.payload_sha256,
+            event_text(entry.event) if entry.event is not None else None,
+            decision_text(decision), entry.payload, entry.payload_sha256,
             _dumps(entry.headers) if entry.headers else None,
             _dumps(entry.options) if entry.options else None)
 

@@ -32,12 +32,18 @@ def with_currency(ledger: Ledger, event: Event) -> Ledger:
 def moved(ledger: Ledger, *, currency: str | None = None, authorized: int | None = None,
           captured: int | None = None, refunded: int | None = None,
           charged_back: int | None = None) -> Ledger:
-    """``attrs.evolve`` without its introspection: effects run on every applied event."""
-    return Ledger(ledger.currency if currency is None else currency,
-                  ledger.authorized if authorized is None else authorized,
-                  ledger.captured if captured is None else captured,
-                  ledger.refunded if refunded is None else refunded,
-                  ledger.charged_back if charged_back is None else charged_back)
+    """``attrs.evolve`` without its introspection: effects run on every applied event. Equal
+    figures share one int (a full capture, a full refund): every live object keeps a ledger,
+    and an int beyond the small cached ones is 32 bytes."""
+    authorized = ledger.authorized if authorized is None else authorized
+    captured = ledger.captured if captured is None else captured
+    if captured == authorized:
+        captured = authorized
+    refunded = ledger.refunded if refunded is None else refunded
+    if refunded == captured:
+        refunded = captured
+    return Ledger(ledger.currency if currency is None else currency, authorized, captured,
+                  refunded, ledger.charged_back if charged_back is None else charged_back)
 
 
 def format_amount(amount: int, ledger: Ledger) -> str:

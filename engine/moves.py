@@ -90,11 +90,13 @@ class Moves:
         parent = record.parent
         if parent is None and event.parent_id is not None and chart.spec.parent is not None:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
-        updated = attrs.evolve(record, state=edge.target, ledger=ledger, parent=parent,
-                               sequence=sequence, remembered=remembered, deferred=deferred,
-                               visited=visited(chart, record) | moved_past(chart, record.state,
-                                                                      edge.target),
-                               placeholder=False)
+        updated = ObjectRecord(  # attrs.evolve without its introspection: every edge taken
+            key=record.key, chart=record.chart, state=edge.target, version=record.version,
+            ledger=ledger, parent=parent, sequence=sequence, remembered=remembered,
+            skipped=record.skipped, deferred=deferred,
+            visited=visited(chart, record) | moved_past(chart, record.state, edge.target),
+            pending=record.pending, unlinked=record.unlinked, placeholder=False,
+            reference=record.reference)
         move = None
         if edge.parent_effect is not None or edge.parent_trigger is not None:
             updated, outcome = drive_parent(self.charts, ws, self.options, chart, updated,
@@ -197,18 +199,21 @@ class Moves:
         parent = None
         if chart.spec.parent is not None and event.parent_id is not None:
             parent = object_key(event.provider, chart.spec.parent, event.parent_id)
-        base = ObjectRecord(event.key, chart.name, chart.initial, version=0, parent=parent,
-                            pending=() if placeholder is None else placeholder.pending)
+        pending = () if placeholder is None else placeholder.pending
         opening = EMPTY_LEDGER if event.money is None else Ledger(currency=event.money.currency)
+        if (event.channel in CREATING_CHANNELS and event.state == chart.initial
+                and (chart.initial, event.trigger) not in chart.table):
+            created = ObjectRecord(event.key, chart.name, chart.initial, version=0,
+                                   ledger=opening, parent=parent, sequence=event.sequence,
+                                   remembered=event.remember, visited=bit(chart, chart.initial),
+                                   pending=pending)
+            ws.put(created)
+            self._touch_parent(chart, None, created, ws)
+            return self.verdicts.applied(chart, event, created, origin=None,
+                                         reason="created", warnings=event.warnings)
+        base = ObjectRecord(event.key, chart.name, chart.initial, version=0, parent=parent,
+                            pending=pending)
         if event.channel in CREATING_CHANNELS:
-            if event.state == chart.initial and (chart.initial, event.trigger) not in chart.table:
-                created = attrs.evolve(base, ledger=opening, sequence=event.sequence,
-                                       remembered=event.remember,
-                                       visited=bit(chart, chart.initial))
-                ws.put(created)
-                self._touch_parent(chart, None, created, ws)
-                return self.verdicts.applied(chart, event, created, origin=None,
-                                             reason="created", warnings=event.warnings)
             fresh = attrs.evolve(base, visited=bit(chart, chart.initial))
             resolution = self.resolve(chart, fresh, event)
             if resolution.edge is not None:

@@ -15,14 +15,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-import attrs
-
 from .actions import check_action, state_actions
 from .adapter import Adapter, AdapterContext, RawInput, Remembered
 from .attempts import named, refused, remembered_facts
 from .charts import ChartSet
 from .conflicts import RetriesExhaustedError
-from .decision import CONSUMES_DEDUPE_KEY, ActionCheck, AllowedAction, Decision, Outcome
+from .decision import (
+    CONSUMES_DEDUPE_KEY,
+    ActionCheck,
+    AllowedAction,
+    Decision,
+    Outcome,
+    with_reply,
+)
 from .due import Due, due
 from .errors import DuplicateKeyError, InputError, VersionConflictError
 from .event import Event, object_key
@@ -94,7 +99,7 @@ class Orchestrator:
                 current = named(event, ws.get)  # a request before the provider id
                 decision = self._decider.decide(current, ws)
             if reply is not None:
-                decision = attrs.evolve(decision, reply=reply)
+                decision = with_reply(decision, reply)
             claimed = (current.dedupe_key if ws.claims
                        and decision.outcome in CONSUMES_DEDUPE_KEY else None)
             try:
@@ -108,7 +113,7 @@ class Orchestrator:
                 decision = self._verdicts.duplicate(current, "decided concurrently by another "
                                                     "worker")
                 if reply is not None:
-                    decision = attrs.evolve(decision, reply=reply)
+                    decision = with_reply(decision, reply)
                 seq = self._commit(decision, None, event=current, raw=raw, line=line,
                                    claimed=None, document=document)
             return Committed(decision, seq)

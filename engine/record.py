@@ -65,3 +65,12 @@ class ObjectRecord:
     @property
     def object_kind(self) -> str:
         return self.key.split("/", 2)[1]
+
+
+def at_version(record: ObjectRecord, version: int) -> ObjectRecord:
+    """``record`` at ``version``: ``attrs.evolve`` without its per-call introspection (every
+    write of every decision goes through here)."""
+    return ObjectRecord(record.key, record.chart, record.state, version, record.ledger,
+                        record.parent, record.sequence, record.remembered, record.skipped,
+                        record.deferred, record.visited, record.pending, record.unlinked,
+                        record.placeholder, record.reference)

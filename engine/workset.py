@@ -7,9 +7,7 @@ none was read, makes the store refuse the commit and the orchestrator decide aga
 
 from __future__ import annotations
 
-import attrs
-
-from .record import ObjectRecord
+from .record import ObjectRecord, at_version
 from .stores.base import Store
 
 
@@ -57,8 +55,13 @@ class Workset:
 
     def writes(self) -> tuple[ObjectRecord, ...]:
         """The records to commit, each one version past the one read."""
-        return tuple(attrs.evolve(record, version=self.version(key) + 1)
+        read = self._read
+        return tuple(at_version(record, 1 if (was := read.get(key)) is None else was.version + 1)
                      for key, record in self._written.items())
+
+    def written(self) -> tuple[ObjectRecord, ...]:
+        """The records this decision wrote, as written (their versions not yet moved)."""
+        return tuple(self._written.values())
 
     def reads(self) -> tuple[tuple[str, int], ...]:
         """(key, version read; 0 when absent) of every record read but not written."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -18,6 +19,11 @@ from ._packed import PackedJournal, Snapshot
 from .base import BATCH_INPUTS, BATCH_SECONDS
 
 _DIGEST = 8
+_POSITION = 4
+CLAIM_BYTES = _DIGEST + _POSITION
+"""One claimed key in the index: its 8-byte digest, then the 4-byte little-endian position of
+the journal entry that claimed it (the object's history reads those entries back)."""
+_POSITIONS = struct.Struct(f"<{_DIGEST}xI")
 _EVENT = JOURNAL_COLUMNS.index("event")
 
 
@@ -28,9 +34,9 @@ def _digest(dedupe_key: str) -> bytes:
 
 
 def _contains(packed: bytes, digest: bytes) -> bool:
-    """Whether ``digest`` is one of the 8-byte digests packed end to end in ``packed``."""
+    """Whether ``digest`` is the digest of one of the claims packed end to end in ``packed``."""
     at = packed.find(digest)
-    while at != -1 and at % _DIGEST:
+    while at != -1 and at % CLAIM_BYTES:
         at = packed.find(digest, at + 1)
     return at != -1
 
@@ -40,10 +46,12 @@ class MemoryStore:
 
     Claimed dedupe keys are kept per object as 8-byte BLAKE2b digests packed in one ``bytes``
     (about 8 bytes a key instead of ~130 for the string in a set): a false duplicate needs two
-    of one object's few keys to collide, odds of about 2⁻⁶⁴ per pair. Journal entries are
-    serialized once at commit and kept packed (``_packed``): a few hundred bytes an entry
-    instead of its objects (and nothing for the cyclic GC to walk), read back like a durable
-    store reads its rows.
+    of one object's few keys to collide, odds of about 2⁻⁶⁴ per pair. Each digest is followed
+    by the journal position of the entry that claimed it, so the same ``bytes`` is the
+    object's history (12 bytes a claim, instead of a list of int objects beside it); a memory
+    store holds fewer than 2³² entries. Journal entries are serialized once at commit and kept
+    packed (``_packed``): a few hundred bytes an entry instead of its objects (and nothing for
+    the cyclic GC to walk), read back like a durable store reads its rows.
     """
 
     def __init__(self) -> None:
@@ -54,8 +62,6 @@ class MemoryStore:
         """(provider, merchant reference) → object keys, in the order they got it."""
         self._journal = PackedJournal()
         self._head = GENESIS
-        self._history: dict[str, list[int]] = {}
-        """Object key → positions in the journal of the entries claiming its keys."""
         self._lock = threading.Lock()
         """Commits check and write under it; reads are single dict lookups (atomic)."""
 
@@ -74,7 +80,8 @@ class MemoryStore:
 
     def history(self, object_key: str) -> Sequence[Event]:
         with self._lock:
-            stored = self._journal.at(list(self._history.get(object_key, ())))
+            claims = self._claimed.get(object_key, b"")
+            stored = self._journal.at([at for (at,) in _POSITIONS.iter_unpack(claims)])
         return [stored_event(cells[0], cells[_EVENT]) for cells in map(_cells, stored)]
 
     def by_reference(self, provider: str, reference: str) -> Sequence[ObjectRecord]:
@@ -94,8 +101,8 @@ class MemoryStore:
             found = None if current is None else current.version
             if (found or 0) != version:
                 raise VersionConflictError(read_key, version, found)
-        for record in records:
-            current = objects.get(record.key)
+        previous = [objects.get(record.key) for record in records]
+        for record, current in zip(records, previous, strict=True):
             found = None if current is None else current.version
             if (found or 0) != record.version - 1:
                 raise VersionConflictError(record.key, record.version - 1, found)
@@ -111,20 +118,20 @@ class MemoryStore:
         seq = len(journal) + 1
         stored = canonical(journal_cells(entry, seq))
         digest = hashlib.sha256(self._head.encode("ascii") + stored).digest()
-        for record in records:
-            if record.parent is not None:
-                previous = objects.get(record.key)
-                if previous is None or previous.parent != record.parent:
-                    self._children.setdefault(record.parent, []).append(record.key)
-            previous = objects.get(record.key)
-            if previous is None or previous.reference != record.reference:
-                self._reindex_reference(previous, record)
+        for record, current in zip(records, previous, strict=True):
+            if record.parent is not None and (current is None
+                                              or current.parent != record.parent):
+                self._children.setdefault(record.parent, []).append(record.key)
+            if current is None or current.reference != record.reference:
+                self._reindex_reference(current, record)
             objects[record.key] = record
         if claim and entry.event is not None:
             owner = entry.event.key
-            shared = objects[owner].key if owner in objects else owner  # one key string
-            self._claimed[shared] = self._claimed.get(shared, b"") + claim
-            self._history.setdefault(shared, []).append(seq - 1)
+            owned = objects.get(owner)
+            shared = owner if owned is None else owned.key  # one key string
+            claimed = self._claimed
+            claimed[shared] = claimed.get(shared, b"") + claim + (seq - 1).to_bytes(_POSITION,
+                                                                                   "little")
         journal.append(stored, digest)
         self._head = digest.hex()
         return seq
