@@ -183,9 +183,10 @@ def _validate(path: Path, limit: int, secrets: Any, db: Path | None, charts: Any
 
 def _traced(path: Path, limit: int, secrets: Any, charts: Any) -> dict[str, Any]:
     """Memory retained per part on real traffic: ``validate`` (report_only, memory store)
-    under tracemalloc, then the run's kept results, the journal, the dedupe index (claimed
-    digests and each object's journal positions) and the object records (with their
-    children and reference indexes) are dropped in turn; each drop is what that part held."""
+    under tracemalloc, then the run's kept results, the journal, the dedupe index (each
+    object's claimed digests with the journal positions of their entries) and the records
+    (with their children and reference indexes) are dropped in turn; each drop is what
+    that part held."""
     import gc
     import tracemalloc
 
@@ -197,9 +198,11 @@ def _traced(path: Path, limit: int, secrets: Any, charts: Any) -> dict[str, Any]
         return tracemalloc.get_traced_memory()[0]
 
     def drop(*names: str) -> int:
+        """Empty the store's parts ``names`` (those it has) and say what that freed."""
         before = traced()
         for name in names:
-            setattr(store, name, type(getattr(store, name))())
+            if hasattr(store, name):
+                setattr(store, name, type(getattr(store, name))())
         return before - traced()
 
     tracemalloc.start()
@@ -213,7 +216,7 @@ def _traced(path: Path, limit: int, secrets: Any, charts: Any) -> dict[str, Any]
     del run
     kept = before - traced()
     journal = drop("_journal")
-    dedupe = drop("_claimed", "_history")
+    dedupe = drop("_claimed")
     records = drop("_objects", "_children", "_referenced")
     residual = traced() - start
     tracemalloc.stop()
