@@ -30,6 +30,7 @@ from paychart import (
     VersionConflictError,
 )
 from paychart.chain import canonical, link_cells, verify_chain
+from paychart.journal import JOURNAL_COLUMNS
 from paychart.replay import replay
 from paychart.stores import _sqlite_batch
 from paychart.stores import _sqlite_journal as packing
@@ -254,8 +255,8 @@ _CELL = st.one_of(st.none(), st.integers(-(2**70), 2**70), st.booleans(),
                   st.binary(max_size=4))
 
 
-@given(st.lists(_CELL, min_size=len(packing.JOURNAL_COLUMNS),
-                max_size=len(packing.JOURNAL_COLUMNS)))
+@given(st.lists(_CELL, min_size=len(JOURNAL_COLUMNS),
+                max_size=len(JOURNAL_COLUMNS)))
 def test_entry_texts_are_the_chains_canonical_bytes(cells: list[object]) -> None:
     """Each cell is encoded once for both texts: they must stay what ``chain`` hashes."""
     full, packed = packing.entry_texts(cells)
