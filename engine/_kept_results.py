@@ -13,7 +13,7 @@ import pickle
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Generic, TypeVar, overload
+from typing import Generic, TypeVar, cast, overload
 
 from .event import Event
 from .journal import JournalEntry
@@ -25,7 +25,19 @@ T = TypeVar("T")
 CHUNK = 256
 
 
-class PackedResults(Sequence[T], Generic[T]):
+class _SameItems:
+    """Equal to any sequence holding the same items, in order, as a tuple would be; not
+    hashable, as a list is not."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return tuple(cast(Sequence[object], self)) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class PackedResults(_SameItems, Sequence[T], Generic[T]):
     """Appended in order, read back as often as a report wants (each chunk inflated on the
     way); only this process's own pickles are ever loaded."""
 
@@ -68,13 +80,6 @@ class PackedResults(Sequence[T], Generic[T]):
             return _chunk(self._sealed[chunk])[offset]
         return self._recent[offset]
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"PackedResults({self._count} kept)"
 
@@ -84,7 +89,7 @@ def _chunk(sealed: bytes) -> list[T]:
     return loaded
 
 
-class WrittenObjects(Sequence[ObjectRecord]):
+class WrittenObjects(_SameItems, Sequence[ObjectRecord]):
     """The objects a run wrote, by key: each read back from the store when asked for."""
 
     def __init__(self, keys: Iterable[str], fetch: Callable[[str], ObjectRecord | None]
@@ -115,13 +120,6 @@ class WrittenObjects(Sequence[ObjectRecord]):
         if isinstance(index, slice):
             return tuple(map(self.fetch, self._keys[index]))
         return self.fetch(self._keys[index])
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return tuple(self) == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"WrittenObjects({len(self._keys)} keys)"
