@@ -198,11 +198,11 @@ def _traced(path: Path, limit: int, secrets: Any, charts: Any) -> dict[str, Any]
         return tracemalloc.get_traced_memory()[0]
 
     def drop(*names: str) -> int:
-        """Empty the store's parts ``names`` (those it has) and say what that freed."""
+        """Empty the store's parts ``names`` and say what that freed (a part the store no
+        longer has fails the run rather than reading 0 B)."""
         before = traced()
         for name in names:
-            if hasattr(store, name):
-                setattr(store, name, type(getattr(store, name))())
+            setattr(store, name, type(getattr(store, name))())
         return before - traced()
 
     tracemalloc.start()
